@@ -1,0 +1,16 @@
+.PHONY: demo test build bench
+
+# Runs a scripted editor session against codex app-server (no API key needed).
+demo:
+	scripts/demo.sh
+
+# Runs every check and test; installs missing system packages first.
+test:
+	scripts/test.sh
+
+build:
+	scripts/ensure-deps.sh
+	go build -o bin/codex ./cmd/codex
+
+bench:
+	go run ./bench

@@ -1,0 +1,217 @@
+// Command codex-demo plays a short editor session against `codex app-server`
+// and prints it readably. Without OPENAI_API_KEY it starts a local fake model
+// server, so it needs no account; with the key set it talks to the real API.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/codex-go/codex/internal/appclient"
+	"github.com/codex-go/codex/protocol"
+	"github.com/codex-go/codex/tests/fakemodel"
+)
+
+func main() {
+	bin := flag.String("codex", "bin/codex", "path of the codex binary")
+	prompt := flag.String("prompt", "List the files in this project and tell me what it is.", "the message sent to the model")
+	flag.Parse()
+	if err := run(*bin, *prompt); err != nil {
+		fmt.Fprintln(os.Stderr, "demo:", err)
+		os.Exit(1)
+	}
+}
+
+func run(bin, prompt string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+
+	home, err := os.MkdirTemp("", "codex-demo-home-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(home)
+	workspace, err := os.MkdirTemp("", "codex-demo-workspace-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(workspace)
+	if err := os.WriteFile(filepath.Join(workspace, "README.md"), []byte("# hello\nA tiny demo project.\n"), 0o644); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(workspace, "main.go"), []byte("package main\n\nfunc main() { println(\"hi\") }\n"), 0o644); err != nil {
+		return err
+	}
+
+	config := "model = \"gpt-5\"\n"
+	if os.Getenv("OPENAI_API_KEY") == "" {
+		srv := fakemodel.Start(demoModel)
+		defer srv.Close()
+		config += srv.ConfigTOML()
+		fmt.Printf("model:     fake Responses API server at %s (set OPENAI_API_KEY to use the real API)\n", srv.URL)
+	} else {
+		fmt.Println("model:     OpenAI Responses API (OPENAI_API_KEY is set)")
+	}
+	if err := os.WriteFile(filepath.Join(home, "config.toml"), []byte(config), 0o600); err != nil {
+		return err
+	}
+	fmt.Printf("workspace: %s\n\n", workspace)
+
+	env := append(os.Environ(), "CODEX_HOME="+home)
+	c, err := appclient.Start(ctx, bin, env)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+
+	var init protocol.InitializeResponse
+	if err := c.Call(ctx, protocol.MethodInitialize, protocol.InitializeParams{ClientInfo: protocol.ClientInfo{Name: "codex-demo", Version: "1.0.0"}}, &init); err != nil {
+		return fmt.Errorf("initialize: %w", err)
+	}
+	step("initialize", "user agent "+init.UserAgent)
+
+	approval, sandbox := protocol.ApprovalOnRequest, protocol.SandboxWorkspaceWrite
+	var conv protocol.NewConversationResponse
+	if err := c.Call(ctx, protocol.MethodNewConversation, protocol.NewConversationParams{
+		Cwd: &workspace, ApprovalPolicy: &approval, Sandbox: &sandbox,
+	}, &conv); err != nil {
+		return fmt.Errorf("newConversation: %w", err)
+	}
+	step("newConversation", fmt.Sprintf("conversation %s, model %s", conv.ConversationID, conv.Model))
+	if err := c.Call(ctx, protocol.MethodAddConversationListener, protocol.AddConversationListenerParams{ConversationID: conv.ConversationID}, nil); err != nil {
+		return fmt.Errorf("addConversationListener: %w", err)
+	}
+	step("addConversationListener", "events will stream as codex/event/* notifications")
+	if err := c.Call(ctx, protocol.MethodSendUserMessage, protocol.SendUserMessageParams{
+		ConversationID: conv.ConversationID, Items: []protocol.InputItem{protocol.TextInput(prompt)},
+	}, nil); err != nil {
+		return fmt.Errorf("sendUserMessage: %w", err)
+	}
+	step("sendUserMessage", fmt.Sprintf("%q", prompt))
+	fmt.Println()
+	return follow(ctx, c)
+}
+
+// follow prints events until the turn ends, approving what the server asks.
+func follow(ctx context.Context, c *appclient.Client) error {
+	streaming := false
+	for {
+		var m appclient.Message
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case msg, ok := <-c.Incoming:
+			if !ok {
+				return fmt.Errorf("app-server exited before the turn ended")
+			}
+			m = msg
+		}
+		switch m.Method {
+		case protocol.MethodExecCommandApproval, protocol.MethodApplyPatchApproval:
+			fmt.Printf("  ? %s: approving\n", m.Method)
+			if err := c.Reply(m.ID, protocol.ApprovalResponse{Decision: protocol.DecisionApproved}); err != nil {
+				return err
+			}
+			continue
+		case protocol.NotificationSessionConfigured:
+			continue
+		}
+		if !strings.HasPrefix(m.Method, protocol.NotificationCodexEventPrefix) {
+			continue
+		}
+		_, ev, err := appclient.Event(m)
+		if err != nil {
+			return err
+		}
+		if _, delta := ev.Msg.(protocol.AgentMessageDeltaEvent); !delta && streaming {
+			fmt.Println()
+			streaming = false
+		}
+		switch e := ev.Msg.(type) {
+		case protocol.TaskStartedEvent:
+			fmt.Println("• turn started")
+		case protocol.AgentReasoningEvent:
+			fmt.Printf("  thinking: %s\n", e.Text)
+		case protocol.AgentMessageDeltaEvent:
+			if !streaming {
+				fmt.Print("  streaming: ")
+				streaming = true
+			}
+			fmt.Print(e.Delta)
+		case protocol.AgentMessageEvent:
+			fmt.Printf("  codex: %s\n", e.Message)
+		case protocol.ExecCommandBeginEvent:
+			fmt.Printf("  $ %s\n", strings.Join(e.Command, " "))
+		case protocol.ExecCommandEndEvent:
+			fmt.Printf("    exit %d after %s:\n%s", e.ExitCode, e.Duration.Std().Round(time.Millisecond), indent(e.AggregatedOutput, "    | "))
+		case protocol.TokenCountEvent:
+			if e.Info != nil {
+				fmt.Printf("  tokens: %d in, %d out (total %d)\n", e.Info.TotalTokenUsage.InputTokens, e.Info.TotalTokenUsage.OutputTokens, e.Info.TotalTokenUsage.TotalTokens)
+			}
+		case protocol.StreamErrorEvent:
+			fmt.Printf("  ! %s\n", e.Message)
+		case protocol.ErrorEvent:
+			fmt.Printf("  ! error: %s\n", e.Message)
+		case protocol.TaskCompleteEvent:
+			fmt.Println("• turn complete")
+			return nil
+		case protocol.TurnAbortedEvent:
+			fmt.Printf("• turn aborted (%s)\n", e.Reason)
+			return nil
+		}
+	}
+}
+
+func step(method, what string) { fmt.Printf("→ %-24s %s\n", method, what) }
+
+func indent(s, prefix string) string {
+	if s == "" {
+		return ""
+	}
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	return prefix + strings.Join(lines, "\n"+prefix) + "\n"
+}
+
+// demoModel plays the model: it lists the files with the shell tool when the
+// server offers one, then answers from what it saw.
+func demoModel(r fakemodel.Recorded, _ int) fakemodel.Reply {
+	var body struct {
+		Tools []struct {
+			Name string `json:"name"`
+		} `json:"tools"`
+		Input []protocol.ResponseItem `json:"input"`
+	}
+	_ = json.Unmarshal(r.Body, &body)
+	hasShell := false
+	for _, t := range body.Tools {
+		hasShell = hasShell || t.Name == "shell"
+	}
+	var last protocol.ResponseItem
+	if n := len(body.Input); n > 0 {
+		last = body.Input[n-1]
+	}
+	reasoning := fakemodel.Reasoning("Looking at the workspace to see what it contains.")
+	switch {
+	case last.Type == protocol.ItemFunctionCallOutput:
+		var out struct {
+			Output string `json:"output"`
+		}
+		_ = json.Unmarshal([]byte(last.Output), &out)
+		files := strings.Fields(out.Output)
+		return fakemodel.Text(fmt.Sprintf("The project has %d files (%s). It is a tiny Go program that prints \"hi\", with a README describing it.", len(files), strings.Join(files, ", ")))
+	case hasShell:
+		reply := fakemodel.FunctionCall("call_ls", "shell", `{"command":["bash","-lc","ls"],"workdir":null}`)
+		reply.Events = append(reply.Events[:1], append(reasoning, reply.Events[1:]...)...)
+		return reply
+	default:
+		reply := fakemodel.Text("This workspace holds a README and a main.go: a tiny Go program that prints \"hi\". (This build offers the model no shell tool yet, so I answered from the prompt alone.)")
+		reply.Events = append(reply.Events[:1], append(reasoning, reply.Events[1:]...)...)
+		return reply
+	}
+}

@@ -1,0 +1,331 @@
+package conversation
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/codex-go/codex/core/client"
+	"github.com/codex-go/codex/core/config"
+	"github.com/codex-go/codex/core/rollout"
+	"github.com/codex-go/codex/core/tools"
+	"github.com/codex-go/codex/protocol"
+)
+
+// ErrClosed is returned by Submit after the conversation was shut down.
+var ErrClosed = errors.New("conversation is shut down")
+
+// turnContext is the per-turn settings; a user_turn op replaces them.
+type turnContext struct {
+	cwd      string
+	approval protocol.AskForApproval
+	sandbox  protocol.SandboxPolicy
+	model    string
+	effort   protocol.ReasoningEffort
+	summary  protocol.ReasoningSummary
+}
+
+func (tc turnContext) record() rollout.TurnContext {
+	return rollout.TurnContext{Cwd: tc.cwd, ApprovalPolicy: tc.approval, SandboxPolicy: tc.sandbox,
+		Model: tc.model, Effort: tc.effort, Summary: tc.summary}
+}
+
+// task is one running turn.
+type task struct {
+	subID  string
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// Conversation is one session with the model: submissions in, events out.
+type Conversation struct {
+	id      string
+	cfg     *config.Config
+	deps    Deps
+	rollout *rollout.Writer
+	client  *client.Client
+	router  *tools.Router
+	events  *eventQueue
+
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	mu         sync.Mutex
+	nextSub    uint64
+	turnCtx    turnContext
+	history    []protocol.ResponseItem
+	task       *task
+	pending    []protocol.ResponseItem
+	approvals  map[string]chan protocol.ReviewDecision
+	tokenInfo  *protocol.TokenUsageInfo
+	rateLimits *protocol.RateLimitSnapshot
+	closed     bool
+	shutDown   chan struct{}
+}
+
+func newConversation(id string, cfg *config.Config, w *rollout.Writer, cl *client.Client, router *tools.Router, deps Deps) *Conversation {
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Conversation{
+		id: id, cfg: cfg, deps: deps, rollout: w, client: cl, router: router,
+		events: newEventQueue(), ctx: ctx, cancel: cancel,
+		turnCtx: turnContext{
+			cwd: cfg.Cwd, approval: cfg.ApprovalPolicy, sandbox: cfg.SandboxPolicy,
+			model: cfg.Model, effort: cfg.ModelReasoningEffort, summary: cfg.ModelReasoningSummary,
+		},
+		approvals: map[string]chan protocol.ReviewDecision{},
+		shutDown:  make(chan struct{}),
+	}
+}
+
+// ID returns the conversation id.
+func (c *Conversation) ID() string { return c.id }
+
+// Config returns the configuration the conversation was started with.
+func (c *Conversation) Config() *config.Config { return c.cfg }
+
+// RolloutPath returns the session file.
+func (c *Conversation) RolloutPath() string { return c.rollout.Path() }
+
+// NextEvent returns the next event, blocking until there is one. After the
+// conversation ended and every event was read it returns io.EOF.
+func (c *Conversation) NextEvent(ctx context.Context) (protocol.Event, error) {
+	return c.events.next(ctx)
+}
+
+// Submit hands an op to the conversation and returns its submission id,
+// which the events it causes carry.
+func (c *Conversation) Submit(op protocol.Op) (string, error) {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return "", ErrClosed
+	}
+	subID := strconv.FormatUint(c.nextSub, 10)
+	c.nextSub++
+	c.mu.Unlock()
+
+	switch o := op.(type) {
+	case protocol.UserInputOp:
+		c.handleInput(subID, o.Items, nil)
+	case protocol.UserTurnOp:
+		tc := turnContext{cwd: o.Cwd, approval: o.ApprovalPolicy, sandbox: o.SandboxPolicy,
+			model: o.Model, effort: o.Effort, summary: o.Summary}
+		c.handleInput(subID, o.Items, &tc)
+	case protocol.InterruptOp:
+		c.interruptTask()
+	case protocol.ExecApprovalOp:
+		c.deliverApproval(o.ID, o.Decision)
+	case protocol.PatchApprovalOp:
+		c.deliverApproval(o.ID, o.Decision)
+	case protocol.ShutdownOp:
+		go func() { _ = c.shutdown(context.Background()) }()
+	default:
+		c.emit(subID, protocol.ErrorEvent{Message: fmt.Sprintf("unsupported operation: %s", op.OpType())})
+	}
+	return subID, nil
+}
+
+// Interrupt stops the running turn and returns once it has stopped.
+func (c *Conversation) Interrupt(ctx context.Context) (protocol.TurnAbortReason, error) {
+	t := c.interruptTask()
+	if t != nil {
+		select {
+		case <-t.done:
+		case <-ctx.Done():
+			return "", ctx.Err()
+		}
+	}
+	return protocol.AbortInterrupted, nil
+}
+
+func (c *Conversation) interruptTask() *task {
+	c.mu.Lock()
+	t := c.task
+	c.mu.Unlock()
+	if t != nil {
+		t.cancel()
+	}
+	return t
+}
+
+// handleInput starts a turn, or hands the input to the running one.
+func (c *Conversation) handleInput(subID string, items []protocol.InputItem, update *turnContext) {
+	msg, err := userMessage(items)
+	if err != nil {
+		c.emit(subID, protocol.ErrorEvent{Message: err.Error()})
+		return
+	}
+	c.mu.Lock()
+	var prefix []protocol.ResponseItem
+	if update != nil {
+		if diff, changed := c.envDiff(c.turnCtx, *update); changed {
+			prefix = append(prefix, protocol.UserText(diff.render()))
+		}
+		c.turnCtx = *update
+	}
+	if c.task != nil {
+		c.pending = append(c.pending, prefix...)
+		c.pending = append(c.pending, msg)
+		c.mu.Unlock()
+		return
+	}
+	ctx, cancel := context.WithCancel(c.ctx)
+	t := &task{subID: subID, cancel: cancel, done: make(chan struct{})}
+	c.task = t
+	tc := c.turnCtx
+	c.mu.Unlock()
+	go c.runTask(ctx, t, tc, append(prefix, msg))
+}
+
+// userMessage converts user input to a message item.
+func userMessage(items []protocol.InputItem) (protocol.ResponseItem, error) {
+	msg := protocol.ResponseItem{Type: protocol.ItemMessage, Role: "user"}
+	for _, it := range items {
+		switch it.Type {
+		case protocol.InputText:
+			msg.Content = append(msg.Content, protocol.ContentItem{Type: protocol.ContentInputText, Text: it.Data.Text})
+		case protocol.InputImage:
+			msg.Content = append(msg.Content, protocol.ContentItem{Type: protocol.ContentInputImage, ImageURL: it.Data.ImageURL})
+		case protocol.InputLocalImage:
+			url, err := imageDataURL(it.Data.Path)
+			if err != nil {
+				return msg, err
+			}
+			msg.Content = append(msg.Content, protocol.ContentItem{Type: protocol.ContentInputImage, ImageURL: url})
+		default:
+			return msg, fmt.Errorf("unknown input item type %q", it.Type)
+		}
+	}
+	if len(msg.Content) == 0 {
+		return msg, errors.New("empty user input")
+	}
+	return msg, nil
+}
+
+// envContext describes tc for the model.
+func (c *Conversation) envContext(tc turnContext) environmentContext {
+	return environmentContext{cwd: tc.cwd, approval: tc.approval, sandbox: tc.sandbox, shell: userShell(c.deps.Getenv)}
+}
+
+// envDiff returns an environment context holding only what changed.
+func (c *Conversation) envDiff(old, next turnContext) (environmentContext, bool) {
+	var e environmentContext
+	changed := false
+	if old.cwd != next.cwd {
+		e.cwd, changed = next.cwd, true
+	}
+	if old.approval != next.approval {
+		e.approval, changed = next.approval, true
+	}
+	if !samePolicy(old.sandbox, next.sandbox) {
+		e.sandbox, changed = next.sandbox, true
+	}
+	return e, changed
+}
+
+func samePolicy(a, b protocol.SandboxPolicy) bool {
+	return a.Mode == b.Mode && a.NetworkAccess == b.NetworkAccess &&
+		a.ExcludeSlashTmp == b.ExcludeSlashTmp && a.ExcludeTmpdirEnvVar == b.ExcludeTmpdirEnvVar &&
+		strings.Join(a.WritableRoots, "\x00") == strings.Join(b.WritableRoots, "\x00")
+}
+
+// persisted reports whether an event type is recorded in the rollout.
+func persisted(m protocol.EventMsg) bool {
+	switch m.(type) {
+	case protocol.UserMessageEvent, protocol.AgentMessageEvent, protocol.AgentReasoningEvent,
+		protocol.AgentReasoningRawContentEvent, protocol.TokenCountEvent, protocol.TurnAbortedEvent:
+		return true
+	}
+	return false
+}
+
+// emit queues an event for listeners and records it when it belongs in the rollout.
+func (c *Conversation) emit(subID string, m protocol.EventMsg) {
+	if persisted(m) {
+		_ = c.rollout.EventMsg(m)
+	}
+	c.events.push(protocol.Event{ID: subID, Msg: m})
+}
+
+// recordItems appends items to the history and the rollout.
+func (c *Conversation) recordItems(items ...protocol.ResponseItem) {
+	if len(items) == 0 {
+		return
+	}
+	c.mu.Lock()
+	c.history = append(c.history, items...)
+	c.mu.Unlock()
+	_ = c.rollout.ResponseItems(items...)
+}
+
+// historySnapshot copies the history for a model request.
+func (c *Conversation) historySnapshot() []protocol.ResponseItem {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]protocol.ResponseItem(nil), c.history...)
+}
+
+// deliverApproval answers a waiting approval request.
+func (c *Conversation) deliverApproval(callID string, d protocol.ReviewDecision) {
+	c.mu.Lock()
+	ch, ok := c.approvals[callID]
+	delete(c.approvals, callID)
+	c.mu.Unlock()
+	if ok {
+		ch <- d
+	}
+}
+
+// awaitApproval registers a request, emits it, and waits for the decision.
+func (c *Conversation) awaitApproval(ctx context.Context, subID, callID string, request protocol.EventMsg) (protocol.ReviewDecision, error) {
+	ch := make(chan protocol.ReviewDecision, 1)
+	c.mu.Lock()
+	c.approvals[callID] = ch
+	c.mu.Unlock()
+	c.emit(subID, request)
+	select {
+	case d := <-ch:
+		if !d.Valid() {
+			d = protocol.DecisionDenied
+		}
+		return d, nil
+	case <-ctx.Done():
+		c.mu.Lock()
+		delete(c.approvals, callID)
+		c.mu.Unlock()
+		return protocol.DecisionAbort, ctx.Err()
+	}
+}
+
+// shutdown stops the running turn, flushes the rollout and ends the event stream.
+func (c *Conversation) shutdown(ctx context.Context) error {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		select {
+		case <-c.shutDown:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	c.closed = true
+	t := c.task
+	c.mu.Unlock()
+	if t != nil {
+		t.cancel()
+		select {
+		case <-t.done:
+		case <-ctx.Done():
+		}
+	}
+	c.cancel()
+	err := c.rollout.Close()
+	c.events.push(protocol.Event{ID: "", Msg: protocol.ShutdownCompleteEvent{}})
+	c.events.close()
+	close(c.shutDown)
+	return err
+}

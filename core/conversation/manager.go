@@ -1,0 +1,198 @@
+// Package conversation is the engine: a Manager owns conversations, and each
+// Conversation takes submissions (ops) in and streams events out while it
+// runs turns against the model and its tools.
+package conversation
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/codex-go/codex/core/auth"
+	"github.com/codex-go/codex/core/client"
+	"github.com/codex-go/codex/core/config"
+	"github.com/codex-go/codex/core/projectdoc"
+	"github.com/codex-go/codex/core/rollout"
+	"github.com/codex-go/codex/core/tools"
+	"github.com/codex-go/codex/internal/version"
+	"github.com/codex-go/codex/protocol"
+)
+
+// Deps are what the engine needs from the program around it.
+type Deps struct {
+	// CodexHome is the configuration and state directory.
+	CodexHome string
+	// Originator identifies the program to the model provider.
+	Originator string
+	// Source is the front end recorded in rollouts: vscode, mcp, exec or cli.
+	Source string
+	// UserAgent returns the current User-Agent value.
+	UserAgent func() string
+	// SelfExe is the codex binary, used to run the sandbox helper.
+	SelfExe string
+	// HTTPClient is used for model requests; nil means a default client.
+	HTTPClient *http.Client
+	// Getenv reads the environment; nil means os.Getenv.
+	Getenv func(string) string
+	// Now reads the clock; nil means time.Now.
+	Now func() time.Time
+	// Tools builds the tool router of a conversation; nil means no tools.
+	Tools func(cfg *config.Config) *tools.Router
+}
+
+// Manager creates and tracks conversations.
+type Manager struct {
+	deps  Deps
+	mu    sync.Mutex
+	convs map[string]*Conversation
+}
+
+// NewManager returns a manager with no conversations.
+func NewManager(d Deps) *Manager {
+	if d.Getenv == nil {
+		d.Getenv = os.Getenv
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.UserAgent == nil {
+		d.UserAgent = func() string { return client.UserAgent(version.Version, "", "") }
+	}
+	if d.Originator == "" {
+		d.Originator = version.Originator
+	}
+	return &Manager{deps: d, convs: map[string]*Conversation{}}
+}
+
+// NewConversation starts a conversation with a resolved config. The
+// session_configured event is returned rather than queued.
+func (m *Manager) NewConversation(ctx context.Context, cfg *config.Config) (*Conversation, protocol.SessionConfiguredEvent, error) {
+	id, err := uuid.NewV7()
+	if err != nil {
+		return nil, protocol.SessionConfiguredEvent{}, fmt.Errorf("conversation id: %w", err)
+	}
+	start := m.deps.Now()
+	userInstructions, err := projectdoc.Discover(cfg.Cwd, cfg.CodexHome, cfg.ProjectDocMaxBytes)
+	if err != nil {
+		return nil, protocol.SessionConfiguredEvent{}, fmt.Errorf("read AGENTS.md: %w", err)
+	}
+	meta := rollout.SessionMeta{
+		ID:         id.String(),
+		Cwd:        cfg.Cwd,
+		Originator: m.deps.Originator,
+		CLIVersion: version.Version,
+		Source:     m.deps.Source,
+	}
+	if cfg.BaseInstructions != "" {
+		s := cfg.BaseInstructions
+		meta.Instructions = &s
+	}
+	w, err := rollout.Create(m.deps.CodexHome, meta, start, m.deps.Now)
+	if err != nil {
+		return nil, protocol.SessionConfiguredEvent{}, err
+	}
+	c := m.newConversation(id.String(), cfg, w)
+	initial := []protocol.ResponseItem{}
+	if userInstructions != "" {
+		initial = append(initial, userInstructionsMessage(userInstructions))
+	}
+	initial = append(initial, protocol.UserText(c.envContext(c.turnCtx).render()))
+	c.recordItems(initial...)
+
+	m.mu.Lock()
+	m.convs[c.id] = c
+	m.mu.Unlock()
+	ev := protocol.SessionConfiguredEvent{
+		SessionID:       c.id,
+		Model:           cfg.Model,
+		ReasoningEffort: cfg.ModelReasoningEffort,
+		RolloutPath:     w.Path(),
+	}
+	return c, ev, nil
+}
+
+func (m *Manager) newConversation(id string, cfg *config.Config, w *rollout.Writer) *Conversation {
+	router := tools.NewRouter()
+	if m.deps.Tools != nil {
+		router = m.deps.Tools(cfg)
+	}
+	apiKey := func() (string, error) {
+		key, err := cfg.ModelProvider.APIKey(m.deps.Getenv)
+		if err == nil && key == "" && cfg.ModelProvider.RequiresOpenAIAuth {
+			stored, lerr := auth.Load(cfg.CodexHome)
+			if lerr != nil {
+				return "", lerr
+			}
+			key = stored.BearerToken()
+		}
+		return key, err
+	}
+	cl := client.New(client.Options{
+		Provider:   cfg.ModelProvider,
+		APIKey:     apiKey,
+		UserAgent:  m.deps.UserAgent(),
+		Originator: m.deps.Originator,
+		HTTPClient: m.deps.HTTPClient,
+		Getenv:     m.deps.Getenv,
+	})
+	return newConversation(id, cfg, w, cl, router, m.deps)
+}
+
+// ErrNotFound is returned for an unknown conversation id.
+var ErrNotFound = errors.New("conversation not found")
+
+// Get returns a conversation by id.
+func (m *Manager) Get(id string) (*Conversation, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	c, ok := m.convs[id]
+	if !ok {
+		return nil, fmt.Errorf("%w: %s", ErrNotFound, id)
+	}
+	return c, nil
+}
+
+// Remove shuts a conversation down and forgets it.
+func (m *Manager) Remove(ctx context.Context, id string) error {
+	m.mu.Lock()
+	c, ok := m.convs[id]
+	delete(m.convs, id)
+	m.mu.Unlock()
+	if !ok {
+		return fmt.Errorf("%w: %s", ErrNotFound, id)
+	}
+	return c.shutdown(ctx)
+}
+
+// Close shuts every conversation down and waits until their rollouts are flushed.
+func (m *Manager) Close(ctx context.Context) error {
+	m.mu.Lock()
+	convs := make([]*Conversation, 0, len(m.convs))
+	for _, c := range m.convs {
+		convs = append(convs, c)
+	}
+	m.convs = map[string]*Conversation{}
+	m.mu.Unlock()
+	var errs []error
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	for _, c := range convs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := c.shutdown(ctx); err != nil {
+				mu.Lock()
+				errs = append(errs, err)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}

@@ -1,0 +1,266 @@
+package conversation
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/codex-go/codex/core/client"
+	"github.com/codex-go/codex/core/tools"
+	"github.com/codex-go/codex/protocol"
+)
+
+// samplingResult is what one model request produced.
+type samplingResult struct {
+	items     []protocol.ResponseItem
+	lastAgent *string
+	followUp  bool
+}
+
+// runTask runs one turn: model requests and tool calls until the model
+// answers without calling a tool and no user input is pending.
+func (c *Conversation) runTask(ctx context.Context, t *task, tc turnContext, input []protocol.ResponseItem) {
+	defer close(t.done)
+	c.emit(t.subID, protocol.TaskStartedEvent{ModelContextWindow: c.cfg.ModelContextWindow})
+	c.recordUserInput(input)
+	var lastAgent *string
+	for {
+		_ = c.rollout.TurnContext(tc.record())
+		res, err := c.sample(ctx, t, tc)
+		c.recordItems(res.items...)
+		if res.lastAgent != nil {
+			lastAgent = res.lastAgent
+		}
+		if err != nil {
+			if ctx.Err() != nil || errors.Is(err, tools.ErrTurnAborted) {
+				c.finishTask(t)
+				c.emit(t.subID, protocol.TurnAbortedEvent{Reason: protocol.AbortInterrupted})
+				return
+			}
+			c.finishTask(t)
+			c.emit(t.subID, protocol.ErrorEvent{Message: err.Error()})
+			c.emit(t.subID, protocol.TaskCompleteEvent{LastAgentMessage: lastAgent})
+			return
+		}
+		c.mu.Lock()
+		pending := c.pending
+		c.pending = nil
+		if !res.followUp && len(pending) == 0 {
+			if c.task == t {
+				c.task = nil
+			}
+			c.mu.Unlock()
+			break
+		}
+		c.mu.Unlock()
+		c.recordUserInput(pending)
+	}
+	c.emit(t.subID, protocol.TaskCompleteEvent{LastAgentMessage: lastAgent})
+}
+
+// finishTask clears t as the running task and drops input meant for it.
+func (c *Conversation) finishTask(t *task) {
+	c.mu.Lock()
+	if c.task == t {
+		c.task = nil
+	}
+	c.pending = nil
+	c.mu.Unlock()
+}
+
+// recordUserInput adds user-role items to the history and records typed
+// messages as user_message events in the rollout.
+func (c *Conversation) recordUserInput(items []protocol.ResponseItem) {
+	c.recordItems(items...)
+	for _, it := range items {
+		text := it.MessageText()
+		if it.Type != protocol.ItemMessage || IsContextMessage(text) {
+			continue
+		}
+		ev := protocol.UserMessageEvent{Message: text, Kind: protocol.KindPlain}
+		for _, part := range it.Content {
+			if part.Type == protocol.ContentInputImage {
+				ev.Images = append(ev.Images, part.ImageURL)
+			}
+		}
+		_ = c.rollout.EventMsg(ev)
+	}
+}
+
+// sample makes one model request, retrying dropped or failed streams.
+func (c *Conversation) sample(ctx context.Context, t *task, tc turnContext) (samplingResult, error) {
+	maxRetries := c.cfg.ModelProvider.StreamMaxRetriesOrDefault()
+	for attempt := 0; ; attempt++ {
+		res, err := c.stream(ctx, t, tc)
+		if err == nil || ctx.Err() != nil || errors.Is(err, tools.ErrTurnAborted) {
+			return res, err
+		}
+		var se *client.StreamError
+		if !errors.As(err, &se) || !se.Retryable || attempt >= maxRetries {
+			if attempt > 0 {
+				err = fmt.Errorf("%w (gave up after %d retries)", err, attempt)
+			}
+			return res, err
+		}
+		delay := backoff(attempt + 1)
+		c.emit(t.subID, protocol.StreamErrorEvent{Message: fmt.Sprintf("stream error: %v; retrying %d/%d in %s…", err, attempt+1, maxRetries, delay.Round(time.Millisecond))})
+		if err := sleepCtx(ctx, delay); err != nil {
+			return samplingResult{}, err
+		}
+	}
+}
+
+// backoff is the delay before retry number attempt (1-based): 200ms doubling, ±10% jitter.
+func backoff(attempt int) time.Duration {
+	base := 200 * time.Millisecond << min(attempt-1, 10)
+	jitter := 0.9 + rand.Float64()*0.2
+	return time.Duration(float64(base) * jitter)
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// stream sends the history to the model and handles what comes back:
+// deltas become events, tool calls run as soon as they arrive.
+func (c *Conversation) stream(ctx context.Context, t *task, tc turnContext) (samplingResult, error) {
+	var res samplingResult
+	instructions := c.cfg.BaseInstructions
+	if instructions == "" {
+		instructions = BaseInstructions()
+	}
+	req := client.Request{
+		Model:          tc.model,
+		Effort:         tc.effort,
+		Summary:        tc.summary,
+		Verbosity:      c.cfg.ModelVerbosity,
+		ConversationID: c.id,
+		Prompt: client.Prompt{
+			Instructions: instructions,
+			Input:        c.historySnapshot(),
+			Tools:        c.router.Specs(),
+		},
+		OnRetry: func(attempt, max int, delay time.Duration, err error) {
+			c.emit(t.subID, protocol.StreamErrorEvent{Message: fmt.Sprintf("%v; retrying %d/%d in %s…", err, attempt, max, delay.Round(time.Millisecond))})
+		},
+	}
+	s, err := c.client.Stream(ctx, req)
+	if err != nil {
+		return res, err
+	}
+	defer s.Close()
+	turn := c.toolTurn(t, tc)
+	for {
+		ev, err := s.Next()
+		if err != nil {
+			return res, err
+		}
+		switch ev.Kind {
+		case client.RateLimits:
+			c.mu.Lock()
+			c.rateLimits = ev.RateLimits
+			info := c.tokenInfoCopy()
+			c.mu.Unlock()
+			c.emit(t.subID, protocol.TokenCountEvent{Info: info, RateLimits: ev.RateLimits})
+		case client.OutputTextDelta:
+			c.emit(t.subID, protocol.AgentMessageDeltaEvent{Delta: ev.Delta})
+		case client.ReasoningSummaryDelta:
+			c.emit(t.subID, protocol.AgentReasoningDeltaEvent{Delta: ev.Delta})
+		case client.ReasoningContentDelta:
+			if c.cfg.ShowRawAgentReasoning {
+				c.emit(t.subID, protocol.AgentReasoningRawContentDeltaEvent{Delta: ev.Delta})
+			}
+		case client.ReasoningSummaryPartAdded:
+			c.emit(t.subID, protocol.AgentReasoningSectionBreakEvent{})
+		case client.OutputItemDone:
+			if err := c.handleItem(ctx, t, turn, ev.Item, &res); err != nil {
+				return res, err
+			}
+		case client.Completed:
+			c.mu.Lock()
+			if ev.Usage != nil {
+				c.addUsage(*ev.Usage)
+			}
+			info, limits := c.tokenInfoCopy(), c.rateLimits
+			c.mu.Unlock()
+			c.emit(t.subID, protocol.TokenCountEvent{Info: info, RateLimits: limits})
+			return res, nil
+		}
+	}
+}
+
+// handleItem reacts to one finished output item.
+func (c *Conversation) handleItem(ctx context.Context, t *task, turn *tools.Turn, item protocol.ResponseItem, res *samplingResult) error {
+	res.items = append(res.items, item)
+	switch {
+	case item.Type == protocol.ItemMessage && item.Role == "assistant":
+		text := item.MessageText()
+		res.lastAgent = &text
+		c.emit(t.subID, protocol.AgentMessageEvent{Message: text})
+	case item.Type == protocol.ItemReasoning:
+		for _, s := range item.Summary {
+			c.emit(t.subID, protocol.AgentReasoningEvent{Text: s.Text})
+		}
+		if c.cfg.ShowRawAgentReasoning {
+			for _, p := range item.ReasoningContent {
+				c.emit(t.subID, protocol.AgentReasoningRawContentEvent{Text: p.Text})
+			}
+		}
+	case tools.IsCall(item):
+		res.followUp = true
+		out, err := c.router.Dispatch(ctx, turn, item)
+		if err != nil {
+			// Every call in the history needs an output, even an aborted one.
+			out.Output = "aborted"
+			res.items = append(res.items, out)
+			return err
+		}
+		res.items = append(res.items, out)
+	}
+	return nil
+}
+
+// toolTurn gives tool handlers what they may use of the running turn.
+func (c *Conversation) toolTurn(t *task, tc turnContext) *tools.Turn {
+	return &tools.Turn{
+		SubID:          t.subID,
+		ConversationID: c.id,
+		Cwd:            tc.cwd,
+		ApprovalPolicy: tc.approval,
+		SandboxPolicy:  tc.sandbox,
+		Emit:           func(m protocol.EventMsg) { c.emit(t.subID, m) },
+		AskExec: func(ctx context.Context, callID string, command []string, cwd string, reason *string) (protocol.ReviewDecision, error) {
+			return c.awaitApproval(ctx, t.subID, callID, protocol.ExecApprovalRequestEvent{CallID: callID, Command: command, Cwd: cwd, Reason: reason})
+		},
+		AskPatch: func(ctx context.Context, callID string, changes map[string]protocol.FileChange, reason, grantRoot *string) (protocol.ReviewDecision, error) {
+			return c.awaitApproval(ctx, t.subID, callID, protocol.ApplyPatchApprovalRequestEvent{CallID: callID, Changes: changes, Reason: reason, GrantRoot: grantRoot})
+		},
+	}
+}
+
+// addUsage folds one response's usage into the running totals. Call with c.mu held.
+func (c *Conversation) addUsage(u protocol.TokenUsage) {
+	if c.tokenInfo == nil {
+		c.tokenInfo = &protocol.TokenUsageInfo{ModelContextWindow: c.cfg.ModelContextWindow}
+	}
+	c.tokenInfo.TotalTokenUsage = c.tokenInfo.TotalTokenUsage.Add(u)
+	c.tokenInfo.LastTokenUsage = u
+}
+
+// tokenInfoCopy returns a copy of the running usage. Call with c.mu held.
+func (c *Conversation) tokenInfoCopy() *protocol.TokenUsageInfo {
+	if c.tokenInfo == nil {
+		return nil
+	}
+	cp := *c.tokenInfo
+	return &cp
+}

@@ -1,0 +1,87 @@
+package protocol
+
+// Submission is one request into a conversation: an id that the events it
+// causes will carry, and the operation.
+type Submission struct {
+	// ID is echoed in the Event.ID of every event the op causes.
+	ID string `json:"id"`
+	// Op is the operation.
+	Op Op `json:"op"`
+}
+
+// Op is implemented by every operation a conversation accepts.
+type Op interface {
+	OpType() string
+}
+
+// InterruptOp stops the running turn.
+type InterruptOp struct{}
+
+// UserInputOp starts a turn (or adds input to the running one) with the
+// conversation's current turn settings.
+type UserInputOp struct {
+	// Items is the user input.
+	Items []InputItem `json:"items"`
+}
+
+// UserTurnOp starts a turn with explicit settings, which also become the
+// conversation's settings for later turns.
+type UserTurnOp struct {
+	// Items is the user input.
+	Items []InputItem `json:"items"`
+	// Cwd is the working directory.
+	Cwd string `json:"cwd"`
+	// ApprovalPolicy is the approval policy.
+	ApprovalPolicy AskForApproval `json:"approval_policy"`
+	// SandboxPolicy is the sandbox policy.
+	SandboxPolicy SandboxPolicy `json:"sandbox_policy"`
+	// Model is the model.
+	Model string `json:"model"`
+	// Effort is the reasoning effort, when set.
+	Effort ReasoningEffort `json:"effort,omitempty"`
+	// Summary is the reasoning summary setting.
+	Summary ReasoningSummary `json:"summary"`
+}
+
+// ExecApprovalOp answers an exec_approval_request.
+type ExecApprovalOp struct {
+	// ID is the call id of the request.
+	ID string `json:"id"`
+	// Decision is the answer.
+	Decision ReviewDecision `json:"decision"`
+}
+
+// PatchApprovalOp answers an apply_patch_approval_request.
+type PatchApprovalOp struct {
+	// ID is the call id of the request.
+	ID string `json:"id"`
+	// Decision is the answer.
+	Decision ReviewDecision `json:"decision"`
+}
+
+// AddToHistoryOp appends a message to the global history.
+type AddToHistoryOp struct {
+	// Text is the message.
+	Text string `json:"text"`
+}
+
+// GetHistoryEntryRequestOp asks for one history entry.
+type GetHistoryEntryRequestOp struct {
+	// Offset is the entry index.
+	Offset int `json:"offset"`
+	// LogID is the history file id.
+	LogID uint64 `json:"log_id"`
+}
+
+// ShutdownOp ends the conversation; the last event is shutdown_complete.
+type ShutdownOp struct{}
+
+// OpType implementations: the wire tag of each op.
+func (InterruptOp) OpType() string              { return "interrupt" }
+func (UserInputOp) OpType() string              { return "user_input" }
+func (UserTurnOp) OpType() string               { return "user_turn" }
+func (ExecApprovalOp) OpType() string           { return "exec_approval" }
+func (PatchApprovalOp) OpType() string          { return "patch_approval" }
+func (AddToHistoryOp) OpType() string           { return "add_to_history" }
+func (GetHistoryEntryRequestOp) OpType() string { return "get_history_entry_request" }
+func (ShutdownOp) OpType() string               { return "shutdown" }

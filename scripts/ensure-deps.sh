@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs the system packages the build needs when they are missing:
+# libseccomp-dev (headers for the Linux sandbox's seccomp filter, via cgo).
+set -euo pipefail
+
+need=()
+if [ "$(uname -s)" = "Linux" ] && [ ! -e /usr/include/seccomp.h ]; then
+	need+=(libseccomp-dev)
+fi
+if ! command -v gcc >/dev/null 2>&1; then
+	need+=(gcc)
+fi
+if [ ${#need[@]} -eq 0 ]; then
+	exit 0
+fi
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+	sudo="sudo"
+fi
+echo "installing system packages: ${need[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq "${need[@]}" >/dev/null

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Runs every check and test of the project.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/ensure-deps.sh
+
+echo "== gofmt"
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
+if [ -n "$unformatted" ]; then
+	echo "gofmt needed on:" >&2
+	echo "$unformatted" >&2
+	exit 1
+fi
+
+echo "== go vet"
+go vet ./...
+echo "== go vet (darwin, windows)"
+CGO_ENABLED=0 GOOS=darwin go vet ./...
+CGO_ENABLED=0 GOOS=windows go vet ./...
+
+echo "== go test -race"
+go test -race -count=1 -timeout 20m ./...
