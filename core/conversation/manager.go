@@ -124,14 +124,18 @@ func (m *Manager) newConversation(id string, cfg *config.Config, w *rollout.Writ
 	}
 	apiKey := func() (string, error) {
 		key, err := cfg.ModelProvider.APIKey(m.deps.Getenv)
-		if err == nil && key == "" && cfg.ModelProvider.RequiresOpenAIAuth {
-			stored, lerr := auth.Load(cfg.CodexHome)
-			if lerr != nil {
-				return "", lerr
-			}
-			key = stored.BearerToken()
+		if key != "" || !cfg.ModelProvider.RequiresOpenAIAuth {
+			return key, err
 		}
-		return key, err
+		// OpenAI providers fall back to the credentials saved in auth.json.
+		stored, lerr := auth.Load(cfg.CodexHome)
+		if lerr != nil {
+			return "", lerr
+		}
+		if token := stored.BearerToken(); token != "" {
+			return token, nil
+		}
+		return "", err
 	}
 	cl := client.New(client.Options{
 		Provider:   cfg.ModelProvider,
