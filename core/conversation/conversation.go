@@ -162,7 +162,9 @@ func (c *Conversation) handleInput(subID string, items []protocol.InputItem, upd
 	var prefix []protocol.ResponseItem
 	if update != nil {
 		if diff, changed := c.envDiff(c.turnCtx, *update); changed {
-			prefix = append(prefix, protocol.UserText(diff.render()))
+			text := diff.render()
+			prefix = append(prefix, protocol.UserText(text))
+			c.events.push(protocol.Event{ID: subID, Msg: protocol.UserMessageEvent{Message: text, Kind: protocol.KindEnvironmentContext}})
 		}
 		c.turnCtx = *update
 	}
@@ -210,20 +212,12 @@ func (c *Conversation) envContext(tc turnContext) environmentContext {
 	return environmentContext{cwd: tc.cwd, approval: tc.approval, sandbox: tc.sandbox, shell: userShell(c.deps.Getenv)}
 }
 
-// envDiff returns an environment context holding only what changed.
+// envDiff returns the environment context to send when a turn changes the
+// working directory, approval policy or sandbox; the shell never changes,
+// so it is left out.
 func (c *Conversation) envDiff(old, next turnContext) (environmentContext, bool) {
-	var e environmentContext
-	changed := false
-	if old.cwd != next.cwd {
-		e.cwd, changed = next.cwd, true
-	}
-	if old.approval != next.approval {
-		e.approval, changed = next.approval, true
-	}
-	if !samePolicy(old.sandbox, next.sandbox) {
-		e.sandbox, changed = next.sandbox, true
-	}
-	return e, changed
+	changed := old.cwd != next.cwd || old.approval != next.approval || !samePolicy(old.sandbox, next.sandbox)
+	return environmentContext{cwd: next.cwd, approval: next.approval, sandbox: next.sandbox}, changed
 }
 
 func samePolicy(a, b protocol.SandboxPolicy) bool {

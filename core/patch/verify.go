@@ -1,0 +1,268 @@
+package patch
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+
+	"github.com/codex-go/codex/protocol"
+)
+
+// newFilePerm is the permission of files the patch creates.
+const newFilePerm fs.FileMode = 0o644
+
+// fileState is what a path holds: nothing, or a regular file.
+type fileState struct {
+	exists  bool
+	content string
+	// perm is the permission to give the file when writing it; 0 leaves an
+	// existing file's permission alone and uses newFilePerm for a new one.
+	perm fs.FileMode
+}
+
+func (s fileState) sameAs(o fileState) bool {
+	return s.exists == o.exists && s.content == o.content
+}
+
+// readState reads path from disk. A missing path is a state, not an error;
+// a directory or unreadable file is an error.
+func readState(path string) (fileState, error) {
+	info, err := os.Stat(path)
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+		return fileState{}, nil
+	}
+	if err != nil {
+		return fileState{}, err
+	}
+	if info.IsDir() {
+		return fileState{}, fmt.Errorf("%s is a directory", path)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fileState{}, err
+	}
+	return fileState{exists: true, content: string(data), perm: info.Mode().Perm()}, nil
+}
+
+// Plan is the verified effect of a patch: what every touched file will hold.
+// Nothing is written until Apply.
+type Plan struct {
+	// Changes describes each file operation keyed by absolute path (the
+	// source path for a move).
+	Changes map[string]protocol.FileChange
+
+	// original is the disk state of every touched path when verified.
+	original map[string]fileState
+	// final is the state every touched path will have after Apply.
+	final map[string]fileState
+	// summary lists "A path", "M path", "D path" entries in patch order.
+	summary []string
+}
+
+// Verify computes the effect of p against the filesystem, resolving relative
+// paths against cwd, without writing anything. Every file to update or delete
+// must exist and every chunk must match; operations see the effect of the
+// ones before them, so a patch may add a file and then update it.
+func Verify(p *Patch, cwd string) (*Plan, error) {
+	if p == nil || len(p.Hunks) == 0 {
+		return nil, errors.New("the patch contains no file operations")
+	}
+	root, err := filepath.Abs(cwd)
+	if err != nil {
+		return nil, fmt.Errorf("resolve working directory %q: %w", cwd, err)
+	}
+	pl := &Plan{
+		Changes:  make(map[string]protocol.FileChange),
+		original: make(map[string]fileState),
+		final:    make(map[string]fileState),
+	}
+	for _, op := range p.Hunks {
+		if err := pl.verifyOp(op, root); err != nil {
+			return nil, err
+		}
+	}
+	if err := pl.checkParents(); err != nil {
+		return nil, err
+	}
+	return pl, nil
+}
+
+// checkParents makes sure no file to be written sits below a path that will
+// be a file.
+func (pl *Plan) checkParents() error {
+	for _, p := range pl.Paths() {
+		if !pl.final[p].exists {
+			continue
+		}
+		for dir := filepath.Dir(p); dir != filepath.Dir(dir); dir = filepath.Dir(dir) {
+			if s, ok := pl.final[dir]; ok {
+				if s.exists {
+					return fmt.Errorf("cannot write %s: %s is a file", p, dir)
+				}
+				continue
+			}
+			info, err := os.Stat(dir)
+			if err != nil {
+				continue
+			}
+			if !info.IsDir() {
+				return fmt.Errorf("cannot write %s: %s is not a directory", p, dir)
+			}
+			break
+		}
+	}
+	return nil
+}
+
+// resolvePath makes path absolute against root.
+func resolvePath(root, path string) string {
+	if filepath.IsAbs(path) {
+		return filepath.Clean(path)
+	}
+	return filepath.Join(root, path)
+}
+
+// state returns what path holds at this point of the patch.
+func (pl *Plan) state(path string) (fileState, error) {
+	if s, ok := pl.final[path]; ok {
+		return s, nil
+	}
+	if s, ok := pl.original[path]; ok {
+		return s, nil
+	}
+	s, err := readState(path)
+	if err != nil {
+		return fileState{}, err
+	}
+	pl.original[path] = s
+	return s, nil
+}
+
+func (pl *Plan) verifyOp(op FileOp, root string) error {
+	path := resolvePath(root, op.Path)
+	cur, err := pl.state(path)
+	switch op.Kind {
+	case OpAdd:
+		if err != nil {
+			return fmt.Errorf("add %s: %w", op.Path, err)
+		}
+		pl.final[path] = fileState{exists: true, content: op.Contents}
+		pl.Changes[path] = protocol.FileChange{Add: &protocol.FileAdd{Content: op.Contents}}
+		pl.summary = append(pl.summary, "A "+op.Path)
+	case OpDelete:
+		if err != nil {
+			return fmt.Errorf("delete %s: %w", op.Path, err)
+		}
+		if !cur.exists {
+			return fmt.Errorf("delete %s: file does not exist", op.Path)
+		}
+		pl.final[path] = fileState{}
+		pl.Changes[path] = protocol.FileChange{Delete: &protocol.FileDelete{Content: cur.content}}
+		pl.summary = append(pl.summary, "D "+op.Path)
+	case OpUpdate:
+		if err != nil {
+			return fmt.Errorf("update %s: %w", op.Path, err)
+		}
+		if !cur.exists {
+			return fmt.Errorf("update %s: file does not exist", op.Path)
+		}
+		newContent, err := applyChunks(cur.content, op.Chunks, op.Path)
+		if err != nil {
+			return fmt.Errorf("update %w", err)
+		}
+		change := &protocol.FileUpdate{UnifiedDiff: Hunks(cur.content, newContent, 1)}
+		shown := op.Path
+		if op.MovePath != "" {
+			dest := resolvePath(root, op.MovePath)
+			if _, err := pl.state(dest); err != nil {
+				return fmt.Errorf("move %s to %s: %w", op.Path, op.MovePath, err)
+			}
+			change.MovePath = &dest
+			shown = op.MovePath
+			pl.final[path] = fileState{}
+			pl.final[dest] = fileState{exists: true, content: newContent, perm: cur.perm}
+		} else {
+			pl.final[path] = fileState{exists: true, content: newContent, perm: cur.perm}
+		}
+		if prev, ok := pl.Changes[path]; ok && prev.Add != nil && op.MovePath == "" {
+			// Added earlier in this patch: report the file's final content.
+			pl.Changes[path] = protocol.FileChange{Add: &protocol.FileAdd{Content: newContent}}
+		} else {
+			pl.Changes[path] = protocol.FileChange{Update: change}
+		}
+		pl.summary = append(pl.summary, "M "+shown)
+	default:
+		return fmt.Errorf("%s: unknown operation %v", op.Path, op.Kind)
+	}
+	return nil
+}
+
+// Paths returns every absolute path the plan writes or removes, including
+// move destinations, sorted.
+func (pl *Plan) Paths() []string {
+	return slices.Sorted(maps.Keys(pl.final))
+}
+
+// Summary returns the report Apply gives on success: one "A", "M" or "D"
+// line per operation, naming files as the patch wrote them.
+func (pl *Plan) Summary() string {
+	var b strings.Builder
+	b.WriteString("Success. Updated the following files:\n")
+	for _, s := range pl.summary {
+		b.WriteString(s + "\n")
+	}
+	return b.String()
+}
+
+// Apply writes the plan to disk, creating parent directories as needed, and
+// returns the summary. It first checks that no touched file changed since
+// Verify and writes nothing if one did.
+func (pl *Plan) Apply() (string, error) {
+	paths := pl.Paths()
+	for _, p := range slices.Sorted(maps.Keys(pl.original)) {
+		now, err := readState(p)
+		if err != nil {
+			return "", fmt.Errorf("recheck %s: %w", p, err)
+		}
+		if !now.sameAs(pl.original[p]) {
+			return "", fmt.Errorf("%s changed on disk after the patch was verified", p)
+		}
+	}
+	// Removals first, so a removed file may make room for a directory.
+	for _, p := range paths {
+		if pl.final[p].exists {
+			continue
+		}
+		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return "", fmt.Errorf("delete %s: %w", p, err)
+		}
+	}
+	for _, p := range paths {
+		s := pl.final[p]
+		if !s.exists {
+			continue
+		}
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return "", fmt.Errorf("create parent directories of %s: %w", p, err)
+		}
+		perm := s.perm
+		if perm == 0 {
+			perm = newFilePerm
+		}
+		if err := os.WriteFile(p, []byte(s.content), perm); err != nil {
+			return "", fmt.Errorf("write %s: %w", p, err)
+		}
+		if s.perm != 0 {
+			if err := os.Chmod(p, s.perm); err != nil {
+				return "", fmt.Errorf("set permissions of %s: %w", p, err)
+			}
+		}
+	}
+	return pl.Summary(), nil
+}
