@@ -149,6 +149,9 @@ func (c *Client) send(v any) error {
 	return err
 }
 
+// Pid returns the server's process id.
+func (c *Client) Pid() int { return c.cmd.Process.Pid }
+
 // Close closes the server's stdin and waits for it to exit.
 func (c *Client) Close() error {
 	_ = c.stdin.Close()

@@ -1,0 +1,104 @@
+package sandbox
+
+import (
+	"os"
+	"path/filepath"
+
+	"github.com/codex-go/codex/protocol"
+)
+
+// HelperArg is the hidden first argument that makes the codex binary act as the Linux sandbox helper.
+const HelperArg = "__codex_linux_sandbox"
+
+// protectedName is the entry directly inside a writable root that stays
+// read-only where the platform can express it.
+const protectedName = ".git"
+
+// WritableRoot is a directory writable under the policy, with subpaths kept read-only (e.g. <root>/.git).
+type WritableRoot struct {
+	// Root is the absolute, symlink-free path of the directory.
+	Root string
+	// ReadOnlySubpaths are existing paths below Root that stay read-only.
+	ReadOnlySubpaths []string
+}
+
+// WritableRoots computes the directories a command may write to under p when
+// it runs for the working directory cwd. getenv looks up environment variables
+// of the command (TMPDIR).
+//
+// For workspace-write the candidates are cwd, every writable_roots entry
+// (relative entries are taken relative to cwd), $TMPDIR unless
+// exclude_tmpdir_env_var is set and /tmp unless exclude_slash_tmp is set.
+// Candidates that do not exist or are not directories are dropped, symlinks
+// are resolved and duplicates removed. For read-only the result is an empty,
+// non-nil slice. For danger-full-access it is nil: everything is writable.
+func WritableRoots(p protocol.SandboxPolicy, cwd string, getenv func(string) string) []WritableRoot {
+	switch p.Mode {
+	case protocol.SandboxDangerFullAccess:
+		return nil
+	case protocol.SandboxWorkspaceWrite:
+	default:
+		return []WritableRoot{}
+	}
+
+	candidates := []string{cwd}
+	for _, r := range p.WritableRoots {
+		if !filepath.IsAbs(r) {
+			r = filepath.Join(cwd, r)
+		}
+		candidates = append(candidates, r)
+	}
+	if !p.ExcludeTmpdirEnvVar && getenv != nil {
+		if tmp := getenv("TMPDIR"); tmp != "" {
+			candidates = append(candidates, tmp)
+		}
+	}
+	if !p.ExcludeSlashTmp {
+		candidates = append(candidates, "/tmp")
+	}
+
+	roots := []WritableRoot{}
+	seen := make(map[string]bool, len(candidates))
+	for _, c := range candidates {
+		dir, ok := existingDir(c)
+		if !ok || seen[dir] {
+			continue
+		}
+		seen[dir] = true
+		roots = append(roots, WritableRoot{Root: dir, ReadOnlySubpaths: readOnlySubpaths(dir)})
+	}
+	return roots
+}
+
+// existingDir returns the absolute, symlink-free form of path when it names
+// an existing directory.
+func existingDir(path string) (string, bool) {
+	if path == "" {
+		return "", false
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", false
+	}
+	resolved, err := filepath.EvalSymlinks(abs)
+	if err != nil {
+		return "", false
+	}
+	info, err := os.Stat(resolved)
+	if err != nil || !info.IsDir() {
+		return "", false
+	}
+	return resolved, true
+}
+
+// readOnlySubpaths lists the protected entry of root when it exists.
+func readOnlySubpaths(root string) []string {
+	p := filepath.Join(root, protectedName)
+	if _, err := os.Lstat(p); err != nil {
+		return nil
+	}
+	if resolved, err := filepath.EvalSymlinks(p); err == nil {
+		p = resolved
+	}
+	return []string{p}
+}

@@ -1,0 +1,13 @@
+package sandbox
+
+import (
+	"os"
+
+	"github.com/codex-go/codex/protocol"
+)
+
+// wrapPlatform runs argv under sandbox-exec; the environment of the current
+// process supplies TMPDIR.
+func wrapPlatform(_ string, p protocol.SandboxPolicy, cwd string, argv []string) ([]string, error) {
+	return wrapSeatbelt(p, cwd, argv, os.Getenv), nil
+}
