@@ -1,0 +1,185 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+)
+
+// unit is what a benchmark's samples are measured in.
+type unit string
+
+// The units samples are recorded in.
+const (
+	unitMillis unit = "ms"
+	unitMiB    unit = "MiB"
+)
+
+// sampleFunc takes one measurement.
+type sampleFunc func(ctx context.Context) (float64, error)
+
+// benchmark is one row of the report. To add a benchmark, write its prepare
+// function and append an entry to benchmarks.
+type benchmark struct {
+	// Key selects the benchmark with -only.
+	Key string
+	// Title is the row label.
+	Title string
+	// Unit is what the samples are in.
+	Unit unit
+	// Prepare runs once per binary before its warm-ups. It returns the
+	// function that takes one sample and a cleanup run after the last one.
+	// State shared between samples (a long-running server, a populated
+	// CODEX_HOME) lives in the closure.
+	Prepare func(ctx context.Context, r *runner, t *target) (sampleFunc, func() error, error)
+}
+
+// benchmarks lists every benchmark in report order.
+func benchmarks() []benchmark {
+	return []benchmark{
+		{Key: "cold", Title: "cold start (spawn -> initialize answered)", Unit: unitMillis, Prepare: prepareColdStart},
+		{Key: "turn", Title: "text turn (newConversation -> task_complete)", Unit: unitMillis, Prepare: prepareTextTurn},
+		{Key: "rss", Title: "peak RSS (app-server, one text turn)", Unit: unitMiB, Prepare: preparePeakRSS},
+	}
+}
+
+// selectBenchmarks returns the benchmarks named in the comma-separated only
+// list, in report order; an empty list selects all.
+func selectBenchmarks(all []benchmark, only string) ([]benchmark, error) {
+	if strings.TrimSpace(only) == "" {
+		return all, nil
+	}
+	want := map[string]bool{}
+	for _, k := range strings.Split(only, ",") {
+		if k = strings.TrimSpace(k); k != "" {
+			want[k] = true
+		}
+	}
+	var out []benchmark
+	for _, b := range all {
+		if want[b.Key] {
+			out = append(out, b)
+			delete(want, b.Key)
+		}
+	}
+	if len(want) > 0 {
+		unknown := slices.Sorted(maps.Keys(want))
+		var known []string
+		for _, b := range all {
+			known = append(known, b.Key)
+		}
+		return nil, fmt.Errorf("unknown benchmark %s (known: %s)", strings.Join(unknown, ", "), strings.Join(known, ", "))
+	}
+	return out, nil
+}
+
+// noCleanup is the cleanup of benchmarks that keep no state between samples.
+func noCleanup() error { return nil }
+
+// millisSince returns the time elapsed since start in milliseconds.
+func millisSince(start time.Time) float64 {
+	return float64(time.Since(start)) / float64(time.Millisecond)
+}
+
+// checkModelCalled fails when the fake provider received no Responses API
+// request since it had received before, i.e. a turn completed without
+// consulting the model.
+func (r *runner) checkModelCalled(before int) error {
+	if r.modelCalls() <= before {
+		return errors.New("the turn completed without a request to the model provider")
+	}
+	return nil
+}
+
+// prepareColdStart measures spawning `app-server` until its initialize
+// answer arrives. The server is then closed and waited for, untimed.
+func prepareColdStart(_ context.Context, r *runner, t *target) (sampleFunc, func() error, error) {
+	sample := func(ctx context.Context) (float64, error) {
+		ctx, cancel := context.WithTimeout(ctx, r.timeout)
+		defer cancel()
+		start := time.Now()
+		s, err := spawn(ctx, t)
+		if err != nil {
+			return 0, err
+		}
+		if err := s.initialize(ctx); err != nil {
+			_ = s.close()
+			return 0, err
+		}
+		elapsed := millisSince(start)
+		if err := s.close(); err != nil {
+			return 0, err
+		}
+		return elapsed, nil
+	}
+	return sample, noCleanup, nil
+}
+
+// prepareTextTurn starts one app-server for all samples; each sample is a
+// new conversation with one user message answered by a short text.
+func prepareTextTurn(ctx context.Context, r *runner, t *target) (sampleFunc, func() error, error) {
+	s, err := spawn(ctx, t)
+	if err != nil {
+		return nil, nil, err
+	}
+	initCtx, cancel := context.WithTimeout(ctx, r.timeout)
+	defer cancel()
+	if err := s.initialize(initCtx); err != nil {
+		_ = s.close()
+		return nil, nil, err
+	}
+	sample := func(ctx context.Context) (float64, error) {
+		ctx, cancel := context.WithTimeout(ctx, r.timeout)
+		defer cancel()
+		calls := r.modelCalls()
+		start := time.Now()
+		if err := s.textTurn(ctx, t.Workspace); err != nil {
+			return 0, err
+		}
+		elapsed := millisSince(start)
+		if err := r.checkModelCalled(calls); err != nil {
+			return 0, err
+		}
+		return elapsed, nil
+	}
+	return sample, s.close, nil
+}
+
+// preparePeakRSS measures, per sample, a fresh app-server's resident-set
+// high-water mark after initialize and one text turn.
+func preparePeakRSS(_ context.Context, r *runner, t *target) (sampleFunc, func() error, error) {
+	sample := func(ctx context.Context) (float64, error) {
+		ctx, cancel := context.WithTimeout(ctx, r.timeout)
+		defer cancel()
+		s, err := spawn(ctx, t)
+		if err != nil {
+			return 0, err
+		}
+		hwm, err := func() (int64, error) {
+			if err := s.initialize(ctx); err != nil {
+				return 0, err
+			}
+			calls := r.modelCalls()
+			if err := s.textTurn(ctx, t.Workspace); err != nil {
+				return 0, err
+			}
+			if err := r.checkModelCalled(calls); err != nil {
+				return 0, err
+			}
+			return s.peakRSS()
+		}()
+		closeErr := s.close()
+		if err != nil {
+			return 0, err
+		}
+		if closeErr != nil {
+			return 0, closeErr
+		}
+		return float64(hwm) / (1 << 20), nil
+	}
+	return sample, noCleanup, nil
+}

@@ -1,0 +1,174 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/codex-go/codex/internal/appclient"
+	"github.com/codex-go/codex/protocol"
+)
+
+// Notification methods the text turn waits for.
+const (
+	methodTaskComplete = protocol.NotificationCodexEventPrefix + "task_complete"
+	methodEventError   = protocol.NotificationCodexEventPrefix + "error"
+)
+
+// closeGrace is how long a server may take to exit after its stdin closed
+// before it is killed.
+const closeGrace = 10 * time.Second
+
+// server is a running `codex app-server` driven through appclient.
+type server struct {
+	client *appclient.Client
+	kill   context.CancelFunc
+}
+
+// spawn starts `bin app-server` for t. The process is killed when ctx ends,
+// so callers close it before cancelling ctx.
+func spawn(ctx context.Context, t *target) (*server, error) {
+	ctx, kill := context.WithCancel(ctx)
+	c, err := appclient.Start(ctx, t.Bin, t.env())
+	if err != nil {
+		kill()
+		return nil, fmt.Errorf("start %s app-server: %w", t.Name, err)
+	}
+	return &server{client: c, kill: kill}, nil
+}
+
+// initialize sends the initialize request and waits for its answer.
+func (s *server) initialize(ctx context.Context) error {
+	params := protocol.InitializeParams{ClientInfo: protocol.ClientInfo{Name: "codex-bench", Version: "1.0.0"}}
+	var resp protocol.InitializeResponse
+	if err := s.client.Call(ctx, protocol.MethodInitialize, params, &resp); err != nil {
+		return fmt.Errorf("initialize: %w", err)
+	}
+	if resp.UserAgent == "" {
+		return errors.New("initialize: answer has no userAgent")
+	}
+	return nil
+}
+
+// textTurn starts a conversation in workspace, sends one user message and
+// waits until the turn's task_complete notification arrives.
+func (s *server) textTurn(ctx context.Context, workspace string) error {
+	var conv protocol.NewConversationResponse
+	if err := s.client.Call(ctx, protocol.MethodNewConversation,
+		protocol.NewConversationParams{Cwd: &workspace}, &conv); err != nil {
+		return fmt.Errorf("newConversation: %w", err)
+	}
+	if err := s.client.Call(ctx, protocol.MethodAddConversationListener,
+		protocol.AddConversationListenerParams{ConversationID: conv.ConversationID}, nil); err != nil {
+		return fmt.Errorf("addConversationListener: %w", err)
+	}
+	if err := s.client.Call(ctx, protocol.MethodSendUserMessage, protocol.SendUserMessageParams{
+		ConversationID: conv.ConversationID,
+		Items:          []protocol.InputItem{protocol.TextInput("Say hello.")},
+	}, nil); err != nil {
+		return fmt.Errorf("sendUserMessage: %w", err)
+	}
+	return s.awaitTaskComplete(ctx, conv.ConversationID)
+}
+
+// awaitTaskComplete reads notifications until conversation id completes its
+// turn. Notifications of earlier conversations are skipped; an error event
+// or a server request fails the turn.
+func (s *server) awaitTaskComplete(ctx context.Context, id string) error {
+	for {
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for task_complete: %w", ctx.Err())
+		case m, ok := <-s.client.Incoming:
+			if !ok {
+				return errors.New("app-server exited before task_complete")
+			}
+			if len(m.ID) > 0 {
+				return fmt.Errorf("unexpected server request %s during a text turn", m.Method)
+			}
+			if m.Method != methodTaskComplete && m.Method != methodEventError {
+				continue
+			}
+			convID, ev, err := appclient.Event(m)
+			if err != nil {
+				return fmt.Errorf("decode %s: %w", m.Method, err)
+			}
+			if convID != id {
+				continue
+			}
+			if e, isErr := ev.Msg.(protocol.ErrorEvent); isErr {
+				return fmt.Errorf("turn failed: %s", e.Message)
+			}
+			return nil
+		}
+	}
+}
+
+// close closes the server's stdin and waits for it to exit, killing it
+// when it takes longer than closeGrace.
+func (s *server) close() error {
+	defer s.kill()
+	// Nobody reads notifications any more; drain them so the client's
+	// reader can reach the end of the output.
+	go func() {
+		for range s.client.Incoming {
+		}
+	}()
+	done := make(chan error, 1)
+	go func() { done <- s.client.Close() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			return fmt.Errorf("app-server exit: %w", err)
+		}
+		return nil
+	case <-time.After(closeGrace):
+		s.kill()
+		<-done
+		return fmt.Errorf("app-server did not exit within %s of its stdin closing", closeGrace)
+	}
+}
+
+// peakRSS returns the server's resident-set high-water mark in bytes.
+func (s *server) peakRSS() (int64, error) {
+	return vmHWM(s.client.Pid())
+}
+
+// vmHWM reads the VmHWM line of /proc/<pid>/status, in bytes.
+func vmHWM(pid int) (int64, error) {
+	path := fmt.Sprintf("/proc/%d/status", pid)
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, fmt.Errorf("open %s: %w", path, err)
+	}
+	defer f.Close()
+	return parseVmHWM(bufio.NewScanner(f))
+}
+
+// parseVmHWM finds the "VmHWM: <n> kB" line among the scanner's lines.
+func parseVmHWM(sc *bufio.Scanner) (int64, error) {
+	for sc.Scan() {
+		value, ok := strings.CutPrefix(sc.Text(), "VmHWM:")
+		if !ok {
+			continue
+		}
+		fields := strings.Fields(value)
+		if len(fields) != 2 || fields[1] != "kB" {
+			return 0, fmt.Errorf("unexpected VmHWM line %q", sc.Text())
+		}
+		kb, err := strconv.ParseInt(fields[0], 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("parse VmHWM %q: %w", fields[0], err)
+		}
+		return kb * 1024, nil
+	}
+	if err := sc.Err(); err != nil {
+		return 0, fmt.Errorf("read status: %w", err)
+	}
+	return 0, errors.New("no VmHWM line in status")
+}

@@ -1,0 +1,200 @@
+// Command bench compares the start-up time, turn latency and memory of this
+// module's codex with the reference codex-cli 0.45.0. Both binaries run
+// `codex app-server` against the same local fake model provider, each with a
+// fresh CODEX_HOME. See README.md.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/codex-go/codex/tests/fakemodel"
+)
+
+// warmups is the number of samples taken and discarded before measuring.
+const warmups = 2
+
+// Target names, also the JSON keys of a result.
+const (
+	nameOurs      = "ours"
+	nameReference = "reference"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// runner holds the settings shared by every benchmark.
+type runner struct {
+	// runs is the number of measured samples per binary.
+	runs int
+	// timeout bounds one sample.
+	timeout time.Duration
+	// log receives progress lines.
+	log io.Writer
+	// model is the fake provider both binaries talk to; nil until started.
+	model *fakemodel.Server
+}
+
+// modelCalls counts the Responses API requests the fake provider received.
+func (r *runner) modelCalls() int {
+	n := 0
+	for _, req := range r.model.Requests() {
+		if req.Method == http.MethodPost && strings.HasSuffix(req.Path, "/responses") {
+			n++
+		}
+	}
+	return n
+}
+
+// run executes the harness and returns the process exit status: 0 when
+// everything selected was measured, 1 when our binary could not be built or
+// a measurement failed, 2 for bad flags.
+func run(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	n := fs.Int("n", 15, "measured runs per benchmark and binary (after 2 warm-ups)")
+	only := fs.String("only", "", "comma-separated benchmarks to run: cold,turn,rss (default all)")
+	asJSON := fs.Bool("json", false, "print the results as JSON instead of a table")
+	timeout := fs.Duration("timeout", 2*time.Minute, "time limit for one sample")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *n < 1 {
+		fmt.Fprintln(stderr, "bench: -n must be at least 1")
+		return 2
+	}
+	selected, err := selectBenchmarks(benchmarks(), *only)
+	if err != nil {
+		fmt.Fprintln(stderr, "bench:", err)
+		return 2
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	rep, err := execute(ctx, &runner{runs: *n, timeout: *timeout, log: stderr}, selected)
+	if err != nil {
+		fmt.Fprintln(stderr, "bench:", err)
+		return 1
+	}
+	if *asJSON {
+		err = writeJSON(stdout, rep)
+	} else {
+		err = writeTable(stdout, rep)
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "bench:", err)
+		return 1
+	}
+	if rep.failed() {
+		return 1
+	}
+	return 0
+}
+
+// execute prepares both binaries and the fake provider, then runs the
+// selected benchmarks. Only set-up failures that leave nothing to measure
+// are returned as errors; the rest end up in the report.
+func execute(ctx context.Context, r *runner, selected []benchmark) (*report, error) {
+	root, err := moduleRoot()
+	if err != nil {
+		return nil, err
+	}
+	tmp, err := os.MkdirTemp("", "codex-bench-")
+	if err != nil {
+		return nil, fmt.Errorf("create temp dir: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+
+	rep := &report{Machine: describeMachine(), Runs: r.runs, Warmups: warmups}
+	var targets []*target
+
+	fmt.Fprintln(r.log, "building ./cmd/codex ...")
+	if bin, err := buildOurs(ctx, root, tmp); err != nil {
+		rep.OursMissing = true
+		rep.note("our binary was not benchmarked: %v", err)
+	} else {
+		targets = append(targets, &target{Name: nameOurs, Bin: bin, Version: binaryVersion(ctx, bin)})
+	}
+	if bin, err := ensureReference(ctx, filepath.Join(root, "bench", ".ref"), r.log); err != nil {
+		rep.note("reference not benchmarked, ratios are n/a: %v", err)
+	} else {
+		targets = append(targets, &target{Name: nameReference, Bin: bin, Version: binaryVersion(ctx, bin)})
+	}
+	if len(targets) == 0 {
+		return nil, errors.New("neither binary is available:\n  " + joinNotes(rep.Notes))
+	}
+	for _, t := range targets {
+		rep.Binaries = append(rep.Binaries, binaryInfo{Name: t.Name, Path: t.Bin, Version: t.Version})
+	}
+
+	srv := fakemodel.Start(func(fakemodel.Recorded, int) fakemodel.Reply {
+		return fakemodel.Text("Hello from mock")
+	})
+	defer srv.Close()
+	r.model = srv
+	for _, t := range targets {
+		if err := t.prepareHome(tmp, srv.ConfigTOML()); err != nil {
+			return nil, err
+		}
+	}
+
+	for _, b := range selected {
+		res := result{Key: b.Key, Title: b.Title, Unit: b.Unit}
+		for _, t := range targets {
+			if ctx.Err() != nil {
+				return nil, fmt.Errorf("interrupted: %w", ctx.Err())
+			}
+			fmt.Fprintf(r.log, "%s: %s ... ", b.Key, t.Name)
+			samples, err := r.measure(ctx, b, t)
+			if err != nil {
+				fmt.Fprintln(r.log, "failed")
+				res.setError(t.Name, err)
+				continue
+			}
+			s, _ := summarize(samples)
+			fmt.Fprintf(r.log, "median %s %s\n", formatValue(s.Median), b.Unit)
+			res.set(t.Name, s)
+		}
+		res.computeRatio()
+		rep.Results = append(rep.Results, res)
+	}
+	return rep, nil
+}
+
+// measure takes warm-up and measured samples of b for t and returns the
+// measured ones.
+func (r *runner) measure(ctx context.Context, b benchmark, t *target) (samples []float64, err error) {
+	sample, cleanup, err := b.Prepare(ctx, r, t)
+	if err != nil {
+		return nil, fmt.Errorf("prepare: %w", err)
+	}
+	defer func() {
+		if cerr := cleanup(); cerr != nil && err == nil {
+			err = fmt.Errorf("clean up: %w", cerr)
+		}
+	}()
+	for i := range warmups + r.runs {
+		v, err := sample(ctx)
+		if err != nil {
+			if i < warmups {
+				return nil, fmt.Errorf("warm-up %d: %w", i+1, err)
+			}
+			return nil, fmt.Errorf("run %d: %w", i-warmups+1, err)
+		}
+		if i >= warmups {
+			samples = append(samples, v)
+		}
+	}
+	return samples, nil
+}

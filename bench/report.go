@@ -1,0 +1,241 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"strings"
+	"unicode/utf8"
+)
+
+// report is everything one harness run produced.
+type report struct {
+	// Machine describes the host.
+	Machine machine `json:"machine"`
+	// Runs is the number of measured samples per cell.
+	Runs int `json:"runs"`
+	// Warmups is the number of discarded samples before them.
+	Warmups int `json:"warmups"`
+	// Binaries are the binaries that were benchmarked.
+	Binaries []binaryInfo `json:"binaries"`
+	// Results holds one entry per selected benchmark, in report order.
+	Results []result `json:"results"`
+	// Notes explain missing binaries and similar conditions.
+	Notes []string `json:"notes,omitempty"`
+	// OursMissing is set when our binary could not be built.
+	OursMissing bool `json:"oursMissing,omitempty"`
+}
+
+// binaryInfo identifies one benchmarked binary.
+type binaryInfo struct {
+	// Name is "ours" or "reference".
+	Name string `json:"name"`
+	// Path is the executable.
+	Path string `json:"path"`
+	// Version is what --version printed, if anything.
+	Version string `json:"version,omitempty"`
+}
+
+// result is one benchmark's row.
+type result struct {
+	// Key is the -only selector.
+	Key string `json:"key"`
+	// Title is the row label.
+	Title string `json:"title"`
+	// Unit is what the numbers are in.
+	Unit unit `json:"unit"`
+	// Ours summarises our binary's samples; nil when not measured.
+	Ours *summary `json:"ours"`
+	// Reference summarises the reference's samples; nil when not measured.
+	Reference *summary `json:"reference"`
+	// Ratio is the ours/reference ratio of the medians; nil when either is
+	// missing.
+	Ratio *float64 `json:"ratio"`
+	// Errors maps a binary's name to why its measurement failed.
+	Errors map[string]string `json:"errors,omitempty"`
+}
+
+// note records an explanatory line.
+func (r *report) note(format string, args ...any) {
+	r.Notes = append(r.Notes, fmt.Sprintf(format, args...))
+}
+
+// failed reports whether our binary is missing or any measurement failed.
+func (r *report) failed() bool {
+	if r.OursMissing {
+		return true
+	}
+	for _, res := range r.Results {
+		if len(res.Errors) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// set stores the summary of the named binary.
+func (res *result) set(name string, s summary) {
+	switch name {
+	case nameOurs:
+		res.Ours = &s
+	case nameReference:
+		res.Reference = &s
+	}
+}
+
+// setError records why the named binary's measurement failed.
+func (res *result) setError(name string, err error) {
+	if res.Errors == nil {
+		res.Errors = map[string]string{}
+	}
+	res.Errors[name] = err.Error()
+}
+
+// computeRatio fills Ratio when both medians are present and the
+// reference's is positive.
+func (res *result) computeRatio() {
+	if res.Ours == nil || res.Reference == nil || res.Reference.Median <= 0 {
+		res.Ratio = nil
+		return
+	}
+	ratio := res.Ours.Median / res.Reference.Median
+	res.Ratio = &ratio
+}
+
+// writeJSON prints r as indented JSON.
+func writeJSON(w io.Writer, r *report) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(r); err != nil {
+		return fmt.Errorf("write JSON: %w", err)
+	}
+	return nil
+}
+
+// formatValue renders v with about three significant digits.
+func formatValue(v float64) string {
+	switch a := math.Abs(v); {
+	case a >= 100:
+		return fmt.Sprintf("%.0f", v)
+	case a >= 10:
+		return fmt.Sprintf("%.1f", v)
+	default:
+		return fmt.Sprintf("%.2f", v)
+	}
+}
+
+// cell renders one binary's column of a row.
+func cell(s *summary, u unit, errMsg string, measured bool) string {
+	switch {
+	case errMsg != "":
+		return "error"
+	case s != nil:
+		return fmt.Sprintf("%s %s (p90 %s)", formatValue(s.Median), u, formatValue(s.P90))
+	case !measured:
+		return "n/a"
+	default:
+		return "-"
+	}
+}
+
+// writeTable prints r as an aligned text table with a header describing
+// the machine and binaries, followed by notes and errors.
+func writeTable(w io.Writer, r *report) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "machine:   %s\n", r.Machine)
+	for _, bin := range r.Binaries {
+		version := bin.Version
+		if version == "" {
+			version = "version unknown"
+		}
+		fmt.Fprintf(&b, "%-10s %s (%s)\n", bin.Name+":", bin.Path, version)
+	}
+	fmt.Fprintf(&b, "runs:      %d per binary after %d warm-ups; cells show median (p90)\n\n", r.Runs, r.Warmups)
+
+	has := map[string]bool{}
+	for _, bin := range r.Binaries {
+		has[bin.Name] = true
+	}
+	rows := [][]string{{"benchmark", nameOurs, nameReference, "ours/reference"}}
+	for _, res := range r.Results {
+		ratio := "n/a"
+		if res.Ratio != nil {
+			ratio = fmt.Sprintf("%.2fx", *res.Ratio)
+		}
+		rows = append(rows, []string{
+			res.Title,
+			cell(res.Ours, res.Unit, res.Errors[nameOurs], has[nameOurs]),
+			cell(res.Reference, res.Unit, res.Errors[nameReference], has[nameReference]),
+			ratio,
+		})
+	}
+	writeRows(&b, rows)
+
+	if len(r.Notes) > 0 {
+		b.WriteString("\nnotes:\n")
+		for _, n := range r.Notes {
+			fmt.Fprintf(&b, "  - %s\n", indentContinuation(n))
+		}
+	}
+	var errs []string
+	for _, res := range r.Results {
+		for _, name := range []string{nameOurs, nameReference} {
+			if msg, ok := res.Errors[name]; ok {
+				errs = append(errs, fmt.Sprintf("%s / %s: %s", res.Key, name, msg))
+			}
+		}
+	}
+	if len(errs) > 0 {
+		b.WriteString("\nerrors:\n")
+		for _, e := range errs {
+			fmt.Fprintf(&b, "  - %s\n", indentContinuation(e))
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// writeRows writes rows as columns separated by " | ", padded to the widest
+// cell, with a rule under the first row.
+func writeRows(b *strings.Builder, rows [][]string) {
+	if len(rows) == 0 {
+		return
+	}
+	widths := make([]int, len(rows[0]))
+	for _, row := range rows {
+		for i, c := range row {
+			widths[i] = max(widths[i], utf8.RuneCountInString(c))
+		}
+	}
+	line := func(row []string) {
+		parts := make([]string, len(row))
+		for i, c := range row {
+			parts[i] = c + strings.Repeat(" ", widths[i]-utf8.RuneCountInString(c))
+		}
+		b.WriteString(strings.TrimRight(strings.Join(parts, " | "), " "))
+		b.WriteByte('\n')
+	}
+	line(rows[0])
+	rule := make([]string, len(widths))
+	for i, wd := range widths {
+		rule[i] = strings.Repeat("-", wd)
+	}
+	b.WriteString(strings.Join(rule, "-|-"))
+	b.WriteByte('\n')
+	for _, row := range rows[1:] {
+		line(row)
+	}
+}
+
+// indentContinuation indents every line after the first of a multi-line
+// message so it reads as part of a list item.
+func indentContinuation(s string) string {
+	return strings.ReplaceAll(strings.TrimSpace(s), "\n", "\n    ")
+}
+
+// joinNotes joins notes for an error message.
+func joinNotes(notes []string) string {
+	return strings.Join(notes, "\n  ")
+}
