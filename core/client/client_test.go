@@ -638,7 +638,7 @@ func TestErrorTexts(t *testing.T) {
 	assert.Equal(t, "model provider returned 401 Unauthorized: the API key is missing or invalid: bad key (check OPENAI_API_KEY)", he.Error())
 	inner := errors.New("connection reset")
 	se := &client.StreamError{Message: "error reading SSE stream", Err: inner, Retryable: true}
-	assert.Equal(t, "stream error: error reading SSE stream: connection reset", se.Error())
+	assert.Equal(t, "stream disconnected before completion: error reading SSE stream: connection reset", se.Error())
 	assert.ErrorIs(t, se, inner)
 }
 

@@ -72,9 +72,9 @@ type StreamError struct {
 // Error implements error.
 func (e *StreamError) Error() string {
 	if e.Err != nil {
-		return "stream error: " + e.Message + ": " + e.Err.Error()
+		return "stream disconnected before completion: " + e.Message + ": " + e.Err.Error()
 	}
-	return "stream error: " + e.Message
+	return "stream disconnected before completion: " + e.Message
 }
 
 // Unwrap returns the underlying transport error.

@@ -130,6 +130,10 @@ func (c *Conversation) Submit(op protocol.Op) (string, error) {
 
 // Interrupt stops the running turn and returns once it has stopped.
 func (c *Conversation) Interrupt(ctx context.Context) (protocol.TurnAbortReason, error) {
+	// An interrupt is a submission too: it uses up a submission id.
+	c.mu.Lock()
+	c.nextSub++
+	c.mu.Unlock()
 	t := c.interruptTask()
 	if t != nil {
 		select {

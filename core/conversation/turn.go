@@ -99,9 +99,6 @@ func (c *Conversation) sample(ctx context.Context, t *task, tc turnContext) (sam
 		}
 		var se *client.StreamError
 		if !errors.As(err, &se) || !se.Retryable || attempt >= maxRetries {
-			if attempt > 0 {
-				err = fmt.Errorf("%w (gave up after %d retries)", err, attempt)
-			}
 			return res, err
 		}
 		delay := backoff(attempt + 1)

@@ -1,0 +1,152 @@
+package appserver
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/codex-go/codex/core/conversation"
+	"github.com/codex-go/codex/protocol"
+)
+
+// conversationState is what the server keeps about one conversation: its
+// listeners and the state of the goroutine forwarding its events.
+type conversationState struct {
+	id   string
+	conv *conversation.Conversation
+
+	// emitMu orders what is written about the conversation. Each forwarded
+	// event is written under it; the reply to submitted input is written
+	// under it right after the submission, and the reply to a new listener
+	// right after the listener was added, so that these replies precede the
+	// events that follow them.
+	emitMu sync.Mutex
+
+	mu        sync.Mutex
+	listeners map[string]struct{}
+	wake      chan struct{} // closed and replaced when a listener is added
+	pump      pumpPhase
+	pumpDone  chan struct{} // closed when the pump stopped
+	turnOpen  bool          // a task_started was forwarded and its turn's end was not
+	turnEnded chan struct{} // closed when the end of the open turn was forwarded
+}
+
+// pumpPhase is the life cycle of a conversation's event pump.
+type pumpPhase int
+
+const (
+	pumpIdle pumpPhase = iota
+	pumpRunning
+	pumpStopped
+)
+
+func newConversationState(conv *conversation.Conversation) *conversationState {
+	return &conversationState{
+		id:        conv.ID(),
+		conv:      conv,
+		listeners: map[string]struct{}{},
+		wake:      make(chan struct{}),
+		pumpDone:  make(chan struct{}),
+	}
+}
+
+// submitAndReply submits op and answers r with result, both under emitMu.
+func (st *conversationState) submitAndReply(ctx context.Context, r *request, op protocol.Op, result any) error {
+	st.emitMu.Lock()
+	defer st.emitMu.Unlock()
+	if _, err := st.conv.Submit(op); err != nil {
+		return internalError("submit to conversation %s: %v", st.id, err)
+	}
+	r.reply(ctx, result, nil)
+	return nil
+}
+
+// addListener registers a subscription. It reports whether the caller must
+// start the pump.
+func (st *conversationState) addListener(subID string) bool {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.listeners[subID] = struct{}{}
+	close(st.wake)
+	st.wake = make(chan struct{})
+	if st.pump == pumpIdle {
+		st.pump = pumpRunning
+		return true
+	}
+	return false
+}
+
+// removeListener drops a subscription.
+func (st *conversationState) removeListener(subID string) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	delete(st.listeners, subID)
+}
+
+// waitForListener blocks until the conversation has a listener. It reports
+// false when ctx ended first.
+func (st *conversationState) waitForListener(ctx context.Context) bool {
+	for {
+		st.mu.Lock()
+		n, wake := len(st.listeners), st.wake
+		st.mu.Unlock()
+		if n > 0 {
+			return true
+		}
+		select {
+		case <-wake:
+		case <-ctx.Done():
+			return false
+		}
+	}
+}
+
+// pumpStopped records that the pump ended.
+func (st *conversationState) pumpStopped() {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.pump != pumpStopped {
+		st.pump = pumpStopped
+		close(st.pumpDone)
+	}
+}
+
+// noteForwarded follows the turns seen by the client.
+func (st *conversationState) noteForwarded(m protocol.EventMsg) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	switch m.EventType() {
+	case "task_started":
+		if !st.turnOpen {
+			st.turnOpen = true
+			st.turnEnded = make(chan struct{})
+		}
+	case "task_complete", "turn_aborted", "error":
+		if st.turnOpen {
+			st.turnOpen = false
+			close(st.turnEnded)
+		}
+	}
+}
+
+// awaitForwardedTurnEnd waits, after the engine stopped a turn, until the
+// pump has forwarded that turn's end, so that an interrupt's reply follows
+// the turn_aborted notification. It returns at once when no listener is
+// attached or no turn is open from the client's point of view.
+func (st *conversationState) awaitForwardedTurnEnd(ctx context.Context) {
+	st.mu.Lock()
+	if len(st.listeners) == 0 || !st.turnOpen || st.pump != pumpRunning {
+		st.mu.Unlock()
+		return
+	}
+	ended, done := st.turnEnded, st.pumpDone
+	st.mu.Unlock()
+	timer := time.NewTimer(turnEndGrace)
+	defer timer.Stop()
+	select {
+	case <-ended:
+	case <-done:
+	case <-ctx.Done():
+	case <-timer.C:
+	}
+}

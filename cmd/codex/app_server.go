@@ -1,0 +1,48 @@
+package main
+
+import (
+	"log/slog"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/codex-go/codex/appserver"
+	"github.com/codex-go/codex/core/config"
+	"github.com/codex-go/codex/internal/version"
+)
+
+// newAppServerCommand builds `codex app-server`.
+func newAppServerCommand(flags *globalFlags, std stdio) *cobra.Command {
+	return &cobra.Command{
+		Use:   "app-server",
+		Short: "Serve conversations to an editor: JSON-RPC, one message per line on stdin/stdout",
+		Long: "app-server reads JSON-RPC requests from stdin, one JSON object per line, and writes responses, " +
+			"notifications and server requests to stdout in the same form. Diagnostics go to stderr. " +
+			"The server ends when stdin is closed.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			s, err := flags.resolve()
+			if err != nil {
+				return err
+			}
+			home, err := config.FindCodexHome()
+			if err != nil {
+				return failed(err)
+			}
+			self, err := os.Executable()
+			if err != nil {
+				self = ""
+			}
+			srv := appserver.New(appserver.Options{
+				Version:    version.Version,
+				Originator: version.Originator,
+				CodexHome:  home,
+				Overrides:  s.overrides,
+				Typed:      s.typed,
+				SelfExe:    self,
+				Logger:     slog.New(slog.NewTextHandler(std.err, &slog.HandlerOptions{Level: slog.LevelWarn})),
+			})
+			return failed(srv.Run(cmd.Context(), std.in, std.out))
+		},
+	}
+}

@@ -1,0 +1,98 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/pflag"
+
+	"github.com/codex-go/codex/core/config"
+	"github.com/codex-go/codex/protocol"
+)
+
+// globalFlags are the flags every command accepts.
+type globalFlags struct {
+	configOverrides []string
+	profile         string
+	model           string
+	sandbox         string
+	approval        string
+	cd              string
+	addDirs         []string
+}
+
+// register adds the flags to fs.
+func (f *globalFlags) register(fs *pflag.FlagSet) {
+	fs.StringArrayVarP(&f.configOverrides, "config", "c", nil,
+		"override a configuration value: `key=value`, where key is a dotted path (e.g. model_providers.mock.base_url) "+
+			"and value is parsed as TOML, or taken as a string when it is not TOML (repeatable)")
+	fs.StringVarP(&f.profile, "profile", "p", "", "use the configuration `profile` of that name from config.toml")
+	fs.StringVarP(&f.model, "model", "m", "", "`model` to use")
+	fs.StringVarP(&f.sandbox, "sandbox", "s", "", "sandbox `mode` for commands the model runs: read-only, workspace-write or danger-full-access")
+	fs.StringVarP(&f.approval, "ask-for-approval", "a", "", "approval `policy`, when to ask before running a command: untrusted, on-failure, on-request or never")
+	fs.StringVarP(&f.cd, "cd", "C", "", "use `dir` as the working directory of conversations")
+	fs.StringArrayVar(&f.addDirs, "add-dir", nil, "make `dir` writable too under workspace-write (repeatable)")
+}
+
+// settings are the global flags, checked and converted.
+type settings struct {
+	// overrides are the -c overrides in command-line order.
+	overrides []config.Override
+	// typed holds the typed flags.
+	typed config.Typed
+}
+
+// resolve checks the flags and converts them. Relative directories are made
+// absolute against the current directory.
+func (f *globalFlags) resolve() (settings, error) {
+	var s settings
+	for _, raw := range f.configOverrides {
+		ov, err := config.ParseOverride(raw)
+		if err != nil {
+			return settings{}, fmt.Errorf("invalid -c/--config %q: %w", raw, err)
+		}
+		s.overrides = append(s.overrides, ov)
+	}
+	s.typed.Profile = f.profile
+	s.typed.Model = f.model
+	if f.sandbox != "" {
+		mode, err := protocol.ParseSandboxMode(f.sandbox)
+		if err != nil {
+			return settings{}, fmt.Errorf("invalid -s/--sandbox: %w", err)
+		}
+		s.typed.SandboxMode = mode
+	}
+	if f.approval != "" {
+		policy, err := protocol.ParseAskForApproval(f.approval)
+		if err != nil {
+			return settings{}, fmt.Errorf("invalid -a/--ask-for-approval: %w", err)
+		}
+		s.typed.ApprovalPolicy = policy
+	}
+	if f.cd != "" {
+		dir, err := filepath.Abs(f.cd)
+		if err != nil {
+			return settings{}, fmt.Errorf("invalid -C/--cd %q: %w", f.cd, err)
+		}
+		info, err := os.Stat(dir)
+		if err != nil {
+			return settings{}, fmt.Errorf("invalid -C/--cd: %w", err)
+		}
+		if !info.IsDir() {
+			return settings{}, fmt.Errorf("invalid -C/--cd: %s is not a directory", dir)
+		}
+		s.typed.Cwd = dir
+	}
+	for _, d := range f.addDirs {
+		if d == "" {
+			return settings{}, fmt.Errorf("invalid --add-dir: empty path")
+		}
+		dir, err := filepath.Abs(d)
+		if err != nil {
+			return settings{}, fmt.Errorf("invalid --add-dir %q: %w", d, err)
+		}
+		s.typed.AdditionalWritableRoots = append(s.typed.AdditionalWritableRoots, dir)
+	}
+	return s, nil
+}

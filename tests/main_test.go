@@ -1,0 +1,36 @@
+// Package tests holds integration tests: they build the codex binary once,
+// run it as a child process and drive it over stdio, with a fake model
+// provider on loopback.
+package tests
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+)
+
+// codexBin is the path of the binary built by TestMain.
+var codexBin string
+
+func TestMain(m *testing.M) {
+	os.Exit(runTests(m))
+}
+
+func runTests(m *testing.M) int {
+	dir, err := os.MkdirTemp("", "codex-tests-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "create temp dir:", err)
+		return 1
+	}
+	defer func() { _ = os.RemoveAll(dir) }()
+	codexBin = filepath.Join(dir, "codex")
+	build := exec.Command("go", "build", "-o", codexBin, "github.com/codex-go/codex/cmd/codex")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "build codex:", err)
+		return 1
+	}
+	return m.Run()
+}
