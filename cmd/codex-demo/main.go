@@ -100,7 +100,7 @@ func run(bin, prompt string) error {
 
 // follow prints events until the turn ends, approving what the server asks.
 func follow(ctx context.Context, c *appclient.Client) error {
-	streaming := false
+	streaming, streamed := false, false
 	for {
 		var m appclient.Message
 		select {
@@ -140,12 +140,16 @@ func follow(ctx context.Context, c *appclient.Client) error {
 			fmt.Printf("  thinking: %s\n", e.Text)
 		case protocol.AgentMessageDeltaEvent:
 			if !streaming {
-				fmt.Print("  streaming: ")
-				streaming = true
+				fmt.Print("  codex: ")
+				streaming, streamed = true, true
 			}
 			fmt.Print(e.Delta)
 		case protocol.AgentMessageEvent:
-			fmt.Printf("  codex: %s\n", e.Message)
+			// A streamed message was printed as it arrived.
+			if !streamed {
+				fmt.Printf("  codex: %s\n", e.Message)
+			}
+			streamed = false
 		case protocol.ExecCommandBeginEvent:
 			fmt.Printf("  $ %s\n", strings.Join(e.Command, " "))
 		case protocol.ExecCommandEndEvent:

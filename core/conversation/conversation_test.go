@@ -26,12 +26,13 @@ type fixture struct {
 	mgr  *Manager
 }
 
-func newFixture(t *testing.T, extraConfig string, h fakemodel.Handler) *fixture {
+func newFixture(t *testing.T, extraTables string, h fakemodel.Handler) *fixture {
 	t.Helper()
 	srv := fakemodel.Start(h)
 	t.Cleanup(srv.Close)
 	home, cwd := t.TempDir(), t.TempDir()
-	cfg := "model = \"gpt-5\"\napproval_policy = \"never\"\nsandbox_mode = \"workspace-write\"\n" + extraConfig + srv.ConfigTOML()
+	// extraTables must hold only tables: it comes after the provider's table.
+	cfg := "model = \"gpt-5\"\napproval_policy = \"never\"\nsandbox_mode = \"workspace-write\"\n" + srv.ConfigTOML() + "\n" + extraTables
 	require.NoError(t, os.WriteFile(filepath.Join(home, "config.toml"), []byte(cfg), 0o600))
 	mgr := NewManager(Deps{CodexHome: home, Source: "vscode", Getenv: func(k string) string {
 		if k == "SHELL" {
@@ -241,4 +242,19 @@ func TestShutdownEndsEventStream(t *testing.T) {
 	assert.Error(t, err)
 	_, err = c.Submit(protocol.UserInputOp{Items: []protocol.InputItem{protocol.TextInput("x")}})
 	assert.ErrorIs(t, err, ErrClosed)
+}
+
+func TestConfigWarningsBecomeBackgroundEvents(t *testing.T) {
+	f := newFixture(t, "[sandbox]\nmode = \"workspace-write\"\n", fakemodel.Script(fakemodel.Text("ok")))
+	c := f.start(t)
+	ev, err := c.NextEvent(context.Background())
+	require.NoError(t, err)
+	bg, ok := ev.Msg.(protocol.BackgroundEvent)
+	require.True(t, ok, "first event is %s", ev.Msg.EventType())
+	assert.Contains(t, bg.Message, "sandbox_mode")
+
+	// The legacy table changed nothing: the conversation still works.
+	say(t, c, "hello")
+	evs := until(t, c, "task_complete")
+	assert.Equal(t, "ok", *evs[len(evs)-1].Msg.(protocol.TaskCompleteEvent).LastAgentMessage)
 }

@@ -104,6 +104,11 @@ func (m *Manager) NewConversation(ctx context.Context, cfg *config.Config) (*Con
 	}
 	initial = append(initial, protocol.UserText(c.envContext(c.turnCtx).render()))
 	c.recordItems(initial...)
+	// Configuration problems that did not stop loading reach the user as
+	// background events, first in the event stream.
+	for _, w := range cfg.Warnings {
+		c.events.push(protocol.Event{ID: "", Msg: protocol.BackgroundEvent{Message: w}})
+	}
 
 	m.mu.Lock()
 	m.convs[c.id] = c
