@@ -1,0 +1,164 @@
+package approval
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/codex-go/codex/protocol"
+)
+
+// PatchDecision is what to do with an apply_patch call.
+type PatchDecision int
+
+// The patch decisions.
+const (
+	// AutoApprove applies the patch without asking.
+	AutoApprove PatchDecision = iota + 1
+	// AskPatch asks the user first (an apply_patch_approval_request).
+	AskPatch
+	// RejectPatch refuses the patch; the reason goes back to the model.
+	RejectPatch
+)
+
+// String returns the decision's name.
+func (d PatchDecision) String() string {
+	switch d {
+	case AutoApprove:
+		return "AutoApprove"
+	case AskPatch:
+		return "AskPatch"
+	case RejectPatch:
+		return "RejectPatch"
+	}
+	return fmt.Sprintf("PatchDecision(%d)", int(d))
+}
+
+// maxSymlinks bounds symlink resolution, like the kernel's ELOOP limit.
+const maxSymlinks = 40
+
+// AssessPatch decides for an apply_patch call writing paths (absolute; a
+// move contributes both its source and destination). writableRoots are the
+// directories the sandbox lets commands write (for workspace-write: cwd,
+// writable_roots, /tmp and $TMPDIR as configured); they are ignored under
+// read-only, where nothing is writable. Unknown policies are treated as
+// untrusted. The rules, first match wins:
+//
+//   - untrusted: AskPatch.
+//   - danger-full-access: AutoApprove.
+//   - every path inside a writable root: AutoApprove.
+//   - otherwise never gives RejectPatch and the other policies AskPatch,
+//     with a reason naming the first path outside the roots.
+//
+// Paths and roots are compared after resolving "." and ".." and the
+// symlinks of their existing parts (a dangling symlink is followed to where
+// a write would land), on whole path components. Relative paths are never
+// inside.
+func AssessPatch(policy protocol.AskForApproval, sandbox protocol.SandboxPolicy, writableRoots []string, paths []string) (PatchDecision, string) {
+	policy = normalPolicy(policy)
+	if policy == protocol.ApprovalUntrusted {
+		return AskPatch, ""
+	}
+	if sandbox.Mode == protocol.SandboxDangerFullAccess {
+		return AutoApprove, ""
+	}
+	var roots []string
+	if sandbox.Mode == protocol.SandboxWorkspaceWrite {
+		for _, r := range writableRoots {
+			if resolved, ok := resolvePath(r); ok {
+				roots = append(roots, resolved)
+			}
+		}
+	}
+	for _, p := range paths {
+		if insideAny(roots, p) {
+			continue
+		}
+		if policy == protocol.ApprovalNever {
+			return RejectPatch, fmt.Sprintf("patch writes outside the writable roots (%s) and approval policy never does not allow asking", p)
+		}
+		return AskPatch, fmt.Sprintf("patch writes outside the writable roots: %s", p)
+	}
+	return AutoApprove, ""
+}
+
+// insideAny reports whether p, once resolved, lies in one of the resolved roots.
+func insideAny(roots []string, p string) bool {
+	resolved, ok := resolvePath(p)
+	if !ok {
+		return false
+	}
+	for _, r := range roots {
+		if within(r, resolved) {
+			return true
+		}
+	}
+	return false
+}
+
+// within reports whether p is root or below it; both are clean absolute paths.
+func within(root, p string) bool {
+	if p == root {
+		return true
+	}
+	prefix := root
+	if !strings.HasSuffix(prefix, string(filepath.Separator)) {
+		prefix += string(filepath.Separator)
+	}
+	return strings.HasPrefix(p, prefix)
+}
+
+// resolvePath returns where a write to the absolute path p lands: its
+// components are walked from the root as the kernel does, following
+// symlinks (also dangling ones) and applying ".." to the resolved prefix.
+// Components that do not exist are taken literally. ok is false for a
+// relative path or too many symlinks.
+func resolvePath(p string) (string, bool) {
+	if !filepath.IsAbs(p) {
+		return "", false
+	}
+	vol := filepath.VolumeName(p)
+	sep := string(filepath.Separator)
+	root := vol + sep
+	resolved := root
+	pending := splitComponents(p[len(vol):])
+	links := 0
+	for len(pending) > 0 {
+		c := pending[0]
+		pending = pending[1:]
+		switch c {
+		case ".":
+			continue
+		case "..":
+			resolved = filepath.Dir(resolved)
+			continue
+		}
+		next := filepath.Join(resolved, c)
+		info, err := os.Lstat(next)
+		if err != nil || info.Mode()&os.ModeSymlink == 0 {
+			resolved = next
+			continue
+		}
+		links++
+		if links > maxSymlinks {
+			return "", false
+		}
+		target, err := os.Readlink(next)
+		if err != nil {
+			return "", false
+		}
+		if filepath.IsAbs(target) {
+			tvol := filepath.VolumeName(target)
+			resolved = tvol + sep
+			target = target[len(tvol):]
+		}
+		pending = append(splitComponents(target), pending...)
+	}
+	return resolved, true
+}
+
+// splitComponents returns the non-empty components of p.
+func splitComponents(p string) []string {
+	return strings.FieldsFunc(p, func(r rune) bool { return r == filepath.Separator || r == '/' })
+}

@@ -1,0 +1,375 @@
+// Package exec spawns the commands the model asks for: it resolves the
+// program, wraps it in the sandbox helper when the policy requires it, runs
+// it in its own process group with stdin on /dev/null, streams its output
+// while capturing it, enforces a timeout that kills the whole group, and
+// formats the result the way it is reported to the model.
+package exec
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	osexec "os/exec"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/codex-go/codex/protocol"
+	"github.com/codex-go/codex/sandbox"
+)
+
+// Defaults and limits of Run.
+const (
+	// DefaultTimeout is used when Params.Timeout is zero.
+	DefaultTimeout = 10 * time.Second
+	// DefaultMaxCapture is the per-stream capture cap used when
+	// Params.MaxCapture is zero.
+	DefaultMaxCapture = 1 << 20
+	// MaxDeltas is the most delta callbacks one run makes unless
+	// Params.DeltaLimit lowers it.
+	MaxDeltas = 10000
+	// ExitTimedOut is the exit code reported for a command killed by the timeout.
+	ExitTimedOut = 124
+	// ExitCannotExecute is the exit code reported for a program that exists
+	// but could not be started.
+	ExitCannotExecute = 126
+	// ExitNotFound is the exit code reported for a program that does not exist.
+	ExitNotFound = 127
+	// exitSignalBase is added to the signal number of a command killed by a signal.
+	exitSignalBase = 128
+	// readChunk is the size of the buffer each output reader uses.
+	readChunk = 8 << 10
+	// ioGrace is how long Run keeps reading after the command ended (or was
+	// killed) before it abandons pipes still held open by other processes.
+	ioGrace = time.Second
+)
+
+// Params describes one command to run.
+type Params struct {
+	// Command is the argv; Command[0] is looked up in the PATH of Env.
+	Command []string
+	// Cwd is the working directory; "" means the current directory. It is
+	// also the directory the sandbox policy is evaluated for.
+	Cwd string
+	// Timeout bounds the run; zero (or negative) means DefaultTimeout.
+	Timeout time.Duration
+	// Env is the full environment of the command (see BuildEnv); nil means
+	// the environment of the current process.
+	Env []string
+	// Sandbox is the policy the command runs under; danger-full-access runs
+	// it directly.
+	Sandbox protocol.SandboxPolicy
+	// SelfExe is the codex executable that acts as the sandbox helper. It is
+	// required for every policy but danger-full-access.
+	SelfExe string
+	// MaxCapture caps each captured stream in bytes; zero (or negative)
+	// means DefaultMaxCapture. Output beyond it is left out of the Result
+	// but still passed to the delta callback.
+	MaxCapture int
+	// DeltaLimit caps the number of delta callbacks; zero (or negative), or
+	// anything above MaxDeltas, means MaxDeltas.
+	DeltaLimit int
+}
+
+// Stream names an output stream of a command.
+type Stream string
+
+// The output streams.
+const (
+	// Stdout is the standard output.
+	Stdout Stream = "stdout"
+	// Stderr is the standard error.
+	Stderr Stream = "stderr"
+)
+
+// Delta receives a chunk of output as it arrives. It is called from one
+// reader goroutine per stream, so chunks of one stream arrive in order, and
+// calls for the two streams may be concurrent. The chunk belongs to the
+// callee. At most MaxDeltas calls are made per run.
+type Delta func(stream Stream, chunk []byte)
+
+// Result is how a command ended and what it printed.
+type Result struct {
+	// ExitCode is the exit status: the process's own, 128+N after signal N,
+	// ExitTimedOut after the timeout, ExitNotFound or ExitCannotExecute when
+	// the program could not be started.
+	ExitCode int
+	// Stdout is the captured standard output.
+	Stdout string
+	// Stderr is the captured standard error.
+	Stderr string
+	// Aggregated is both captured streams interleaved in arrival order.
+	Aggregated string
+	// Duration is the wall time of the run.
+	Duration time.Duration
+	// TimedOut is set when the timeout killed the command.
+	TimedOut bool
+}
+
+// Run starts the command in its own process group, streams output chunks
+// to delta (which may be nil) and waits for it. The timeout and the
+// cancellation of ctx kill the whole process group; Run then returns after
+// at most a short grace period even if a process outside the group still
+// holds the output pipes. When ctx is cancelled Run returns what was
+// captured together with ctx.Err(). A program that cannot be started is
+// reported through Result (ExitNotFound or ExitCannotExecute, the reason in
+// Stderr); errors are reserved for invalid parameters and internal failures.
+func Run(ctx context.Context, p Params, delta Delta) (Result, error) {
+	if len(p.Command) == 0 {
+		return Result{}, errors.New("exec: empty command")
+	}
+	if err := ctx.Err(); err != nil {
+		return Result{}, err
+	}
+	cwd, err := resolveCwd(p.Cwd)
+	if err != nil {
+		return Result{}, err
+	}
+	argv, err := commandLine(p, cwd)
+	if err != nil {
+		return Result{}, err
+	}
+	env := p.Env
+	if env == nil {
+		env = os.Environ()
+	}
+
+	start := time.Now()
+	path, err := lookPath(argv[0], env, cwd)
+	if err != nil {
+		return notStarted(argv[0], err, start), nil
+	}
+
+	outR, outW, err := os.Pipe()
+	if err != nil {
+		return Result{}, fmt.Errorf("exec: create stdout pipe: %w", err)
+	}
+	errR, errW, err := os.Pipe()
+	if err != nil {
+		closeAll(outR, outW)
+		return Result{}, fmt.Errorf("exec: create stderr pipe: %w", err)
+	}
+	cmd := &osexec.Cmd{
+		Path:        path,
+		Args:        argv,
+		Dir:         cwd,
+		Env:         env,
+		Stdout:      outW,
+		Stderr:      errW,
+		SysProcAttr: sysProcAttr(),
+	}
+	err = cmd.Start()
+	// The child has its own copies of the write ends; closing ours lets the
+	// readers see EOF once every process holding them is gone.
+	closeAll(outW, errW)
+	if err != nil {
+		closeAll(outR, errR)
+		return notStarted(argv[0], err, start), nil
+	}
+
+	c := newCollector(p, delta)
+	var readers sync.WaitGroup
+	readers.Add(2)
+	go c.read(&readers, outR, Stdout)
+	go c.read(&readers, errR, Stderr)
+	readersDone := make(chan struct{})
+	go func() {
+		readers.Wait()
+		close(readersDone)
+	}()
+	waitDone := make(chan error, 1)
+	go func() { waitDone <- cmd.Wait() }()
+
+	timeout := p.Timeout
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+
+	var (
+		waitErr  error
+		timedOut bool
+		ctxErr   error
+	)
+	select {
+	case waitErr = <-waitDone:
+	case <-timer.C:
+		timedOut = true
+		killGroup(cmd.Process)
+		waitErr = <-waitDone
+	case <-ctx.Done():
+		ctxErr = ctx.Err()
+		killGroup(cmd.Process)
+		waitErr = <-waitDone
+	}
+
+	// Drain what is left in the pipes, but do not wait for processes that
+	// escaped the group and kept them open.
+	grace := time.NewTimer(ioGrace)
+	defer grace.Stop()
+	cancelled := ctx.Done()
+	if ctxErr != nil {
+		cancelled = nil
+	}
+drain:
+	for {
+		select {
+		case <-readersDone:
+			break drain
+		case <-grace.C:
+			break drain
+		case <-cancelled:
+			ctxErr = ctx.Err()
+			cancelled = nil
+			killGroup(cmd.Process)
+		}
+	}
+	closeAll(outR, errR)
+	<-readersDone
+
+	res := c.result()
+	res.Duration = time.Since(start)
+	switch {
+	case timedOut:
+		res.ExitCode = ExitTimedOut
+		res.TimedOut = true
+	case cmd.ProcessState != nil:
+		res.ExitCode = exitCode(cmd.ProcessState)
+	default:
+		return res, fmt.Errorf("exec: wait for %s: %w", argv[0], waitErr)
+	}
+	if ctxErr != nil {
+		return res, ctxErr
+	}
+	return res, nil
+}
+
+// resolveCwd returns the absolute working directory for cwd ("" is the
+// current directory).
+func resolveCwd(cwd string) (string, error) {
+	if cwd == "" {
+		wd, err := os.Getwd()
+		if err != nil {
+			return "", fmt.Errorf("exec: current directory: %w", err)
+		}
+		return wd, nil
+	}
+	abs, err := filepath.Abs(cwd)
+	if err != nil {
+		return "", fmt.Errorf("exec: working directory %s: %w", cwd, err)
+	}
+	return abs, nil
+}
+
+// commandLine returns the argv to execute: the command itself, or the
+// command wrapped for the sandbox policy.
+func commandLine(p Params, cwd string) ([]string, error) {
+	if p.Sandbox.Mode == protocol.SandboxDangerFullAccess {
+		return p.Command, nil
+	}
+	if !p.Sandbox.Mode.Valid() {
+		return nil, fmt.Errorf("exec: unknown sandbox mode %q", p.Sandbox.Mode)
+	}
+	if p.SelfExe == "" {
+		return nil, fmt.Errorf("exec: sandbox policy %s needs the path of the codex executable (Params.SelfExe is empty)", p.Sandbox.Mode)
+	}
+	argv, err := sandbox.Wrap(p.SelfExe, p.Sandbox, cwd, p.Command)
+	if err != nil {
+		return nil, fmt.Errorf("exec: wrap command for the sandbox: %w", err)
+	}
+	return argv, nil
+}
+
+// notStarted is the Result of a program that could not be started.
+func notStarted(name string, err error, start time.Time) Result {
+	code := ExitCannotExecute
+	msg := err.Error()
+	switch {
+	case errors.Is(err, errNotFound):
+		code = ExitNotFound
+		msg = fmt.Sprintf("exec: %s: command not found", name)
+	case errors.Is(err, fs.ErrNotExist):
+		code = ExitNotFound
+	}
+	msg += "\n"
+	return Result{ExitCode: code, Stderr: msg, Aggregated: msg, Duration: time.Since(start)}
+}
+
+// closeAll closes files, ignoring errors: they are pipe ends whose close
+// cannot lose data.
+func closeAll(files ...*os.File) {
+	for _, f := range files {
+		_ = f.Close()
+	}
+}
+
+// collector gathers the output of one run.
+type collector struct {
+	limit      int
+	deltaLimit int64
+	delta      Delta
+	deltas     atomic.Int64
+
+	mu         sync.Mutex
+	stdout     []byte
+	stderr     []byte
+	aggregated []byte
+}
+
+// newCollector applies the defaults of p's limits.
+func newCollector(p Params, delta Delta) *collector {
+	limit := p.MaxCapture
+	if limit <= 0 {
+		limit = DefaultMaxCapture
+	}
+	deltaLimit := p.DeltaLimit
+	if deltaLimit <= 0 || deltaLimit > MaxDeltas {
+		deltaLimit = MaxDeltas
+	}
+	return &collector{limit: limit, deltaLimit: int64(deltaLimit), delta: delta}
+}
+
+// read copies r into the capture of stream until EOF or until r is closed.
+func (c *collector) read(wg *sync.WaitGroup, r *os.File, stream Stream) {
+	defer wg.Done()
+	buf := make([]byte, readChunk)
+	for {
+		n, err := r.Read(buf)
+		if n > 0 {
+			c.add(stream, buf[:n])
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// add records a chunk of stream and forwards it to the delta callback.
+func (c *collector) add(stream Stream, chunk []byte) {
+	c.mu.Lock()
+	dst := &c.stdout
+	if stream == Stderr {
+		dst = &c.stderr
+	}
+	if room := c.limit - len(*dst); room > 0 {
+		kept := chunk[:min(room, len(chunk))]
+		*dst = append(*dst, kept...)
+		c.aggregated = append(c.aggregated, kept...)
+	}
+	c.mu.Unlock()
+
+	if c.delta != nil && c.deltas.Add(1) <= c.deltaLimit {
+		c.delta(stream, append([]byte(nil), chunk...))
+	}
+}
+
+// result returns the captured output.
+func (c *collector) result() Result {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return Result{Stdout: string(c.stdout), Stderr: string(c.stderr), Aggregated: string(c.aggregated)}
+}

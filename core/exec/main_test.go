@@ -1,0 +1,17 @@
+package exec
+
+import (
+	"os"
+	"testing"
+
+	"github.com/codex-go/codex/sandbox"
+)
+
+// TestMain lets the test binary act as the sandbox helper, so sandboxed runs
+// can use it as Params.SelfExe.
+func TestMain(m *testing.M) {
+	if len(os.Args) > 1 && os.Args[1] == sandbox.HelperArg {
+		os.Exit(sandbox.HelperMain(os.Args[2:], os.Stderr))
+	}
+	os.Exit(m.Run())
+}
