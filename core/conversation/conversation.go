@@ -8,8 +8,10 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/codex-go/codex/core/approval"
 	"github.com/codex-go/codex/core/client"
 	"github.com/codex-go/codex/core/config"
+	"github.com/codex-go/codex/core/patch"
 	"github.com/codex-go/codex/core/rollout"
 	"github.com/codex-go/codex/core/tools"
 	"github.com/codex-go/codex/protocol"
@@ -38,6 +40,7 @@ type task struct {
 	subID  string
 	cancel context.CancelFunc
 	done   chan struct{}
+	diffs  *patch.TurnDiffTracker
 }
 
 // Conversation is one session with the model: submissions in, events out.
@@ -60,6 +63,8 @@ type Conversation struct {
 	task       *task
 	pending    []protocol.ResponseItem
 	approvals  map[string]chan protocol.ReviewDecision
+	approved   approval.SessionApprovals
+	injected   []protocol.ResponseItem
 	tokenInfo  *protocol.TokenUsageInfo
 	rateLimits *protocol.RateLimitSnapshot
 	closed     bool
@@ -179,7 +184,7 @@ func (c *Conversation) handleInput(subID string, items []protocol.InputItem, upd
 		return
 	}
 	ctx, cancel := context.WithCancel(c.ctx)
-	t := &task{subID: subID, cancel: cancel, done: make(chan struct{})}
+	t := &task{subID: subID, cancel: cancel, done: make(chan struct{}), diffs: patch.NewTurnDiffTracker()}
 	c.task = t
 	tc := c.turnCtx
 	c.mu.Unlock()

@@ -17,11 +17,13 @@ import (
 	"github.com/codex-go/codex/core/auth"
 	"github.com/codex-go/codex/core/client"
 	"github.com/codex-go/codex/core/config"
+	"github.com/codex-go/codex/core/exec"
 	"github.com/codex-go/codex/core/projectdoc"
 	"github.com/codex-go/codex/core/rollout"
 	"github.com/codex-go/codex/core/tools"
 	"github.com/codex-go/codex/internal/version"
 	"github.com/codex-go/codex/protocol"
+	"github.com/codex-go/codex/sandbox"
 )
 
 // Deps are what the engine needs from the program around it.
@@ -42,8 +44,11 @@ type Deps struct {
 	Getenv func(string) string
 	// Now reads the clock; nil means time.Now.
 	Now func() time.Time
-	// Tools builds the tool router of a conversation; nil means no tools.
+	// Tools builds the tool router of a conversation; nil means the
+	// built-in tools.
 	Tools func(cfg *config.Config) *tools.Router
+	// Environ lists the environment commands start from; nil means os.Environ.
+	Environ func() []string
 }
 
 // Manager creates and tracks conversations.
@@ -60,6 +65,9 @@ func NewManager(d Deps) *Manager {
 	}
 	if d.Now == nil {
 		d.Now = time.Now
+	}
+	if d.Environ == nil {
+		d.Environ = os.Environ
 	}
 	if d.UserAgent == nil {
 		d.UserAgent = func() string { return client.UserAgent(version.Version, "", "") }
@@ -123,9 +131,11 @@ func (m *Manager) NewConversation(ctx context.Context, cfg *config.Config) (*Con
 }
 
 func (m *Manager) newConversation(id string, cfg *config.Config, w *rollout.Writer) *Conversation {
-	router := tools.NewRouter()
+	var router *tools.Router
 	if m.deps.Tools != nil {
 		router = m.deps.Tools(cfg)
+	} else {
+		router = m.defaultTools(cfg)
 	}
 	apiKey := func() (string, error) {
 		key, err := cfg.ModelProvider.APIKey(m.deps.Getenv)
@@ -204,4 +214,26 @@ func (m *Manager) Close(ctx context.Context) error {
 	}
 	wg.Wait()
 	return errors.Join(errs...)
+}
+
+// defaultTools offers the built-in tools configured for cfg.
+func (m *Manager) defaultTools(cfg *config.Config) *tools.Router {
+	getenv := m.deps.Getenv
+	return tools.Build(tools.Settings{
+		Model:                 cfg.Model,
+		IncludePlanTool:       cfg.IncludePlanTool,
+		IncludeApplyPatchTool: cfg.IncludeApplyPatchTool,
+		ViewImage:             cfg.Tools.ViewImage,
+		WebSearch:             cfg.Tools.WebSearch,
+	}, tools.ExecEnv{
+		SelfExe: m.deps.SelfExe,
+		Env:     func() []string { return exec.BuildEnv(cfg.ShellEnvironmentPolicy, m.deps.Environ()) },
+		WritableRoots: func(p protocol.SandboxPolicy, cwd string) []string {
+			var roots []string
+			for _, r := range sandbox.WritableRoots(p, cwd, getenv) {
+				roots = append(roots, r.Root)
+			}
+			return roots
+		},
+	})
 }

@@ -30,6 +30,11 @@ func (c *Conversation) runTask(ctx context.Context, t *task, tc turnContext, inp
 		_ = c.rollout.TurnContext(tc.record())
 		res, err := c.sample(ctx, t, tc)
 		c.recordItems(res.items...)
+		c.mu.Lock()
+		injected := c.injected
+		c.injected = nil
+		c.mu.Unlock()
+		c.recordItems(injected...)
 		if res.lastAgent != nil {
 			lastAgent = res.lastAgent
 		}
@@ -241,6 +246,13 @@ func (c *Conversation) toolTurn(t *task, tc turnContext) *tools.Turn {
 		AskPatch: func(ctx context.Context, callID string, changes map[string]protocol.FileChange, reason, grantRoot *string) (protocol.ReviewDecision, error) {
 			return c.awaitApproval(ctx, t.subID, callID, protocol.ApplyPatchApprovalRequestEvent{CallID: callID, Changes: changes, Reason: reason, GrantRoot: grantRoot})
 		},
+		AddInput: func(items ...protocol.ResponseItem) {
+			c.mu.Lock()
+			c.injected = append(c.injected, items...)
+			c.mu.Unlock()
+		},
+		Diffs:    t.diffs,
+		Approved: &c.approved,
 	}
 }
 

@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"sort"
 
+	"github.com/codex-go/codex/core/approval"
+	"github.com/codex-go/codex/core/patch"
 	"github.com/codex-go/codex/protocol"
 )
 
@@ -33,6 +35,13 @@ type Turn struct {
 	AskExec func(ctx context.Context, callID string, command []string, cwd string, reason *string) (protocol.ReviewDecision, error)
 	// AskPatch asks the user to approve a patch and waits for the answer.
 	AskPatch func(ctx context.Context, callID string, changes map[string]protocol.FileChange, reason, grantRoot *string) (protocol.ReviewDecision, error)
+	// AddInput adds items (such as an attached image) to the conversation
+	// before the next model request of the turn.
+	AddInput func(items ...protocol.ResponseItem)
+	// Diffs tracks the files the turn changed, for turn_diff events.
+	Diffs *patch.TurnDiffTracker
+	// Approved remembers commands approved for the rest of the conversation.
+	Approved *approval.SessionApprovals
 }
 
 // Call is one tool call made by the model.
