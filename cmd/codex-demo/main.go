@@ -76,14 +76,14 @@ func run(bin, prompt string) error {
 	}
 	step("initialize", "user agent "+init.UserAgent)
 
-	approval, sandbox := protocol.ApprovalOnRequest, protocol.SandboxWorkspaceWrite
+	approval, sandbox := protocol.ApprovalUntrusted, protocol.SandboxWorkspaceWrite
 	var conv protocol.NewConversationResponse
 	if err := c.Call(ctx, protocol.MethodNewConversation, protocol.NewConversationParams{
 		Cwd: &workspace, ApprovalPolicy: &approval, Sandbox: &sandbox,
 	}, &conv); err != nil {
 		return fmt.Errorf("newConversation: %w", err)
 	}
-	step("newConversation", fmt.Sprintf("conversation %s, model %s", conv.ConversationID, conv.Model))
+	step("newConversation", fmt.Sprintf("conversation %s, model %s, approval %s, sandbox %s", conv.ConversationID, conv.Model, approval, sandbox))
 	if err := c.Call(ctx, protocol.MethodAddConversationListener, protocol.AddConversationListenerParams{ConversationID: conv.ConversationID}, nil); err != nil {
 		return fmt.Errorf("addConversationListener: %w", err)
 	}
@@ -101,6 +101,7 @@ func run(bin, prompt string) error {
 // follow prints events until the turn ends, approving what the server asks.
 func follow(ctx context.Context, c *appclient.Client) error {
 	streaming, streamed := false, false
+	var lastTotal int64
 	for {
 		var m appclient.Message
 		select {
@@ -114,7 +115,11 @@ func follow(ctx context.Context, c *appclient.Client) error {
 		}
 		switch m.Method {
 		case protocol.MethodExecCommandApproval, protocol.MethodApplyPatchApproval:
-			fmt.Printf("  ? %s: approving\n", m.Method)
+			var req struct {
+				Command []string `json:"command"`
+			}
+			_ = json.Unmarshal(m.Params, &req)
+			fmt.Printf("  ? %s %q: the editor approves\n", m.Method, strings.Join(req.Command, " "))
 			if err := c.Reply(m.ID, protocol.ApprovalResponse{Decision: protocol.DecisionApproved}); err != nil {
 				return err
 			}
@@ -155,7 +160,9 @@ func follow(ctx context.Context, c *appclient.Client) error {
 		case protocol.ExecCommandEndEvent:
 			fmt.Printf("    exit %d after %s:\n%s", e.ExitCode, e.Duration.Std().Round(time.Millisecond), indent(e.AggregatedOutput, "    | "))
 		case protocol.TokenCountEvent:
-			if e.Info != nil {
+			// A token count is repeated when a new request starts; print changes only.
+			if e.Info != nil && e.Info.TotalTokenUsage.TotalTokens != lastTotal {
+				lastTotal = e.Info.TotalTokenUsage.TotalTokens
 				fmt.Printf("  tokens: %d in, %d out (total %d)\n", e.Info.TotalTokenUsage.InputTokens, e.Info.TotalTokenUsage.OutputTokens, e.Info.TotalTokenUsage.TotalTokens)
 			}
 		case protocol.StreamErrorEvent:
@@ -182,40 +189,37 @@ func indent(s, prefix string) string {
 	return prefix + strings.Join(lines, "\n"+prefix) + "\n"
 }
 
-// demoModel plays the model: it lists the files with the shell tool when the
-// server offers one, then answers from what it saw.
+// demoModel plays the model: it lists the files (a read-only command that
+// runs without asking), writes a notes file (which the untrusted approval
+// policy sends to the editor for approval), then answers from what it saw.
 func demoModel(r fakemodel.Recorded, _ int) fakemodel.Reply {
 	var body struct {
-		Tools []struct {
-			Name string `json:"name"`
-		} `json:"tools"`
 		Input []protocol.ResponseItem `json:"input"`
 	}
 	_ = json.Unmarshal(r.Body, &body)
-	hasShell := false
-	for _, t := range body.Tools {
-		hasShell = hasShell || t.Name == "shell"
-	}
-	var last protocol.ResponseItem
-	if n := len(body.Input); n > 0 {
-		last = body.Input[n-1]
-	}
-	reasoning := fakemodel.Reasoning("Looking at the workspace to see what it contains.")
-	switch {
-	case last.Type == protocol.ItemFunctionCallOutput:
-		var out struct {
-			Output string `json:"output"`
+	var outputs []string
+	for _, it := range body.Input {
+		if it.Type == protocol.ItemFunctionCallOutput {
+			var out struct {
+				Output string `json:"output"`
+			}
+			_ = json.Unmarshal([]byte(it.Output), &out)
+			outputs = append(outputs, out.Output)
 		}
-		_ = json.Unmarshal([]byte(last.Output), &out)
-		files := strings.Fields(out.Output)
-		return fakemodel.Text(fmt.Sprintf("The project has %d files (%s). It is a tiny Go program that prints \"hi\", with a README describing it.", len(files), strings.Join(files, ", ")))
-	case hasShell:
-		reply := fakemodel.FunctionCall("call_ls", "shell", `{"command":["bash","-lc","ls"],"workdir":null}`)
-		reply.Events = append(reply.Events[:1], append(reasoning, reply.Events[1:]...)...)
+	}
+	withThought := func(thought string, reply fakemodel.Reply) fakemodel.Reply {
+		reply.Events = append(reply.Events[:1], append(fakemodel.Reasoning(thought), reply.Events[1:]...)...)
 		return reply
+	}
+	switch len(outputs) {
+	case 0:
+		return withThought("Looking at the workspace to see what it contains.",
+			fakemodel.FunctionCall("call_ls", "shell", `{"command":["ls"]}`))
+	case 1:
+		return withThought("Writing down what I found.",
+			fakemodel.FunctionCall("call_notes", "shell", `{"command":["bash","-c","printf '%s\\n' '# Notes' 'A Go program that prints hi.' > NOTES.md && cat NOTES.md"]}`))
 	default:
-		reply := fakemodel.Text("This workspace holds a README and a main.go: a tiny Go program that prints \"hi\". (This build offers the model no shell tool yet, so I answered from the prompt alone.)")
-		reply.Events = append(reply.Events[:1], append(reasoning, reply.Events[1:]...)...)
-		return reply
+		files := strings.Fields(outputs[0])
+		return fakemodel.Text(fmt.Sprintf("The project has %d files (%s): a tiny Go program that prints \"hi\". I wrote a summary to NOTES.md.", len(files), strings.Join(files, ", ")))
 	}
 }
