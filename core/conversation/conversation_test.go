@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -257,4 +258,21 @@ func TestConfigWarningsBecomeBackgroundEvents(t *testing.T) {
 	say(t, c, "hello")
 	evs := until(t, c, "task_complete")
 	assert.Equal(t, "ok", *evs[len(evs)-1].Msg.(protocol.TaskCompleteEvent).LastAgentMessage)
+}
+
+func TestNotifyProgramRunsAfterTurn(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "notify.json")
+	script := fmt.Sprintf("notify = [\"sh\", \"-c\", \"printf '%%s' \\\"$1\\\" > %s.tmp && mv %s.tmp %s\", \"notify\"]\n", out, out, out)
+	f := newFixture(t, "", fakemodel.Script(fakemodel.Text("all done")))
+	cfgPath := filepath.Join(f.home, "config.toml")
+	data, err := os.ReadFile(cfgPath)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(cfgPath, append([]byte(script), data...), 0o600))
+	c := f.start(t)
+	say(t, c, "please finish")
+	until(t, c, "task_complete")
+	require.Eventually(t, func() bool { _, err := os.Stat(out); return err == nil }, 10*time.Second, 10*time.Millisecond)
+	got, err := os.ReadFile(out)
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"type":"agent-turn-complete","turn-id":"0","input-messages":["please finish"],"last-assistant-message":"all done"}`, string(got))
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/codex-go/codex/core/client"
+	"github.com/codex-go/codex/core/notify"
 	"github.com/codex-go/codex/core/tools"
 	"github.com/codex-go/codex/protocol"
 )
@@ -25,6 +26,7 @@ func (c *Conversation) runTask(ctx context.Context, t *task, tc turnContext, inp
 	defer close(t.done)
 	c.emit(t.subID, protocol.TaskStartedEvent{ModelContextWindow: c.cfg.ModelContextWindow})
 	c.recordUserInput(input)
+	inputs := typedTexts(input)
 	var lastAgent *string
 	for {
 		_ = c.rollout.TurnContext(tc.record())
@@ -61,8 +63,25 @@ func (c *Conversation) runTask(ctx context.Context, t *task, tc turnContext, inp
 		}
 		c.mu.Unlock()
 		c.recordUserInput(pending)
+		inputs = append(inputs, typedTexts(pending)...)
 	}
 	c.emit(t.subID, protocol.TaskCompleteEvent{LastAgentMessage: lastAgent})
+	if err := notify.Start(c.cfg.Notify, notify.TurnComplete{TurnID: t.subID, InputMessages: inputs, LastAssistantMessage: lastAgent}); err != nil {
+		c.emit(t.subID, protocol.BackgroundEvent{Message: err.Error()})
+	}
+}
+
+// typedTexts returns the text of the user-typed messages among items.
+func typedTexts(items []protocol.ResponseItem) []string {
+	var out []string
+	for _, it := range items {
+		if it.Type == protocol.ItemMessage && it.Role == "user" {
+			if text := it.MessageText(); !IsContextMessage(text) {
+				out = append(out, text)
+			}
+		}
+	}
+	return out
 }
 
 // finishTask clears t as the running task and drops input meant for it.
