@@ -6,9 +6,10 @@
 //
 // The server is organised by families of methods: initialize.go (handshake,
 // user agent), conversation.go (conversations, input, interrupts, listeners),
-// approval.go (server requests) and unimplemented.go (methods of the protocol
-// this server does not offer yet). state.go keeps the per-conversation
-// listener state and stream.go is the line codec.
+// approval.go (server requests), exec.go (one-off commands) and
+// unimplemented.go (methods of the protocol this server does not offer
+// yet). state.go keeps the per-conversation listener state and stream.go is
+// the line codec.
 package appserver
 
 import (
@@ -224,6 +225,8 @@ func (s *Server) dispatch(ctx context.Context, r *request) (any, error) {
 		return s.sendUserTurn(ctx, r)
 	case protocol.MethodInterruptConversation:
 		return s.interruptConversation(ctx, r)
+	case protocol.MethodExecOneOffCommand:
+		return s.execOneOffCommand(ctx, r)
 	}
 	if isUnimplemented(r.method) {
 		return nil, notImplemented(r.method)

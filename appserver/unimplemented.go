@@ -22,8 +22,7 @@ func isUnimplemented(method string) bool {
 		protocol.MethodGetUserSavedConfig,
 		protocol.MethodSetDefaultModel,
 		protocol.MethodUserInfo,
-		protocol.MethodFuzzyFileSearch,
-		protocol.MethodExecOneOffCommand:
+		protocol.MethodFuzzyFileSearch:
 		return true
 	}
 	return false

@@ -94,6 +94,9 @@ type serverEnv struct {
 	config string
 	// args are extra command-line arguments after app-server.
 	args []string
+	// env are extra "NAME=value" entries of the server's environment; they
+	// come after the filtered environment of the tests, so they win.
+	env []string
 }
 
 // startAppServer starts `codex app-server` with a fresh CODEX_HOME holding
@@ -108,6 +111,7 @@ func startAppServer(t *testing.T, env serverEnv) *appServer {
 	cmd := exec.Command(codexBin, append([]string{"app-server"}, env.args...)...)
 	cmd.Dir = work
 	cmd.Env = append(filteredEnv(), "CODEX_HOME="+home, "HOME="+home)
+	cmd.Env = append(cmd.Env, env.env...)
 	stdin, err := cmd.StdinPipe()
 	require.NoError(t, err)
 	stdout, err := cmd.StdoutPipe()

@@ -70,9 +70,8 @@ func normalPolicy(p protocol.AskForApproval) protocol.AskForApproval {
 //
 //   - argv approved for the session (approvedForSession(argv), which may be
 //     nil) was consented to by the user and is never asked about again, under
-//     any policy: RunUnsandboxed when the call asks for escalation or the
-//     sandbox is danger-full-access, else RunSandboxed. A session approval
-//     does not by itself lift the sandbox.
+//     any policy: RunUnsandboxed, as when the user approves it once, so that
+//     an approved command is never half-run inside the sandbox first.
 //   - danger-full-access: RunUnsandboxed, except that untrusted asks
 //     (Reason = justification when escalated) for commands that are not
 //     IsKnownSafe. Escalation asks for nothing more than this sandbox
@@ -86,26 +85,18 @@ func normalPolicy(p protocol.AskForApproval) protocol.AskForApproval {
 //   - never: an escalated call is Rejected
 //     (ReasonNoEscalationUnderNever); otherwise RunSandboxed.
 //
-// When the user approves an Ask, the caller runs the command unsandboxed if
-// the call was escalated (or the sandbox is danger-full-access) and
-// sandboxed otherwise, and records approved_for_session answers in a
-// SessionApprovals.
+// When the user approves an Ask, the caller runs the command unsandboxed
+// and records approved_for_session answers in a SessionApprovals.
 func AssessExec(policy protocol.AskForApproval, sandbox protocol.SandboxPolicy, argv []string, withEscalated bool, justification string, approvedForSession func([]string) bool) ExecAssessment {
 	policy = normalPolicy(policy)
 	fullAccess := sandbox.Mode == protocol.SandboxDangerFullAccess
-	unsandboxedIf := func(cond bool) ExecAssessment {
-		if cond {
-			return ExecAssessment{Decision: RunUnsandboxed}
-		}
-		return ExecAssessment{Decision: RunSandboxed}
-	}
 	askReason := ""
 	if withEscalated {
 		askReason = justification
 	}
 
 	if approvedForSession != nil && approvedForSession(argv) {
-		return unsandboxedIf(withEscalated || fullAccess)
+		return ExecAssessment{Decision: RunUnsandboxed}
 	}
 	if fullAccess {
 		if policy == protocol.ApprovalUntrusted && !IsKnownSafe(argv) {

@@ -124,16 +124,16 @@ func TestAssessExecApprovedForSession(t *testing.T) {
 		escalated bool
 		want      ExecDecision
 	}{
-		{untrusted, readOnly, false, RunSandboxed},
+		{untrusted, readOnly, false, RunUnsandboxed},
 		{untrusted, readOnly, true, RunUnsandboxed},
-		{untrusted, workspaceWrite, false, RunSandboxed},
+		{untrusted, workspaceWrite, false, RunUnsandboxed},
 		{untrusted, fullAccess, false, RunUnsandboxed},
 		{untrusted, fullAccess, true, RunUnsandboxed},
-		{onFailure, readOnly, false, RunSandboxed},
+		{onFailure, readOnly, false, RunUnsandboxed},
 		{onFailure, readOnly, true, RunUnsandboxed},
-		{onRequest, workspaceWrite, false, RunSandboxed},
+		{onRequest, workspaceWrite, false, RunUnsandboxed},
 		{onRequest, workspaceWrite, true, RunUnsandboxed},
-		{never, readOnly, false, RunSandboxed},
+		{never, readOnly, false, RunUnsandboxed},
 		{never, readOnly, true, RunUnsandboxed},
 		{never, fullAccess, false, RunUnsandboxed},
 	}

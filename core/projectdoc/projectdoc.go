@@ -100,20 +100,32 @@ func readProject(cwd string, maxBytes int) (string, error) {
 	return strings.Join(parts, "\n\n"), nil
 }
 
+// GitRoot returns the nearest ancestor of dir (dir included) that holds a
+// .git directory or file, and whether there is one.
+func GitRoot(dir string) (string, bool) {
+	for d := dir; ; {
+		if _, err := os.Lstat(filepath.Join(d, ".git")); err == nil {
+			return d, true
+		}
+		parent := filepath.Dir(d)
+		if parent == d {
+			return "", false
+		}
+		d = parent
+	}
+}
+
 // searchDirs lists the directories whose AGENTS.md apply to dir, outermost
 // first: from the repository root down to dir, or dir alone outside a
 // repository.
 func searchDirs(dir string) []string {
+	root, ok := GitRoot(dir)
+	if !ok {
+		return []string{dir}
+	}
 	chain := []string{dir}
-	for d := dir; ; {
-		if _, err := os.Lstat(filepath.Join(d, ".git")); err == nil {
-			break
-		}
-		parent := filepath.Dir(d)
-		if parent == d {
-			return []string{dir}
-		}
-		d = parent
+	for d := dir; d != root; {
+		d = filepath.Dir(d)
 		chain = append(chain, d)
 	}
 	for i, j := 0, len(chain)-1; i < j; i, j = i+1, j-1 {

@@ -8,7 +8,9 @@ import (
 	"time"
 
 	"github.com/codex-go/codex/core/approval"
+	"github.com/codex-go/codex/core/exec"
 	"github.com/codex-go/codex/core/patch"
+	"github.com/codex-go/codex/core/projectdoc"
 	"github.com/codex-go/codex/protocol"
 )
 
@@ -98,7 +100,13 @@ func (h *patchHandler) apply(ctx context.Context, t *Turn, callID, text, cwd str
 	}
 	t.Emit(end)
 	if t.Diffs != nil {
-		if diff := t.Diffs.Diff(cwd); diff != "" {
+		// Files are named from the repository root, or by absolute path
+		// outside a repository.
+		root, ok := projectdoc.GitRoot(cwd)
+		if !ok {
+			root = "/"
+		}
+		if diff := t.Diffs.Diff(root); diff != "" {
 			t.Emit(protocol.TurnDiffEvent{UnifiedDiff: diff})
 		}
 	}
@@ -114,17 +122,7 @@ func shellPatchOutput(summary string, success bool, d time.Duration) string {
 	if !success {
 		code = 1
 	}
-	out, _ := protocol.Marshal(struct {
-		Output   string `json:"output"`
-		Metadata struct {
-			ExitCode        int     `json:"exit_code"`
-			DurationSeconds float64 `json:"duration_seconds"`
-		} `json:"metadata"`
-	}{Output: summary, Metadata: struct {
-		ExitCode        int     `json:"exit_code"`
-		DurationSeconds float64 `json:"duration_seconds"`
-	}{code, roundTenth(d)}})
-	return string(out)
+	return exec.FormatForModel(exec.Result{ExitCode: code, Aggregated: summary, Stdout: summary, Duration: d})
 }
 
 // freeformPatchOutput reports a patch to a free-form tool call as plain text.

@@ -40,6 +40,7 @@ func Build(s Settings, env ExecEnv) *Router {
 	switch {
 	case withPatch && supportsFreeform(s.Model):
 		r.Register("apply_patch", json.RawMessage(applyPatchFreeformSpec), ph)
+		sh.textOutput = true
 	case withPatch:
 		r.Register("apply_patch", json.RawMessage(applyPatchFunctionSpec), ph)
 	default:

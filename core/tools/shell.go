@@ -52,6 +52,8 @@ type ExecEnv struct {
 type shellHandler struct {
 	env   ExecEnv
 	patch *patchHandler
+	// textOutput reports commands as plain text rather than JSON.
+	textOutput bool
 }
 
 // Handle decodes the call and runs it.
@@ -109,11 +111,12 @@ func (h *shellHandler) run(ctx context.Context, t *Turn, callID string, argv []s
 		return a.Reason, nil
 	case approval.Ask:
 		ok, err := h.ask(ctx, t, callID, argv, cwd, a.Reason)
-		if err != nil || !ok {
+		if err != nil {
+			// An aborted turn ends with turn_aborted alone.
+			return "", err
+		}
+		if !ok {
 			end(exec.Result{ExitCode: -1, Stderr: RejectedByUser, Aggregated: RejectedByUser})
-			if err != nil {
-				return "", err
-			}
 			return RejectedByUser, nil
 		}
 		// A command the user approved runs outside the sandbox.
@@ -130,6 +133,9 @@ func (h *shellHandler) run(ctx context.Context, t *Turn, callID string, argv []s
 	}
 	if sandboxed && policy.Mode != protocol.SandboxDangerFullAccess && r.ExitCode != 0 && exec.LikelyDenied(r) {
 		r, err = h.afterDenial(ctx, t, callID, argv, cwd, timeout, r)
+		if errors.Is(err, ErrTurnAborted) {
+			return "", err
+		}
 		if err != nil {
 			end(r)
 			return "", err
@@ -140,7 +146,20 @@ func (h *shellHandler) run(ctx context.Context, t *Turn, callID string, argv []s
 		}
 	}
 	end(r)
+	if h.textOutput {
+		return textExecOutput(r), nil
+	}
 	return exec.FormatForModel(r), nil
+}
+
+// textExecOutput reports a command as plain text, the form used alongside
+// free-form tools.
+func textExecOutput(r exec.Result) string {
+	out := exec.FormattedOutput(r)
+	if r.TimedOut {
+		out = fmt.Sprintf("command timed out after %d milliseconds\n", r.Duration.Milliseconds()) + out
+	}
+	return fmt.Sprintf("Exit code: %d\nWall time: %g seconds\nOutput:\n%s", r.ExitCode, roundTenth(r.Duration), out)
 }
 
 // afterDenial handles a sandboxed run the sandbox refused: it asks to retry

@@ -1,0 +1,86 @@
+package appserver
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/codex-go/codex/core/exec"
+	"github.com/codex-go/codex/protocol"
+)
+
+// Error messages of execOneOffCommand, worded as the reference server's.
+const (
+	// emptyCommandMessage answers a request without a command.
+	emptyCommandMessage = "command must not be empty"
+	// timedOutMessage answers a command killed by its timeout.
+	timedOutMessage = "exec failed: sandbox error: command timed out"
+)
+
+// execOneOffCommand runs one command outside any conversation, under the
+// configured sandbox policy or the one given in the request, and answers
+// with its exit code and output. The command runs in its own goroutine, so
+// the server goes on serving other requests meanwhile; the reply is sent
+// when it ends.
+func (s *Server) execOneOffCommand(_ context.Context, r *request) (any, error) {
+	var p protocol.ExecOneOffCommandParams
+	if err := r.decodeParams(&p, "command"); err != nil {
+		return nil, err
+	}
+	if len(p.Command) == 0 {
+		return nil, invalidRequest(emptyCommandMessage)
+	}
+	cfg, err := s.loadConfig(protocol.NewConversationParams{})
+	if err != nil {
+		return nil, internalError("error loading config: %v", err)
+	}
+	cwd := cfg.Cwd
+	if p.Cwd != nil && *p.Cwd != "" {
+		cwd = *p.Cwd
+		if !filepath.IsAbs(cwd) {
+			cwd = filepath.Join(cfg.Cwd, cwd)
+		}
+	}
+	policy := cfg.SandboxPolicy
+	if p.SandboxPolicy != nil {
+		policy = *p.SandboxPolicy
+	}
+	timeout := exec.DefaultTimeout
+	if p.TimeoutMs != nil && *p.TimeoutMs > 0 {
+		timeout = time.Duration(*p.TimeoutMs) * time.Millisecond
+	}
+	params := exec.Params{
+		Command: p.Command,
+		Cwd:     filepath.Clean(cwd),
+		Timeout: timeout,
+		Env:     exec.BuildEnv(cfg.ShellEnvironmentPolicy, os.Environ()),
+		Sandbox: policy,
+		SelfExe: s.opts.SelfExe,
+	}
+
+	life := s.lifetime()
+	started := s.goTracked(func() {
+		resp, err := runOneOff(life, params)
+		if err != nil {
+			s.log.Warn("one-off command failed", "command", params.Command, "error", err)
+		}
+		r.reply(life, resp, err)
+	})
+	if !started {
+		return nil, internalError("server is shutting down")
+	}
+	return nil, errDeferred
+}
+
+// runOneOff runs a one-off command and turns its result into the answer.
+func runOneOff(ctx context.Context, params exec.Params) (protocol.ExecOneOffCommandResponse, error) {
+	res, err := exec.Run(ctx, params, nil)
+	if err != nil {
+		return protocol.ExecOneOffCommandResponse{}, internalError("exec failed: %v", err)
+	}
+	if res.TimedOut {
+		return protocol.ExecOneOffCommandResponse{}, internalError("%s", timedOutMessage)
+	}
+	return protocol.ExecOneOffCommandResponse{ExitCode: res.ExitCode, Stdout: res.Stdout, Stderr: res.Stderr}, nil
+}
