@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"os/exec"
+	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -44,6 +46,8 @@ func benchmarks() []benchmark {
 		{Key: "cold", Title: "cold start (spawn -> initialize answered)", Unit: unitMillis, Prepare: prepareColdStart},
 		{Key: "turn", Title: "text turn (newConversation -> task_complete)", Unit: unitMillis, Prepare: prepareTextTurn},
 		{Key: "rss", Title: "peak RSS (app-server, one text turn)", Unit: unitMiB, Prepare: preparePeakRSS},
+		{Key: "sandbox", Title: "sandbox spawn (`codex sandbox linux -- true`)", Unit: unitMillis, Prepare: prepareSandboxSpawn},
+		{Key: "true", Title: "bare `true` spawn (baseline for sandbox spawn)", Unit: unitMillis, Prepare: prepareBareTrue},
 	}
 }
 
@@ -180,6 +184,57 @@ func preparePeakRSS(_ context.Context, r *runner, t *target) (sampleFunc, func()
 			return 0, closeErr
 		}
 		return float64(hwm) / (1 << 20), nil
+	}
+	return sample, noCleanup, nil
+}
+
+// timeCommand runs cmd to completion and returns its wall-clock time in
+// milliseconds; a failure or a non-zero exit is an error.
+func timeCommand(cmd *exec.Cmd) (float64, error) {
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	start := time.Now()
+	err := cmd.Run()
+	elapsed := millisSince(start)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w: %s", strings.Join(cmd.Args, " "), err, strings.TrimSpace(stderr.String()))
+	}
+	return elapsed, nil
+}
+
+// prepareSandboxSpawn measures `codex sandbox linux -- true` from spawn to
+// exit: configuration loading, the sandbox set-up and running the command.
+// Linux only.
+func prepareSandboxSpawn(_ context.Context, r *runner, t *target) (sampleFunc, func() error, error) {
+	if runtime.GOOS != "linux" {
+		return nil, nil, fmt.Errorf("the Linux sandbox cannot be measured on %s", runtime.GOOS)
+	}
+	sample := func(ctx context.Context) (float64, error) {
+		ctx, cancel := context.WithTimeout(ctx, r.timeout)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, t.Bin, "sandbox", "linux", "--", "true")
+		cmd.Env = t.env()
+		cmd.Dir = t.Workspace
+		return timeCommand(cmd)
+	}
+	return sample, noCleanup, nil
+}
+
+// prepareBareTrue measures spawning `true` without any sandbox, the floor
+// under the sandbox spawn row. It does not use the binary under test, so
+// both columns measure the same thing.
+func prepareBareTrue(_ context.Context, r *runner, t *target) (sampleFunc, func() error, error) {
+	bin, err := exec.LookPath("true")
+	if err != nil {
+		return nil, nil, fmt.Errorf("find true: %w", err)
+	}
+	sample := func(ctx context.Context) (float64, error) {
+		ctx, cancel := context.WithTimeout(ctx, r.timeout)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, bin)
+		cmd.Env = t.env()
+		cmd.Dir = t.Workspace
+		return timeCommand(cmd)
 	}
 	return sample, noCleanup, nil
 }

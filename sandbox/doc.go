@@ -59,6 +59,17 @@
 // the system services common tools look up. Unix domain sockets are always
 // allowed; IP networking only when the policy allows it.
 //
+// # Running one command in place of the process
+//
+// ExecSandboxed (used by `codex sandbox`) replaces the calling process with
+// a sandboxed command, so the command's streams, signals and exit status
+// become the process's own. On Linux the process applies the helper's
+// restrictions to itself and executes the command directly; on macOS it
+// becomes sandbox-exec. RunLoggingDenials instead runs a wrapped command as
+// a child while following `log stream` for Seatbelt violation reports
+// (ParseDenialLogLine) and the child's process tree, and lists the
+// violations of that tree afterwards.
+//
 // # Other systems
 //
 // No backend exists yet; Wrap refuses every policy but danger-full-access.
