@@ -1,0 +1,48 @@
+// Package mcpclient connects a conversation to the MCP servers configured
+// under [mcp_servers] and offers their tools to the model.
+//
+// # Life cycle
+//
+// [Start] launches every configured server at once, each as a child process
+// spoken to over stdio (newline-delimited JSON-RPC, the mcp-go client), runs
+// the initialize handshake and lists the server's tools. Each server has
+// startup_timeout_sec (default 10 s) for all of that. A server that fails is
+// reported in the returned [StartFailure] list and left out; the others work
+// normally. [Manager.Close] ends every server: it closes the server's stdin,
+// waits a short grace period, then kills the server's whole process group.
+//
+// Tools are listed once, at start-up; later tools/list_changed notifications
+// are ignored.
+//
+// # Sandboxing
+//
+// MCP servers are trusted programs chosen by the user: they run outside the
+// sandbox that confines model-requested commands, with the same rights as
+// this process. The sandbox policy of a conversation does not apply to them.
+//
+// # Environment
+//
+// A server does not inherit the whole environment of this process, so that
+// credentials such as API keys do not leak into it. It gets a small base set
+// of variables taken from this process (HOME, LOGNAME, PATH, SHELL, USER,
+// USERNAME, LANG, LC_ALL, LC_CTYPE, TERM, TMPDIR, TZ, and on Windows the
+// system variables programs need to run), then the server's configured env
+// table on top. A server needing anything else must list it in its env
+// table. Its working directory is the one of this process.
+//
+// # Output streams
+//
+// A server's stdout carries the MCP protocol; its stderr never reaches this
+// process's own streams (whose stdout carries our protocol). The last 64 KiB
+// of each server's stderr are kept in memory, and the tail of it is quoted in
+// errors about that server: a failed start, an exit during a call.
+//
+// # Tool names
+//
+// The model sees a server's tool as "<server>__<tool>", with every character
+// outside [a-zA-Z0-9_-] replaced by '_', at most 64 characters long (a longer
+// name keeps a prefix and ends with '_' and 8 hex digits of a SHA-256 of the
+// full name). Names are assigned in order of server then tool name; a name
+// already taken gets such a hash suffix too, so the assignment is stable
+// across runs.
+package mcpclient

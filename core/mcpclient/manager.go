@@ -1,0 +1,342 @@
+package mcpclient
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/codex-go/codex/core/config"
+	"github.com/codex-go/codex/core/tools"
+	"github.com/codex-go/codex/protocol"
+)
+
+// Manager owns the MCP server connections of one conversation. Its methods
+// are safe for concurrent use.
+type Manager struct {
+	servers map[string]*server
+	tools   []Tool
+	byName  map[string]int
+	grace   time.Duration
+
+	closeOnce sync.Once
+}
+
+// Tool is a tool of a running MCP server.
+type Tool struct {
+	// QualifiedName is the name the model calls the tool by
+	// ("<server>__<tool>", sanitised and unique).
+	QualifiedName string
+	// Server is the configured server name.
+	Server string
+	// Name is the tool's name on its server.
+	Name string
+	// Description is the server's description of the tool.
+	Description string
+	// InputSchema is the tool's argument schema, normalised for the model
+	// API (an object schema with properties).
+	InputSchema json.RawMessage
+	// Definition is the tool as the server listed it.
+	Definition json.RawMessage
+}
+
+// functionSpec is a Responses API function tool.
+type functionSpec struct {
+	Type        string          `json:"type"`
+	Name        string          `json:"name"`
+	Description string          `json:"description"`
+	Strict      bool            `json:"strict"`
+	Parameters  json.RawMessage `json:"parameters"`
+}
+
+// Spec returns the tool as a Responses API function tool:
+// {"type":"function","name":...,"description":...,"strict":false,"parameters":...}.
+// An InputSchema that is not valid JSON is replaced by the schema of a tool
+// without arguments.
+func (t Tool) Spec() json.RawMessage {
+	params := t.InputSchema
+	if !json.Valid(params) {
+		params = json.RawMessage(emptyObjectSchema)
+	}
+	// Strings and valid JSON always encode.
+	out, _ := marshalJSON(functionSpec{
+		Type:        "function",
+		Name:        t.QualifiedName,
+		Description: t.Description,
+		Parameters:  params,
+	})
+	return out
+}
+
+// StartFailure is a server that could not be started.
+type StartFailure struct {
+	// Server is the configured server name.
+	Server string
+	// Err says what went wrong, with the tail of the server's stderr when
+	// it wrote any.
+	Err error
+}
+
+// Error returns "MCP server NAME failed to start: ...", suitable for
+// showing to the user.
+func (f StartFailure) Error() string {
+	return fmt.Sprintf("MCP server %s failed to start: %v", f.Server, f.Err)
+}
+
+// Unwrap returns the cause.
+func (f StartFailure) Unwrap() error { return f.Err }
+
+// Option adjusts how [Start] runs servers.
+type Option func(*options)
+
+// options are the settings of Start.
+type options struct {
+	environ []string
+}
+
+// WithEnviron sets the environment ("NAME=value" entries) the servers'
+// base variables are taken from, instead of this process's environment.
+func WithEnviron(environ []string) Option {
+	return func(o *options) { o.environ = environ }
+}
+
+// Start launches every configured server concurrently and returns once each
+// has started or failed. Each server has its startup_timeout_sec (default
+// 10 s) to be spawned, answer initialize and list its tools; ctx bounds the
+// whole start-up but not the servers' lives, which last until Close. A
+// server that fails is killed and reported in the failures, sorted by server
+// name; the manager goes on without it. Close must be called in every case.
+func Start(ctx context.Context, servers map[string]config.MCPServerConfig, opts ...Option) (*Manager, []StartFailure) {
+	o := options{environ: os.Environ()}
+	for _, opt := range opts {
+		opt(&o)
+	}
+
+	type outcome struct {
+		name   string
+		server *server
+		tools  []listedTool
+		err    error
+	}
+	results := make(chan outcome, len(servers))
+	for name, cfg := range servers {
+		go func() {
+			s, listed, err := startServer(ctx, name, cfg, o.environ)
+			results <- outcome{name: name, server: s, tools: listed, err: err}
+		}()
+	}
+
+	m := &Manager{servers: map[string]*server{}, byName: map[string]int{}, grace: shutdownGrace}
+	var failures []StartFailure
+	var listed []Tool
+	for range servers {
+		r := <-results
+		if r.err != nil {
+			failures = append(failures, StartFailure{Server: r.name, Err: r.err})
+			continue
+		}
+		m.servers[r.name] = r.server
+		for _, t := range r.tools {
+			listed = append(listed, Tool{
+				Server:      r.name,
+				Name:        t.name,
+				Description: t.description,
+				InputSchema: normalizeSchema(t.inputSchema),
+				Definition:  t.definition,
+			})
+		}
+	}
+	slices.SortFunc(failures, func(a, b StartFailure) int { return cmp.Compare(a.Server, b.Server) })
+	m.setTools(listed)
+	return m, failures
+}
+
+// setTools sorts the tools by server then name and assigns their qualified
+// names.
+func (m *Manager) setTools(list []Tool) {
+	slices.SortStableFunc(list, func(a, b Tool) int {
+		return cmp.Or(cmp.Compare(a.Server, b.Server), cmp.Compare(a.Name, b.Name))
+	})
+	keys := make([]toolKey, len(list))
+	for i, t := range list {
+		keys[i] = toolKey{server: t.Server, tool: t.Name}
+	}
+	for i, name := range qualifiedNames(keys) {
+		list[i].QualifiedName = name
+		m.byName[name] = i
+	}
+	m.tools = list
+}
+
+// Servers returns the names of the servers that started, sorted.
+func (m *Manager) Servers() []string {
+	if m == nil {
+		return nil
+	}
+	names := make([]string, 0, len(m.servers))
+	for name := range m.servers {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// Tools returns the tools of every started server, sorted by server then
+// tool name.
+func (m *Manager) Tools() []Tool {
+	if m == nil {
+		return nil
+	}
+	return slices.Clone(m.tools)
+}
+
+// Tool returns the tool with the given qualified name.
+func (m *Manager) Tool(qualifiedName string) (Tool, bool) {
+	if m == nil {
+		return Tool{}, false
+	}
+	i, ok := m.byName[qualifiedName]
+	if !ok {
+		return Tool{}, false
+	}
+	return m.tools[i], true
+}
+
+// ListToolsEvent returns the mcp_list_tools_response event: every tool's
+// definition, as its server listed it, by qualified name.
+func (m *Manager) ListToolsEvent() protocol.McpListToolsResponseEvent {
+	ev := protocol.McpListToolsResponseEvent{Tools: map[string]json.RawMessage{}}
+	for _, t := range m.Tools() {
+		ev.Tools[t.QualifiedName] = t.Definition
+	}
+	return ev
+}
+
+// Register adds every tool to r, with its spec and the manager's handler.
+func (m *Manager) Register(r *tools.Router) {
+	h := m.Handler()
+	for _, t := range m.Tools() {
+		r.Register(t.QualifiedName, t.Spec(), h)
+	}
+}
+
+// Call calls a tool by qualified name. arguments is the JSON argument string
+// the model sent: a JSON object, or empty (or null) for a call without
+// arguments; anything else is an error. The call is bounded by the server's
+// tool_timeout_sec (default 60 s) and by ctx. It returns the MCP
+// CallToolResult as JSON (content, and isError / structuredContent when the
+// server set them), or an error: the call timed out, the server exited (with
+// the tail of its stderr), the server answered with a JSON-RPC error...
+func (m *Manager) Call(ctx context.Context, qualifiedName, arguments string) (json.RawMessage, error) {
+	t, ok := m.Tool(qualifiedName)
+	if !ok {
+		return nil, fmt.Errorf("unknown MCP tool %q", qualifiedName)
+	}
+	args, err := parseArguments(arguments)
+	if err != nil {
+		return nil, err
+	}
+	return m.call(ctx, t, args)
+}
+
+// call calls a tool with parsed arguments.
+func (m *Manager) call(ctx context.Context, t Tool, args json.RawMessage) (json.RawMessage, error) {
+	s, ok := m.servers[t.Server]
+	if !ok {
+		return nil, fmt.Errorf("MCP server %s is not running", t.Server)
+	}
+	return s.callTool(ctx, t.Name, args)
+}
+
+// parseArguments checks the model's argument string: nil for no arguments,
+// otherwise a compact JSON object.
+func parseArguments(arguments string) (json.RawMessage, error) {
+	trimmed := bytes.TrimSpace([]byte(arguments))
+	if len(trimmed) == 0 || string(trimmed) == "null" {
+		return nil, nil
+	}
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(trimmed, &obj); err != nil {
+		var syntax *json.SyntaxError
+		if errors.As(err, &syntax) || !json.Valid(trimmed) {
+			return nil, fmt.Errorf("failed to parse tool call arguments as JSON: %w", err)
+		}
+		return nil, fmt.Errorf("tool call arguments must be a JSON object, got %s", truncate(string(trimmed), 100))
+	}
+	return compactJSON(trimmed), nil
+}
+
+// Handler returns the handler of every MCP tool: it emits
+// mcp_tool_call_begin, calls the tool, emits mcp_tool_call_end (result
+// {"Ok":CallToolResult} or {"Err":"message"}) and gives the model the
+// result's text (see [OutputText]). Arguments that are not a JSON object
+// fail the call before any event, and a failed call is an error, which the
+// router gives to the model.
+func (m *Manager) Handler() tools.Handler {
+	return tools.HandlerFunc(m.handle)
+}
+
+// handle runs one model call of an MCP tool.
+func (m *Manager) handle(ctx context.Context, turn *tools.Turn, c tools.Call) (string, error) {
+	t, ok := m.Tool(c.Name)
+	if !ok {
+		return "", fmt.Errorf("unknown MCP tool %q", c.Name)
+	}
+	args, err := parseArguments(c.Arguments)
+	if err != nil {
+		return "", err
+	}
+	emit := func(protocol.EventMsg) {}
+	if turn != nil && turn.Emit != nil {
+		emit = turn.Emit
+	}
+	inv := protocol.McpInvocation{Server: t.Server, Tool: t.Name, Arguments: args}
+	emit(protocol.McpToolCallBeginEvent{CallID: c.CallID, Invocation: inv})
+	start := time.Now()
+	result, callErr := m.call(ctx, t, args)
+	end := protocol.McpToolCallEndEvent{
+		CallID:     c.CallID,
+		Invocation: inv,
+		Duration:   protocol.DurationOf(time.Since(start)),
+	}
+	if callErr != nil {
+		end.Result, err = marshalJSON(struct {
+			Err string `json:"Err"`
+		}{callErr.Error()})
+	} else {
+		end.Result, err = marshalJSON(struct {
+			Ok json.RawMessage `json:"Ok"`
+		}{result})
+	}
+	if err != nil {
+		return "", err
+	}
+	emit(end)
+	if callErr != nil {
+		return "", callErr
+	}
+	return OutputText(result), nil
+}
+
+// Close shuts every server down: it closes each server's stdin, waits a
+// short grace period for it to exit, then kills its process group. Calls
+// still running fail. Safe to call more than once, and on a nil Manager.
+func (m *Manager) Close() error {
+	if m == nil {
+		return nil
+	}
+	m.closeOnce.Do(func() {
+		var wg sync.WaitGroup
+		for _, s := range m.servers {
+			wg.Go(func() { s.shutdown(m.grace) })
+		}
+		wg.Wait()
+	})
+	return nil
+}

@@ -1,0 +1,106 @@
+package rollout
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/codex-go/codex/protocol"
+)
+
+// Recorded is a rollout file loaded for resuming a conversation.
+type Recorded struct {
+	// Meta is the payload of the session_meta line.
+	Meta SessionMeta
+	// Items are the response items in file order: the model history.
+	Items []protocol.ResponseItem
+	// Events are the recorded event_msg payloads in file order.
+	Events []protocol.EventMsg
+	// LastTurnContext is the last turn_context payload, nil when there is none.
+	LastTurnContext *TurnContext
+}
+
+// Read loads a rollout file. The first line must be session_meta; later
+// session_meta lines and lines of unknown types are ignored. A last line
+// that has no trailing newline and does not decode is the remains of an
+// interrupted write and is ignored. Any other line that does not decode is
+// an error naming its line number. Blank lines are skipped.
+func Read(path string) (*Recorded, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read rollout: %w", err)
+	}
+	defer f.Close()
+	var rec *Recorded
+	r := bufio.NewReader(f)
+	for n := 1; ; n++ {
+		raw, rerr := r.ReadBytes('\n')
+		if rerr != nil && !errors.Is(rerr, io.EOF) {
+			return nil, fmt.Errorf("read rollout %s: %w", path, rerr)
+		}
+		torn := errors.Is(rerr, io.EOF) // the last line, without its newline
+		if len(bytes.TrimSpace(raw)) > 0 {
+			next, err := addLine(rec, raw)
+			switch {
+			case err != nil && torn:
+				// An interrupted write: the line never completed.
+			case err != nil:
+				return nil, fmt.Errorf("read rollout %s: line %d: %w", path, n, err)
+			default:
+				rec = next
+			}
+		}
+		if torn {
+			break
+		}
+	}
+	if rec == nil {
+		return nil, fmt.Errorf("read rollout %s: no session_meta line", path)
+	}
+	return rec, nil
+}
+
+// addLine decodes one line into rec. rec is nil until the session_meta line
+// has been read, which must come first; the returned Recorded is the one to
+// continue with.
+func addLine(rec *Recorded, raw []byte) (*Recorded, error) {
+	var l Line
+	if err := json.Unmarshal(raw, &l); err != nil {
+		return nil, fmt.Errorf("decode line: %w", err)
+	}
+	if rec == nil {
+		if l.Type != LineSessionMeta {
+			return nil, fmt.Errorf("first line is %q, want %q", l.Type, LineSessionMeta)
+		}
+		rec = &Recorded{}
+		if err := json.Unmarshal(l.Payload, &rec.Meta); err != nil {
+			return nil, fmt.Errorf("decode %s: %w", l.Type, err)
+		}
+		return rec, nil
+	}
+	switch l.Type {
+	case LineResponseItem:
+		var it protocol.ResponseItem
+		if err := json.Unmarshal(l.Payload, &it); err != nil {
+			return nil, fmt.Errorf("decode %s: %w", l.Type, err)
+		}
+		rec.Items = append(rec.Items, it)
+	case LineEventMsg:
+		m, err := protocol.DecodeEventMsg(l.Payload)
+		if err != nil {
+			return nil, fmt.Errorf("decode %s: %w", l.Type, err)
+		}
+		rec.Events = append(rec.Events, m)
+	case LineTurnContext:
+		var tc TurnContext
+		if err := json.Unmarshal(l.Payload, &tc); err != nil {
+			return nil, fmt.Errorf("decode %s: %w", l.Type, err)
+		}
+		rec.LastTurnContext = &tc
+	}
+	return rec, nil
+}
