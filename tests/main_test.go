@@ -11,8 +11,12 @@ import (
 	"testing"
 )
 
-// codexBin is the path of the binary built by TestMain.
-var codexBin string
+// codexBin is the path of the binary built by TestMain, and mcpTestServerBin
+// that of the MCP test server (tests/mcptestserver).
+var (
+	codexBin         string
+	mcpTestServerBin string
+)
 
 func TestMain(m *testing.M) {
 	os.Exit(runTests(m))
@@ -26,11 +30,17 @@ func runTests(m *testing.M) int {
 	}
 	defer func() { _ = os.RemoveAll(dir) }()
 	codexBin = filepath.Join(dir, "codex")
-	build := exec.Command("go", "build", "-o", codexBin, "github.com/codex-go/codex/cmd/codex")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "build codex:", err)
-		return 1
+	mcpTestServerBin = filepath.Join(dir, "mcptestserver")
+	for bin, pkg := range map[string]string{
+		codexBin:         "github.com/codex-go/codex/cmd/codex",
+		mcpTestServerBin: "github.com/codex-go/codex/tests/mcptestserver",
+	} {
+		build := exec.Command("go", "build", "-o", bin, pkg)
+		build.Stdout, build.Stderr = os.Stderr, os.Stderr
+		if err := build.Run(); err != nil {
+			fmt.Fprintln(os.Stderr, "build", pkg+":", err)
+			return 1
+		}
 	}
 	return m.Run()
 }

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/codex-go/codex/core/rollout"
 	"github.com/codex-go/codex/protocol"
 )
 
@@ -16,9 +17,9 @@ var baseInstructions string
 func BaseInstructions() string { return baseInstructions }
 
 const (
-	envContextOpen        = "<environment_context>"
+	envContextOpen        = rollout.EnvironmentContextTag
 	envContextClose       = "</environment_context>"
-	userInstructionsOpen  = "<user_instructions>"
+	userInstructionsOpen  = rollout.UserInstructionsTag
 	userInstructionsClose = "</user_instructions>"
 )
 
@@ -69,10 +70,7 @@ func userInstructionsMessage(text string) protocol.ResponseItem {
 
 // IsContextMessage reports whether a user message is generated context
 // (environment context or user instructions) rather than typed by the user.
-func IsContextMessage(text string) bool {
-	t := strings.TrimSpace(text)
-	return strings.HasPrefix(t, envContextOpen) || strings.HasPrefix(t, userInstructionsOpen)
-}
+func IsContextMessage(text string) bool { return rollout.IsContextMessage(text) }
 
 // userShell names the user's login shell (bash, zsh, ...), "" when unknown.
 func userShell(getenv func(string) string) string {

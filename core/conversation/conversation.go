@@ -11,6 +11,8 @@ import (
 	"github.com/codex-go/codex/core/approval"
 	"github.com/codex-go/codex/core/client"
 	"github.com/codex-go/codex/core/config"
+	"github.com/codex-go/codex/core/history"
+	"github.com/codex-go/codex/core/mcpclient"
 	"github.com/codex-go/codex/core/patch"
 	"github.com/codex-go/codex/core/rollout"
 	"github.com/codex-go/codex/core/tools"
@@ -65,6 +67,10 @@ type Conversation struct {
 	approvals  map[string]chan protocol.ReviewDecision
 	approved   approval.SessionApprovals
 	injected   []protocol.ResponseItem
+
+	hist     *history.Store
+	mcp      *mcpclient.Manager
+	mcpReady chan struct{}
 	tokenInfo  *protocol.TokenUsageInfo
 	rateLimits *protocol.RateLimitSnapshot
 	closed     bool
@@ -82,6 +88,38 @@ func newConversation(id string, cfg *config.Config, w *rollout.Writer, cl *clien
 		},
 		approvals: map[string]chan protocol.ReviewDecision{},
 		shutDown:  make(chan struct{}),
+		mcpReady:  make(chan struct{}),
+	}
+}
+
+// startMCP launches the configured MCP servers in the background; their
+// tools join the router before the first model request. A server that
+// fails to start is reported and the conversation goes on without it.
+func (c *Conversation) startMCP(environ []string) {
+	if len(c.cfg.MCPServers) == 0 {
+		close(c.mcpReady)
+		return
+	}
+	go func() {
+		defer close(c.mcpReady)
+		m, failures := mcpclient.Start(c.ctx, c.cfg.MCPServers, mcpclient.WithEnviron(environ))
+		for _, f := range failures {
+			c.events.push(protocol.Event{ID: "", Msg: protocol.BackgroundEvent{Message: f.Error()}})
+		}
+		m.Register(c.router)
+		c.mu.Lock()
+		c.mcp = m
+		c.mu.Unlock()
+	}()
+}
+
+// waitMCP blocks until the MCP servers have started or failed.
+func (c *Conversation) waitMCP(ctx context.Context) error {
+	select {
+	case <-c.mcpReady:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 }
 
@@ -127,6 +165,20 @@ func (c *Conversation) Submit(op protocol.Op) (string, error) {
 		c.deliverApproval(o.ID, o.Decision)
 	case protocol.ShutdownOp:
 		go func() { _ = c.shutdown(context.Background()) }()
+	case protocol.AddToHistoryOp:
+		if err := c.hist.Append(c.id, o.Text, c.deps.Now()); err != nil {
+			c.emit(subID, protocol.BackgroundEvent{Message: fmt.Sprintf("history: %v", err)})
+		}
+	case protocol.GetHistoryEntryRequestOp:
+		ev := protocol.GetHistoryEntryResponseEvent{Offset: o.Offset, LogID: o.LogID}
+		entry, err := c.hist.Lookup(o.LogID, o.Offset)
+		if err != nil {
+			c.emit(subID, protocol.BackgroundEvent{Message: fmt.Sprintf("history: %v", err)})
+		}
+		if entry != nil {
+			ev.Entry = &protocol.HistoryEntry{ConversationID: entry.SessionID, Ts: entry.Ts, Text: entry.Text}
+		}
+		c.emit(subID, ev)
 	default:
 		c.emit(subID, protocol.ErrorEvent{Message: fmt.Sprintf("unsupported operation: %s", op.OpType())})
 	}
@@ -326,6 +378,11 @@ func (c *Conversation) shutdown(ctx context.Context) error {
 		}
 	}
 	c.cancel()
+	<-c.mcpReady
+	c.mu.Lock()
+	mcp := c.mcp
+	c.mu.Unlock()
+	_ = mcp.Close()
 	err := c.rollout.Close()
 	c.events.push(protocol.Event{ID: "", Msg: protocol.ShutdownCompleteEvent{}})
 	c.events.close()

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/codex-go/codex/core/config"
+	"github.com/codex-go/codex/core/history"
 	"github.com/codex-go/codex/core/rollout"
 	"github.com/codex-go/codex/protocol"
 	"github.com/codex-go/codex/tests/fakemodel"
@@ -275,4 +276,81 @@ func TestNotifyProgramRunsAfterTurn(t *testing.T) {
 	got, err := os.ReadFile(out)
 	require.NoError(t, err)
 	assert.JSONEq(t, `{"type":"agent-turn-complete","turn-id":"0","input-messages":["please finish"],"last-assistant-message":"all done"}`, string(got))
+}
+
+func TestResumeContinuesWithWholeHistory(t *testing.T) {
+	f := newFixture(t, "", fakemodel.Script(fakemodel.Text("first answer"), fakemodel.Text("second answer")))
+	c := f.start(t)
+	say(t, c, "first question")
+	until(t, c, "task_complete")
+	path := c.RolloutPath()
+	require.NoError(t, f.mgr.Close(context.Background()))
+
+	cfg, err := config.Load(config.LoadOptions{CodexHome: f.home, Typed: config.Typed{Cwd: f.cwd}, Getenv: func(string) string { return "" }})
+	require.NoError(t, err)
+	mgr := NewManager(Deps{CodexHome: f.home, Source: "vscode", Getenv: func(string) string { return "" }})
+	t.Cleanup(func() { _ = mgr.Close(context.Background()) })
+	resumed, ev, err := mgr.ResumeConversation(context.Background(), cfg, path)
+	require.NoError(t, err)
+	assert.Equal(t, c.ID(), resumed.ID())
+	assert.Equal(t, path, ev.RolloutPath)
+	var kinds []string
+	for _, m := range ev.InitialMessages {
+		kinds = append(kinds, m.EventType())
+	}
+	assert.Equal(t, []string{"user_message", "token_count", "agent_message", "token_count"}, kinds)
+	assert.Equal(t, 1, ev.HistoryEntryCount)
+
+	say(t, resumed, "second question")
+	evs := until(t, resumed, "task_complete")
+	assert.Equal(t, "second answer", *evs[len(evs)-1].Msg.(protocol.TaskCompleteEvent).LastAgentMessage)
+	reqs := f.srv.Requests()
+	require.Len(t, reqs, 2)
+	var body struct {
+		Input []protocol.ResponseItem `json:"input"`
+	}
+	require.NoError(t, json.Unmarshal(reqs[1].Body, &body))
+	var texts []string
+	for _, it := range body.Input {
+		texts = append(texts, it.Role+":"+it.MessageText())
+	}
+	require.Len(t, texts, 4)
+	assert.True(t, strings.HasPrefix(texts[0], "user:<environment_context>"))
+	assert.Equal(t, []string{"user:first question", "assistant:first answer", "user:second question"}, texts[1:])
+
+	// Resuming a conversation that is running is refused.
+	_, _, err = mgr.ResumeConversation(context.Background(), cfg, path)
+	assert.Error(t, err)
+}
+
+func TestHistoryRecordsUserMessages(t *testing.T) {
+	f := newFixture(t, "", fakemodel.Script(fakemodel.Text("ok"), fakemodel.Text("ok")))
+	c := f.start(t)
+	say(t, c, "remember me")
+	until(t, c, "task_complete")
+
+	info, err := os.Stat(filepath.Join(f.home, "history.jsonl"))
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o600), info.Mode().Perm())
+
+	c2 := f.start(t)
+	logID, count, err := history.Open(f.home, history.PersistenceSaveAll, 0).Metadata()
+	require.NoError(t, err)
+	assert.Equal(t, 1, count)
+	_, err = c2.Submit(protocol.GetHistoryEntryRequestOp{Offset: 0, LogID: logID})
+	require.NoError(t, err)
+	evs := until(t, c2, "get_history_entry_response")
+	resp := evs[len(evs)-1].Msg.(protocol.GetHistoryEntryResponseEvent)
+	require.NotNil(t, resp.Entry)
+	assert.Equal(t, "remember me", resp.Entry.Text)
+	assert.Equal(t, c.ID(), resp.Entry.ConversationID)
+}
+
+func TestHistoryPersistenceNone(t *testing.T) {
+	f := newFixture(t, "[history]\npersistence = \"none\"\n", fakemodel.Script(fakemodel.Text("ok")))
+	c := f.start(t)
+	say(t, c, "forget me")
+	until(t, c, "task_complete")
+	_, err := os.Stat(filepath.Join(f.home, "history.jsonl"))
+	assert.True(t, os.IsNotExist(err))
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/codex-go/codex/core/client"
 	"github.com/codex-go/codex/core/config"
 	"github.com/codex-go/codex/core/exec"
+	"github.com/codex-go/codex/core/history"
 	"github.com/codex-go/codex/core/projectdoc"
 	"github.com/codex-go/codex/core/rollout"
 	"github.com/codex-go/codex/core/tools"
@@ -112,22 +113,70 @@ func (m *Manager) NewConversation(ctx context.Context, cfg *config.Config) (*Con
 	}
 	initial = append(initial, protocol.UserText(c.envContext(c.turnCtx).render()))
 	c.recordItems(initial...)
+	return c, m.register(c), nil
+}
+
+// ResumeConversation continues a recorded conversation: it keeps its id,
+// restores the history sent to the model and appends to the same rollout
+// file. The returned session_configured event replays the recorded events
+// as initial messages.
+func (m *Manager) ResumeConversation(ctx context.Context, cfg *config.Config, path string) (*Conversation, protocol.SessionConfiguredEvent, error) {
+	rec, err := rollout.Read(path)
+	if err != nil {
+		return nil, protocol.SessionConfiguredEvent{}, err
+	}
+	id := rec.Meta.ID
+	if _, err := m.Get(id); err == nil {
+		return nil, protocol.SessionConfiguredEvent{}, fmt.Errorf("conversation %s is already running", id)
+	}
+	w, err := rollout.Open(path, m.deps.Now)
+	if err != nil {
+		return nil, protocol.SessionConfiguredEvent{}, err
+	}
+	c := m.newConversation(id, cfg, w)
+	c.history = append(c.history, rec.Items...)
+	for _, ev := range rec.Events {
+		if tc, ok := ev.(protocol.TokenCountEvent); ok && tc.Info != nil {
+			info := *tc.Info
+			c.tokenInfo = &info
+		}
+	}
+	// Tell the model when the resumed turn settings differ from the recorded ones.
+	if last := rec.LastTurnContext; last != nil {
+		recorded := turnContext{cwd: last.Cwd, approval: last.ApprovalPolicy, sandbox: last.SandboxPolicy}
+		if diff, changed := c.envDiff(recorded, c.turnCtx); changed {
+			c.recordItems(protocol.UserText(diff.render()))
+		}
+	}
+	ev := m.register(c)
+	ev.InitialMessages = rec.Events
+	return c, ev, nil
+}
+
+// register makes a started conversation reachable by id, queues the
+// configuration warnings and describes the session.
+func (m *Manager) register(c *Conversation) protocol.SessionConfiguredEvent {
 	// Configuration problems that did not stop loading reach the user as
 	// background events, first in the event stream.
-	for _, w := range cfg.Warnings {
+	for _, w := range c.cfg.Warnings {
 		c.events.push(protocol.Event{ID: "", Msg: protocol.BackgroundEvent{Message: w}})
 	}
-
+	c.startMCP(m.deps.Environ())
 	m.mu.Lock()
 	m.convs[c.id] = c
 	m.mu.Unlock()
-	ev := protocol.SessionConfiguredEvent{
-		SessionID:       c.id,
-		Model:           cfg.Model,
-		ReasoningEffort: cfg.ModelReasoningEffort,
-		RolloutPath:     w.Path(),
+	logID, count, err := c.hist.Metadata()
+	if err != nil {
+		c.events.push(protocol.Event{ID: "", Msg: protocol.BackgroundEvent{Message: fmt.Sprintf("history: %v", err)}})
 	}
-	return c, ev, nil
+	return protocol.SessionConfiguredEvent{
+		SessionID:         c.id,
+		Model:             c.cfg.Model,
+		ReasoningEffort:   c.cfg.ModelReasoningEffort,
+		HistoryLogID:      logID,
+		HistoryEntryCount: count,
+		RolloutPath:       c.rollout.Path(),
+	}
 }
 
 func (m *Manager) newConversation(id string, cfg *config.Config, w *rollout.Writer) *Conversation {
@@ -160,7 +209,9 @@ func (m *Manager) newConversation(id string, cfg *config.Config, w *rollout.Writ
 		HTTPClient: m.deps.HTTPClient,
 		Getenv:     m.deps.Getenv,
 	})
-	return newConversation(id, cfg, w, cl, router, m.deps)
+	c := newConversation(id, cfg, w, cl, router, m.deps)
+	c.hist = history.Open(m.deps.CodexHome, cfg.History.Persistence, cfg.History.MaxBytes)
+	return c
 }
 
 // ErrNotFound is returned for an unknown conversation id.

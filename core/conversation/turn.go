@@ -103,6 +103,9 @@ func (c *Conversation) recordUserInput(items []protocol.ResponseItem) {
 		if it.Type != protocol.ItemMessage || IsContextMessage(text) {
 			continue
 		}
+		if err := c.hist.Append(c.id, text, c.deps.Now()); err != nil {
+			c.events.push(protocol.Event{Msg: protocol.BackgroundEvent{Message: fmt.Sprintf("history: %v", err)}})
+		}
 		ev := protocol.UserMessageEvent{Message: text, Kind: protocol.KindPlain}
 		for _, part := range it.Content {
 			if part.Type == protocol.ContentInputImage {
@@ -155,6 +158,9 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 // deltas become events, tool calls run as soon as they arrive.
 func (c *Conversation) stream(ctx context.Context, t *task, tc turnContext) (samplingResult, error) {
 	var res samplingResult
+	if err := c.waitMCP(ctx); err != nil {
+		return res, err
+	}
 	instructions := c.cfg.BaseInstructions
 	if instructions == "" {
 		instructions = BaseInstructions()

@@ -3,6 +3,7 @@
 package rollout
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -128,11 +129,46 @@ func Open(path string, now func() time.Time) (*Writer, error) {
 	if now == nil {
 		now = time.Now
 	}
+	if err := dropTornLine(path); err != nil {
+		return nil, err
+	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("open rollout file: %w", err)
 	}
 	return &Writer{f: f, path: path, now: now}, nil
+}
+
+// dropTornLine truncates a file after its last newline, removing a line a
+// crash left half-written, so that appended lines start on a line of their own.
+func dropTornLine(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return fmt.Errorf("open rollout file: %w", err)
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("stat rollout file: %w", err)
+	}
+	size := info.Size()
+	buf := make([]byte, 64<<10)
+	for end := size; end > 0; {
+		start := max(end-int64(len(buf)), 0)
+		chunk := buf[:end-start]
+		if _, err := f.ReadAt(chunk, start); err != nil {
+			return fmt.Errorf("read rollout file: %w", err)
+		}
+		if i := bytes.LastIndexByte(chunk, '\n'); i >= 0 {
+			keep := start + int64(i) + 1
+			if keep == size {
+				return nil
+			}
+			return f.Truncate(keep)
+		}
+		end = start
+	}
+	return f.Truncate(0)
 }
 
 // Path returns the file's path.
