@@ -219,7 +219,7 @@ func (c *Client) attempt(ctx context.Context, w wire, url string, body []byte, r
 		cancel()
 		return nil, fmt.Errorf("build model request: %w", err)
 	}
-	if err := c.setHeaders(req.Header, r); err != nil {
+	if err := c.setHeaders(req.Header, w, r); err != nil {
 		cancel()
 		return nil, err
 	}
@@ -241,13 +241,15 @@ func (c *Client) attempt(ctx context.Context, w wire, url string, body []byte, r
 	return newStream(ctx, cancel, resp, w.decoder(resp.Body), c.o.Provider.StreamIdleTimeout()), nil
 }
 
-func (c *Client) setHeaders(h http.Header, r Request) error {
+func (c *Client) setHeaders(h http.Header, w wire, r Request) error {
 	for k, v := range c.o.Provider.Headers(c.o.Getenv) {
 		h.Set(k, v)
 	}
 	h.Set("Content-Type", "application/json")
 	h.Set("Accept", "text/event-stream")
-	h.Set("OpenAI-Beta", "responses=experimental")
+	if _, chat := w.(chatWire); !chat {
+		h.Set("OpenAI-Beta", "responses=experimental")
+	}
 	if c.o.Originator != "" {
 		h["originator"] = []string{c.o.Originator}
 	}

@@ -31,6 +31,8 @@ func wireFor(p config.ModelProviderInfo) (wire, error) {
 	switch p.WireAPI {
 	case "", config.WireAPIResponses:
 		return responsesWire{}, nil
+	case config.WireAPIChat:
+		return chatWire{}, nil
 	default:
 		return nil, fmt.Errorf("model provider %q: wire_api %q is not supported", p.Name, p.WireAPI)
 	}
