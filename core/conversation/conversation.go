@@ -58,19 +58,19 @@ type Conversation struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
-	mu         sync.Mutex
-	nextSub    uint64
-	turnCtx    turnContext
-	history    []protocol.ResponseItem
-	task       *task
-	pending    []protocol.ResponseItem
-	approvals  map[string]chan protocol.ReviewDecision
-	approved   approval.SessionApprovals
-	injected   []protocol.ResponseItem
+	mu        sync.Mutex
+	nextSub   uint64
+	turnCtx   turnContext
+	history   []protocol.ResponseItem
+	task      *task
+	pending   []protocol.ResponseItem
+	approvals map[string]chan protocol.ReviewDecision
+	approved  approval.SessionApprovals
+	injected  []protocol.ResponseItem
 
-	hist     *history.Store
-	mcp      *mcpclient.Manager
-	mcpReady chan struct{}
+	hist       *history.Store
+	mcp        *mcpclient.Manager
+	mcpReady   chan struct{}
 	tokenInfo  *protocol.TokenUsageInfo
 	rateLimits *protocol.RateLimitSnapshot
 	closed     bool
