@@ -6,10 +6,12 @@
 //
 // The server is organised by families of methods: initialize.go (handshake,
 // user agent), conversation.go (conversations, input, interrupts, listeners),
-// approval.go (server requests), exec.go (one-off commands) and
-// unimplemented.go (methods of the protocol this server does not offer
-// yet). state.go keeps the per-conversation listener state and stream.go is
-// the line codec.
+// rollouts.go (listing, resuming and archiving recorded conversations),
+// approval.go (server requests), exec.go (one-off commands), auth.go
+// (credentials and ChatGPT sign-in), config.go (the saved configuration and
+// the default model), search.go (fuzzy file search) and git.go (the diff to
+// the remote). state.go keeps the per-conversation listener state and
+// stream.go is the line codec.
 package appserver
 
 import (
@@ -20,6 +22,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -29,6 +32,7 @@ import (
 
 	"github.com/codex-go/codex/core/config"
 	"github.com/codex-go/codex/core/conversation"
+	"github.com/codex-go/codex/core/filesearch"
 	"github.com/codex-go/codex/core/tools"
 	"github.com/codex-go/codex/protocol"
 )
@@ -64,6 +68,9 @@ type Options struct {
 	// Logger receives diagnostics; nil discards them. The server's output
 	// stream carries protocol messages only.
 	Logger *slog.Logger
+	// Getenv reads the environment variables that adjust the ChatGPT
+	// sign-in (see loginChatGpt); nil means os.Getenv.
+	Getenv func(string) string
 }
 
 // Server is the app server. Create it with New and start it with Run; a
@@ -81,6 +88,9 @@ type Server struct {
 	convs       map[string]*conversationState // by conversation id
 	subs        map[string]*conversationState // by subscription id
 
+	login    loginSlot              // the ChatGPT sign-in in progress
+	searches filesearch.Coordinator // fuzzy searches sharing a cancellation token
+
 	wg sync.WaitGroup // handlers, event pumps, approval waits and deferred replies
 }
 
@@ -89,6 +99,9 @@ func New(opts Options) *Server {
 	logger := opts.Logger
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Getenv == nil {
+		opts.Getenv = os.Getenv
 	}
 	s := &Server{
 		opts:  opts,
@@ -227,9 +240,32 @@ func (s *Server) dispatch(ctx context.Context, r *request) (any, error) {
 		return s.interruptConversation(ctx, r)
 	case protocol.MethodExecOneOffCommand:
 		return s.execOneOffCommand(ctx, r)
-	}
-	if isUnimplemented(r.method) {
-		return nil, notImplemented(r.method)
+	case protocol.MethodListConversations:
+		return s.listConversations(ctx, r)
+	case protocol.MethodResumeConversation:
+		return s.resumeConversation(ctx, r)
+	case protocol.MethodArchiveConversation:
+		return s.archiveConversation(ctx, r)
+	case protocol.MethodLoginAPIKey:
+		return s.loginAPIKey(ctx, r)
+	case protocol.MethodLoginChatGpt:
+		return s.loginChatGpt(ctx, r)
+	case protocol.MethodCancelLoginChatGpt:
+		return s.cancelLoginChatGpt(ctx, r)
+	case protocol.MethodLogoutChatGpt:
+		return s.logoutChatGpt(ctx, r)
+	case protocol.MethodGetAuthStatus:
+		return s.getAuthStatus(ctx, r)
+	case protocol.MethodUserInfo:
+		return s.userInfo(ctx, r)
+	case protocol.MethodGetUserSavedConfig:
+		return s.getUserSavedConfig(ctx, r)
+	case protocol.MethodSetDefaultModel:
+		return s.setDefaultModel(ctx, r)
+	case protocol.MethodFuzzyFileSearch:
+		return s.fuzzyFileSearch(ctx, r)
+	case protocol.MethodGitDiffToRemote:
+		return s.gitDiffToRemote(ctx, r)
 	}
 	return nil, &jsonrpc2.Error{Code: jsonrpc2.CodeMethodNotFound, Message: "Method not found: " + r.method}
 }

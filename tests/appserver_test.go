@@ -155,7 +155,7 @@ func TestAppServerRequestErrors(t *testing.T) {
 		{name: "listen to unknown conversation", method: "addConversationListener", params: map[string]any{"conversationId": zero}, code: -32602, message: "conversation not found: " + zero},
 		{name: "unknown subscription", method: "removeConversationListener", params: map[string]any{"subscriptionId": zero}, code: -32602, message: "subscription not found: " + zero},
 		{name: "sendUserTurn missing fields", method: "sendUserTurn", params: map[string]any{"conversationId": zero, "items": text}, code: -32602, message: "Invalid params: ", prefix: true},
-		{name: "unimplemented method", method: "listConversations", params: map[string]any{}, code: -32601, message: "listConversations is not implemented yet"},
+		{name: "bad listing cursor", method: "listConversations", params: map[string]any{"cursor": "nope"}, code: -32602, message: "invalid cursor ", prefix: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

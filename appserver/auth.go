@@ -1,0 +1,230 @@
+package appserver
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"sync"
+
+	"github.com/sourcegraph/jsonrpc2"
+
+	"github.com/codex-go/codex/core/auth"
+	"github.com/codex-go/codex/protocol"
+)
+
+// Environment variables that adjust the ChatGPT sign-in started by
+// loginChatGpt. The configuration has no keys for these; they exist for
+// tests and for pointing the sign-in at another OAuth issuer.
+const (
+	// envLoginIssuer replaces auth.DefaultIssuer, e.g. http://127.0.0.1:8080.
+	envLoginIssuer = "CODEX_LOGIN_ISSUER"
+	// envLoginPort replaces auth.DefaultPort as the callback server's port;
+	// 0 picks any free port.
+	envLoginPort = "CODEX_LOGIN_PORT"
+	// envLoginNoBrowser, set to 1, keeps the sign-in from opening a browser.
+	envLoginNoBrowser = "CODEX_LOGIN_NO_BROWSER"
+)
+
+// loginSlot holds the ChatGPT sign-in in progress; there is at most one.
+type loginSlot struct {
+	mu     sync.Mutex
+	active *auth.Login
+}
+
+// swap installs l (nil for none) and returns the previous sign-in.
+func (ls *loginSlot) swap(l *auth.Login) *auth.Login {
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	prev := ls.active
+	ls.active = l
+	return prev
+}
+
+// take removes and returns the sign-in with the given id, nil when it is not
+// the one in progress.
+func (ls *loginSlot) take(id string) *auth.Login {
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	if ls.active == nil || ls.active.ID != id {
+		return nil
+	}
+	l := ls.active
+	ls.active = nil
+	return l
+}
+
+// loginAPIKey stores an API key in auth.json, replacing any other
+// credentials, and tells the client that the sign-in method changed.
+func (s *Server) loginAPIKey(ctx context.Context, r *request) (any, error) {
+	var p protocol.LoginAPIKeyParams
+	if err := r.decodeParams(&p, "apiKey"); err != nil {
+		return nil, err
+	}
+	if p.APIKey == "" {
+		return nil, r.badParams("apiKey must not be empty")
+	}
+	if err := auth.SaveAPIKey(s.opts.CodexHome, p.APIKey); err != nil {
+		return nil, internalError("failed to save api key: %v", err)
+	}
+	method := auth.AuthMethodAPIKey
+	s.replyThenNotify(ctx, r, protocol.LoginAPIKeyResponse{}, protocol.NotificationAuthStatusChange, protocol.AuthStatusChangeNotification{AuthMethod: &method})
+	return nil, errDeferred
+}
+
+// logoutChatGpt removes the stored credentials, whatever they are, and
+// tells the client that it is signed out.
+func (s *Server) logoutChatGpt(ctx context.Context, r *request) (any, error) {
+	if err := r.noParams(); err != nil {
+		return nil, err
+	}
+	if _, err := auth.Logout(s.opts.CodexHome); err != nil {
+		return nil, internalError("logout failed: %v", err)
+	}
+	s.replyThenNotify(ctx, r, protocol.LogoutChatGptResponse{}, protocol.NotificationAuthStatusChange, protocol.AuthStatusChangeNotification{})
+	return nil, errDeferred
+}
+
+// getAuthStatus describes the stored credentials as far as the configured
+// model provider uses them: a provider that does not take OpenAI
+// credentials gets neither method nor token.
+func (s *Server) getAuthStatus(_ context.Context, r *request) (any, error) {
+	var p protocol.GetAuthStatusParams
+	if err := r.decodeParams(&p); err != nil {
+		return nil, err
+	}
+	cfg, err := s.loadConfig(protocol.NewConversationParams{})
+	if err != nil {
+		return nil, internalError("error loading config: %v", err)
+	}
+	resp := protocol.GetAuthStatusResponse{RequiresOpenaiAuth: cfg.ModelProvider.RequiresOpenAIAuth}
+	if !resp.RequiresOpenaiAuth {
+		return resp, nil
+	}
+	stored, err := auth.Load(s.opts.CodexHome)
+	if err != nil {
+		return nil, internalError("error reading credentials: %v", err)
+	}
+	if method := stored.Method(); method != "" {
+		resp.AuthMethod = &method
+	}
+	if p.IncludeToken != nil && *p.IncludeToken {
+		if token := stored.BearerToken(); token != "" {
+			resp.AuthToken = &token
+		}
+	}
+	return resp, nil
+}
+
+// userInfo answers the email address found in the stored id token.
+func (s *Server) userInfo(_ context.Context, r *request) (any, error) {
+	if err := r.noParams(); err != nil {
+		return nil, err
+	}
+	stored, err := auth.Load(s.opts.CodexHome)
+	if err != nil {
+		return nil, internalError("error reading credentials: %v", err)
+	}
+	var resp protocol.UserInfoResponse
+	if email := stored.Email(); email != "" {
+		resp.AllegedUserEmail = &email
+	}
+	return resp, nil
+}
+
+// loginChatGpt starts a browser sign-in and answers with the page to open.
+// A sign-in already in progress is cancelled first. The sign-in lives as
+// long as the server, not the request; when it ends the client gets
+// loginChatGptComplete and, on success, authStatusChange.
+//
+// The OAuth issuer is auth.DefaultIssuer unless CODEX_LOGIN_ISSUER names
+// another one; the callback server listens on auth.DefaultPort unless
+// CODEX_LOGIN_PORT gives another port (0: any free port); the browser is
+// opened unless CODEX_LOGIN_NO_BROWSER is 1.
+func (s *Server) loginChatGpt(_ context.Context, r *request) (any, error) {
+	if err := r.noParams(); err != nil {
+		return nil, err
+	}
+	if prev := s.login.swap(nil); prev != nil {
+		prev.Cancel()
+	}
+	opts := auth.LoginOptions{
+		CodexHome:   s.opts.CodexHome,
+		Issuer:      s.opts.Getenv(envLoginIssuer),
+		Originator:  s.opts.Originator,
+		Port:        auth.DefaultPort,
+		OpenBrowser: s.opts.Getenv(envLoginNoBrowser) != "1",
+	}
+	if v := s.opts.Getenv(envLoginPort); v != "" {
+		port, err := strconv.Atoi(v)
+		if err != nil {
+			return nil, internalError("failed to start login server: %s=%q is not a port", envLoginPort, v)
+		}
+		opts.Port = port
+	}
+	life := s.lifetime()
+	login, err := auth.StartLogin(life, opts)
+	if err != nil {
+		return nil, internalError("failed to start login server: %v", err)
+	}
+	if prev := s.login.swap(login); prev != nil {
+		prev.Cancel()
+	}
+	conn := r.conn
+	if !s.goTracked(func() { s.awaitLogin(life, conn, login) }) {
+		login.Cancel()
+		return nil, internalError("server is shutting down")
+	}
+	return protocol.LoginChatGptResponse{LoginID: login.ID, AuthURL: login.AuthURL}, nil
+}
+
+// awaitLogin waits for a sign-in to end and reports how it ended.
+func (s *Server) awaitLogin(ctx context.Context, conn *jsonrpc2.Conn, login *auth.Login) {
+	// The sign-in's context derives from ctx, so it ends with the server.
+	err := login.Wait(context.WithoutCancel(ctx))
+	s.login.take(login.ID)
+	note := protocol.LoginChatGptCompleteNotification{LoginID: login.ID, Success: err == nil}
+	if err != nil {
+		msg := fmt.Sprintf("login failed: %v", err)
+		note.Error = &msg
+	}
+	if ctx.Err() != nil {
+		return // the connection is gone
+	}
+	if nerr := conn.Notify(ctx, protocol.NotificationLoginChatGptComplete, note); nerr != nil {
+		s.log.Debug("loginChatGptComplete not sent", "error", nerr)
+	}
+	if err != nil {
+		return
+	}
+	method := auth.AuthMethodChatGPT
+	if stored, lerr := auth.Load(s.opts.CodexHome); lerr == nil && stored.Method() != "" {
+		method = stored.Method()
+	}
+	if nerr := conn.Notify(ctx, protocol.NotificationAuthStatusChange, protocol.AuthStatusChangeNotification{AuthMethod: &method}); nerr != nil {
+		s.log.Debug("authStatusChange not sent", "error", nerr)
+	}
+}
+
+// cancelLoginChatGpt ends the sign-in in progress. Its callback server has
+// stopped when the answer is sent.
+func (s *Server) cancelLoginChatGpt(_ context.Context, r *request) (any, error) {
+	var p protocol.CancelLoginChatGptParams
+	if err := r.decodeParams(&p, "loginId"); err != nil {
+		return nil, err
+	}
+	login := s.login.take(p.LoginID)
+	if login == nil {
+		return nil, invalidParams("login id not found: %s", p.LoginID)
+	}
+	login.Cancel()
+	return protocol.CancelLoginChatGptResponse{}, nil
+}
+
+// replyThenNotify answers r with result and then sends a notification, in
+// that order.
+func (s *Server) replyThenNotify(ctx context.Context, r *request, result any, method string, params any) {
+	r.reply(ctx, result, nil)
+	if err := r.conn.Notify(ctx, method, params); err != nil {
+		s.log.Debug("notification not sent", "method", method, "error", err)
+	}
+}

@@ -1,0 +1,168 @@
+package appserver
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/codex-go/codex/core/rollout"
+	"github.com/codex-go/codex/protocol"
+)
+
+// invalidCursorPrefix starts the message of rollout.List for a cursor it
+// cannot read.
+const invalidCursorPrefix = "invalid cursor "
+
+// listConversations answers a page of recorded conversations, newest first.
+func (s *Server) listConversations(_ context.Context, r *request) (any, error) {
+	var p protocol.ListConversationsParams
+	if err := r.decodeParams(&p); err != nil {
+		return nil, err
+	}
+	size := 0
+	if p.PageSize != nil {
+		if *p.PageSize < 0 {
+			return nil, r.badParams(fmt.Sprintf("pageSize must not be negative, got %d", *p.PageSize))
+		}
+		size = *p.PageSize
+	}
+	cursor := ""
+	if p.Cursor != nil {
+		cursor = *p.Cursor
+	}
+	page, err := rollout.List(s.opts.CodexHome, size, cursor)
+	if err != nil {
+		if cursor != "" && strings.HasPrefix(err.Error(), invalidCursorPrefix) {
+			return nil, invalidParams("%v", err)
+		}
+		return nil, internalError("error listing conversations: %v", err)
+	}
+	resp := protocol.ListConversationsResponse{
+		Items:      make([]protocol.ConversationSummary, 0, len(page.Items)),
+		NextCursor: page.NextCursor,
+	}
+	for _, it := range page.Items {
+		resp.Items = append(resp.Items, protocol.ConversationSummary{
+			ConversationID: it.ConversationID,
+			Path:           it.Path,
+			Preview:        it.Preview,
+			Timestamp:      it.Timestamp,
+		})
+	}
+	return resp, nil
+}
+
+// resumeConversation continues a recorded conversation under its own id.
+// The configuration is resolved like newConversation's from the request's
+// overrides. The sessionConfigured notification, which replays the recorded
+// events, is written before the answer.
+func (s *Server) resumeConversation(ctx context.Context, r *request) (any, error) {
+	var p protocol.ResumeConversationParams
+	if err := r.decodeParams(&p, "path"); err != nil {
+		return nil, err
+	}
+	var overrides protocol.NewConversationParams
+	if p.Overrides != nil {
+		overrides = *p.Overrides
+	}
+	if overrides.ApprovalPolicy != nil && !overrides.ApprovalPolicy.Valid() {
+		return nil, r.badParams(fmt.Sprintf("unknown approval policy %q", *overrides.ApprovalPolicy))
+	}
+	if overrides.Sandbox != nil && !overrides.Sandbox.Valid() {
+		return nil, r.badParams(fmt.Sprintf("unknown sandbox mode %q", *overrides.Sandbox))
+	}
+	cfg, err := s.loadConfig(overrides)
+	if err != nil {
+		return nil, invalidParams("error deriving config: %v", err)
+	}
+	conv, ev, err := s.manager.ResumeConversation(ctx, cfg, p.Path)
+	if err != nil {
+		return nil, internalError("error resuming conversation: %v", err)
+	}
+	st := newConversationState(conv)
+	s.mu.Lock()
+	s.convs[st.id] = st
+	s.mu.Unlock()
+
+	initial := make([]protocol.MarshalEventMsg, 0, len(ev.InitialMessages))
+	for _, m := range ev.InitialMessages {
+		initial = append(initial, protocol.MarshalEventMsg{EventMsg: m})
+	}
+	note := protocol.SessionConfiguredNotification{
+		SessionID:         ev.SessionID,
+		Model:             ev.Model,
+		HistoryLogID:      ev.HistoryLogID,
+		HistoryEntryCount: ev.HistoryEntryCount,
+		InitialMessages:   initial,
+		RolloutPath:       ev.RolloutPath,
+	}
+	if ev.ReasoningEffort != "" {
+		effort := ev.ReasoningEffort
+		note.ReasoningEffort = &effort
+	}
+	if err := r.conn.Notify(ctx, protocol.NotificationSessionConfigured, note); err != nil {
+		s.log.Debug("sessionConfigured not sent", "conversation", st.id, "error", err)
+	}
+	return protocol.ResumeConversationResponse{
+		ConversationID:  conv.ID(),
+		Model:           ev.Model,
+		InitialMessages: initial,
+	}, nil
+}
+
+// archiveConversation moves a conversation's rollout file to
+// $CODEX_HOME/archived_sessions. A conversation of this server recording to
+// that file is shut down first, which flushes the file, and forgotten along
+// with its listeners.
+func (s *Server) archiveConversation(ctx context.Context, r *request) (any, error) {
+	var p protocol.ArchiveConversationParams
+	if err := r.decodeParams(&p, "conversationId", "rolloutPath"); err != nil {
+		return nil, err
+	}
+	if err := r.checkUUID("conversationId", p.ConversationID); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	st, loaded := s.convs[p.ConversationID]
+	s.mu.Unlock()
+	if loaded && sameFile(st.conv.RolloutPath(), p.RolloutPath) {
+		s.forgetConversation(st)
+		if err := s.manager.Remove(ctx, st.id); err != nil {
+			return nil, internalError("error shutting conversation %s down: %v", st.id, err)
+		}
+	}
+	if _, err := rollout.Archive(s.opts.CodexHome, p.ConversationID, p.RolloutPath); err != nil {
+		return nil, invalidParams("%v", err)
+	}
+	return protocol.ArchiveConversationResponse{}, nil
+}
+
+// forgetConversation drops a conversation and its subscriptions from the
+// server's tables, so that requests naming it fail from now on.
+func (s *Server) forgetConversation(st *conversationState) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.convs[st.id] == st {
+		delete(s.convs, st.id)
+	}
+	for sub, owner := range s.subs {
+		if owner == st {
+			delete(s.subs, sub)
+			st.removeListener(sub)
+		}
+	}
+}
+
+// sameFile reports whether two paths name the same existing file.
+func sameFile(a, b string) bool {
+	ai, err := os.Stat(a)
+	if err != nil {
+		return false
+	}
+	bi, err := os.Stat(b)
+	if err != nil {
+		return false
+	}
+	return os.SameFile(ai, bi)
+}
