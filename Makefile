@@ -1,4 +1,4 @@
-.PHONY: demo test build bench
+.PHONY: demo test build bench schema
 
 # Runs a scripted editor session against codex app-server (no API key needed).
 demo:
@@ -14,3 +14,8 @@ build:
 
 bench:
 	go run ./bench
+
+# Regenerates the committed JSON Schema of the app-server protocol (schema/)
+# from the Go types of package protocol.
+schema:
+	go run ./internal/schemagen/cmd/schemagen

@@ -13,7 +13,7 @@ import (
 
 // newAppServerCommand builds `codex app-server`.
 func newAppServerCommand(flags *globalFlags, std stdio) *cobra.Command {
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "app-server",
 		Short: "Serve conversations to an editor: JSON-RPC, one message per line on stdin/stdout",
 		Long: "app-server reads JSON-RPC requests from stdin, one JSON object per line, and writes responses, " +
@@ -45,4 +45,6 @@ func newAppServerCommand(flags *globalFlags, std stdio) *cobra.Command {
 			return failed(srv.Run(cmd.Context(), std.in, std.out))
 		},
 	}
+	addGenerateCommands(cmd, std)
+	return cmd
 }

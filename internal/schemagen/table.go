@@ -1,0 +1,180 @@
+// Package schemagen generates the JSON Schema of the app-server protocol from
+// the Go types of package protocol (with invopop/jsonschema).
+//
+// Table is the single list of messages: one row per method, notification,
+// event or standalone type. Generate reflects every row into one document per
+// message, each carrying the definitions it needs under "$defs", plus an
+// index (index.json) that maps methods and event types to their documents.
+// Package schemafiles reads and writes the result, package tsgen turns it
+// into TypeScript and package schemacheck validates messages against it.
+package schemagen
+
+import (
+	"reflect"
+
+	"github.com/codex-go/codex/protocol"
+)
+
+// Kind is the family of a table row; it is also the directory of the row's
+// schema documents.
+type Kind string
+
+// The row kinds.
+const (
+	// KindClientRequest is a request the client sends; it has params (unless
+	// Params is nil) and a response.
+	KindClientRequest Kind = "client_request"
+	// KindServerRequest is a request the server sends; it has params and a response.
+	KindServerRequest Kind = "server_request"
+	// KindNotification is a notification the server sends; it has params.
+	KindNotification Kind = "notification"
+	// KindEvent is one event message ("msg" of a codex/event notification),
+	// tagged by "type".
+	KindEvent Kind = "event"
+	// KindEventNotification is the codex/event/<type> notification carrying
+	// any event message.
+	KindEventNotification Kind = "codex_event_notification"
+	// KindType is a protocol type that appears outside the JSON-RPC
+	// messages, such as the items of rollout files.
+	KindType Kind = "type"
+)
+
+// Row is one message (or standalone type) of the protocol.
+type Row struct {
+	// Kind is the family of the message.
+	Kind Kind
+	// Name is the method name, the event type or the type name.
+	Name string
+	// Params is the type of the params (the message itself for events and
+	// standalone types); nil when the message takes no params.
+	Params reflect.Type
+	// Result is the type of the response of requests; nil otherwise.
+	Result reflect.Type
+}
+
+// Table lists every message of the protocol. Adding a method, notification
+// or event is one line here; `make schema` then writes its documents.
+func Table() []Row {
+	return []Row{
+		clientRequest[protocol.InitializeParams, protocol.InitializeResponse](protocol.MethodInitialize),
+		clientRequest[protocol.NewConversationParams, protocol.NewConversationResponse](protocol.MethodNewConversation),
+		clientRequest[protocol.ListConversationsParams, protocol.ListConversationsResponse](protocol.MethodListConversations),
+		clientRequest[protocol.ResumeConversationParams, protocol.ResumeConversationResponse](protocol.MethodResumeConversation),
+		clientRequest[protocol.ArchiveConversationParams, protocol.ArchiveConversationResponse](protocol.MethodArchiveConversation),
+		clientRequest[protocol.SendUserMessageParams, protocol.SendUserMessageResponse](protocol.MethodSendUserMessage),
+		clientRequest[protocol.SendUserTurnParams, protocol.SendUserTurnResponse](protocol.MethodSendUserTurn),
+		clientRequest[protocol.InterruptConversationParams, protocol.InterruptConversationResponse](protocol.MethodInterruptConversation),
+		clientRequest[protocol.AddConversationListenerParams, protocol.AddConversationSubscriptionResponse](protocol.MethodAddConversationListener),
+		clientRequest[protocol.RemoveConversationListenerParams, protocol.RemoveConversationSubscriptionResponse](protocol.MethodRemoveConversationListener),
+		clientRequest[NoParams, protocol.GetUserAgentResponse](protocol.MethodGetUserAgent),
+		clientRequest[protocol.ExecOneOffCommandParams, protocol.ExecOneOffCommandResponse](protocol.MethodExecOneOffCommand),
+		clientRequest[protocol.GitDiffToRemoteParams, protocol.GitDiffToRemoteResponse](protocol.MethodGitDiffToRemote),
+		clientRequest[protocol.LoginAPIKeyParams, protocol.LoginAPIKeyResponse](protocol.MethodLoginAPIKey),
+		clientRequest[NoParams, protocol.LoginChatGptResponse](protocol.MethodLoginChatGpt),
+		clientRequest[protocol.CancelLoginChatGptParams, protocol.CancelLoginChatGptResponse](protocol.MethodCancelLoginChatGpt),
+		clientRequest[NoParams, protocol.LogoutChatGptResponse](protocol.MethodLogoutChatGpt),
+		clientRequest[protocol.GetAuthStatusParams, protocol.GetAuthStatusResponse](protocol.MethodGetAuthStatus),
+		clientRequest[NoParams, protocol.GetUserSavedConfigResponse](protocol.MethodGetUserSavedConfig),
+		clientRequest[protocol.SetDefaultModelParams, protocol.SetDefaultModelResponse](protocol.MethodSetDefaultModel),
+		clientRequest[NoParams, protocol.UserInfoResponse](protocol.MethodUserInfo),
+		clientRequest[protocol.FuzzyFileSearchParams, protocol.FuzzyFileSearchResponse](protocol.MethodFuzzyFileSearch),
+
+		serverRequest[protocol.ExecCommandApprovalParams, protocol.ApprovalResponse](protocol.MethodExecCommandApproval),
+		serverRequest[protocol.ApplyPatchApprovalParams, protocol.ApprovalResponse](protocol.MethodApplyPatchApproval),
+
+		notification[protocol.SessionConfiguredNotification](protocol.NotificationSessionConfigured),
+		notification[protocol.AuthStatusChangeNotification](protocol.NotificationAuthStatusChange),
+		notification[protocol.LoginChatGptCompleteNotification](protocol.NotificationLoginChatGptComplete),
+		{Kind: KindEventNotification, Name: protocol.NotificationCodexEventPrefix + "{type}", Params: reflect.TypeFor[protocol.ConversationEventParams]()},
+
+		event[protocol.ErrorEvent](),
+		event[protocol.TaskStartedEvent](),
+		event[protocol.TaskCompleteEvent](),
+		event[protocol.TokenCountEvent](),
+		event[protocol.AgentMessageEvent](),
+		event[protocol.AgentMessageDeltaEvent](),
+		event[protocol.AgentReasoningEvent](),
+		event[protocol.AgentReasoningDeltaEvent](),
+		event[protocol.AgentReasoningRawContentEvent](),
+		event[protocol.AgentReasoningRawContentDeltaEvent](),
+		event[protocol.AgentReasoningSectionBreakEvent](),
+		event[protocol.UserMessageEvent](),
+		event[protocol.SessionConfiguredEvent](),
+		event[protocol.McpToolCallBeginEvent](),
+		event[protocol.McpToolCallEndEvent](),
+		event[protocol.ExecCommandBeginEvent](),
+		event[protocol.ExecCommandOutputDeltaEvent](),
+		event[protocol.ExecCommandEndEvent](),
+		event[protocol.ViewImageToolCallEvent](),
+		event[protocol.ExecApprovalRequestEvent](),
+		event[protocol.ApplyPatchApprovalRequestEvent](),
+		event[protocol.BackgroundEvent](),
+		event[protocol.StreamErrorEvent](),
+		event[protocol.PatchApplyBeginEvent](),
+		event[protocol.PatchApplyEndEvent](),
+		event[protocol.TurnDiffEvent](),
+		event[protocol.GetHistoryEntryResponseEvent](),
+		event[protocol.PlanUpdateEvent](),
+		event[protocol.TurnAbortedEvent](),
+		event[protocol.ShutdownCompleteEvent](),
+		event[protocol.ConversationPathEvent](),
+		event[protocol.WebSearchBeginEvent](),
+		event[protocol.WebSearchEndEvent](),
+		event[protocol.McpListToolsResponseEvent](),
+
+		standalone[protocol.ResponseItem](),
+	}
+}
+
+// supportTypes are types that hand-written schemas (wire.go)
+// refer to by name but that no table type reaches through its fields.
+func supportTypes() []reflect.Type {
+	return []reflect.Type{
+		reflect.TypeFor[protocol.FileAdd](),
+		reflect.TypeFor[protocol.FileDelete](),
+		reflect.TypeFor[protocol.FileUpdate](),
+		reflect.TypeFor[protocol.ContentItem](),
+		reflect.TypeFor[protocol.ReasoningSummaryPart](),
+		reflect.TypeFor[protocol.ReasoningContentPart](),
+		reflect.TypeFor[protocol.LocalShellAction](),
+	}
+}
+
+// NoParams marks a request that takes no params.
+type NoParams struct{}
+
+// clientRequest is the row of a client request with params P and response R.
+func clientRequest[P, R any](method string) Row {
+	return Row{Kind: KindClientRequest, Name: method, Params: paramsType[P](), Result: reflect.TypeFor[R]()}
+}
+
+// serverRequest is the row of a server request with params P and response R.
+func serverRequest[P, R any](method string) Row {
+	return Row{Kind: KindServerRequest, Name: method, Params: paramsType[P](), Result: reflect.TypeFor[R]()}
+}
+
+// notification is the row of a server notification with params P.
+func notification[P any](method string) Row {
+	return Row{Kind: KindNotification, Name: method, Params: paramsType[P]()}
+}
+
+// event is the row of the event message E, named by its wire tag.
+func event[E protocol.EventMsg]() Row {
+	var zero E
+	return Row{Kind: KindEvent, Name: zero.EventType(), Params: reflect.TypeFor[E]()}
+}
+
+// standalone is the row of a protocol type T that has a document of its own.
+func standalone[T any]() Row {
+	t := reflect.TypeFor[T]()
+	return Row{Kind: KindType, Name: t.Name(), Params: t}
+}
+
+// paramsType is P, or nil for NoParams.
+func paramsType[P any]() reflect.Type {
+	t := reflect.TypeFor[P]()
+	if t == reflect.TypeFor[NoParams]() {
+		return nil
+	}
+	return t
+}
