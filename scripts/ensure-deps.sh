@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs the system packages the build needs when they are missing:
-# libseccomp-dev (headers for the Linux sandbox's seccomp filter, via cgo).
+# Installs the system packages the build and the checks need when they are
+# missing: libseccomp-dev (headers for the Linux sandbox's seccomp filter,
+# via cgo), gcc, and codespell (the spelling check of scripts/test.sh).
 set -euo pipefail
 
 need=()
@@ -9,6 +10,9 @@ if [ "$(uname -s)" = "Linux" ] && [ ! -e /usr/include/seccomp.h ]; then
 fi
 if ! command -v gcc >/dev/null 2>&1; then
 	need+=(gcc)
+fi
+if ! command -v codespell >/dev/null 2>&1; then
+	need+=(codespell)
 fi
 if [ ${#need[@]} -eq 0 ]; then
 	exit 0

@@ -13,6 +13,10 @@ if [ -n "$unformatted" ]; then
 	exit 1
 fi
 
+echo "== codespell"
+# Settings and the ignore list are in .codespellrc.
+codespell
+
 echo "== go vet"
 go vet ./...
 echo "== go vet (darwin, windows)"
