@@ -1,12 +1,15 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/spf13/pflag"
 
+	"github.com/codex-go/codex/core/client"
 	"github.com/codex-go/codex/core/config"
 	"github.com/codex-go/codex/protocol"
 )
@@ -20,7 +23,11 @@ type globalFlags struct {
 	approval        string
 	cd              string
 	addDirs         []string
+	oss             bool
 }
+
+// ossDefaultModel is the model used with --oss when -m does not name one.
+const ossDefaultModel = "gpt-oss:20b"
 
 // register adds the flags to fs.
 func (f *globalFlags) register(fs *pflag.FlagSet) {
@@ -33,6 +40,7 @@ func (f *globalFlags) register(fs *pflag.FlagSet) {
 	fs.StringVarP(&f.approval, "ask-for-approval", "a", "", "approval `policy`, when to ask before running a command: untrusted, on-failure, on-request or never")
 	fs.StringVarP(&f.cd, "cd", "C", "", "use `dir` as the working directory of conversations")
 	fs.StringArrayVar(&f.addDirs, "add-dir", nil, "make `dir` writable too under workspace-write (repeatable)")
+	fs.BoolVar(&f.oss, "oss", false, "use a local model server (Ollama, provider \"oss\"); checks that it answers first")
 }
 
 // settings are the global flags, checked and converted.
@@ -93,6 +101,17 @@ func (f *globalFlags) resolve() (settings, error) {
 			return settings{}, fmt.Errorf("invalid --add-dir %q: %w", d, err)
 		}
 		s.typed.AdditionalWritableRoots = append(s.typed.AdditionalWritableRoots, dir)
+	}
+	if f.oss {
+		s.typed.ModelProvider = config.ProviderOSS
+		if s.typed.Model == "" {
+			s.typed.Model = ossDefaultModel
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := client.CheckOSS(ctx, client.OSSBaseURL(os.Getenv), nil); err != nil {
+			return settings{}, failed(err)
+		}
 	}
 	return s, nil
 }
