@@ -46,4 +46,3 @@ func TestOSSFlagChecksTheLocalServer(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, string(out), `"userAgent"`)
 }
-
