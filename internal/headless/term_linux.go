@@ -1,0 +1,6 @@
+package headless
+
+import "golang.org/x/sys/unix"
+
+// getTermios is the ioctl request that reads terminal attributes.
+const getTermios = unix.TCGETS
