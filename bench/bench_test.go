@@ -67,7 +67,7 @@ func TestSelectBenchmarks(t *testing.T) {
 		want    []string
 		wantErr string
 	}{
-		{"", []string{"cold", "turn", "rss", "sandbox", "true"}, ""},
+		{"", []string{"cold", "turn", "rss", "sandbox", "true", "mcp-cold"}, ""},
 		{"rss,cold", []string{"cold", "rss"}, ""},
 		{" turn , ", []string{"turn"}, ""},
 		{"cold,nope,zzz", nil, "unknown benchmark nope, zzz"},

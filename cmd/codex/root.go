@@ -78,5 +78,10 @@ func newRootCommand(std stdio) *cobra.Command {
 	flags.register(root.PersistentFlags())
 
 	root.AddCommand(newAppServerCommand(flags, std))
+	root.AddCommand(newMCPServerCommand(flags, std))
+	root.AddCommand(newMCPCommand(flags, std))
+	root.AddCommand(newSandboxCommand(flags, std))
+	root.AddCommand(newLoginCommand(std), newLogoutCommand(std))
+	root.AddCommand(newExecCommand(flags, std))
 	return root
 }

@@ -141,12 +141,21 @@ func (c *Conversation) NextEvent(ctx context.Context) (protocol.Event, error) {
 // Submit hands an op to the conversation and returns its submission id,
 // which the events it causes carry.
 func (c *Conversation) Submit(op protocol.Op) (string, error) {
+	return c.SubmitWithID("", op)
+}
+
+// SubmitWithID is Submit with a submission id chosen by the caller (the
+// mcp-server uses the tools/call request id); "" picks the next number.
+// Either way the op uses up one number of the conversation's sequence.
+func (c *Conversation) SubmitWithID(subID string, op protocol.Op) (string, error) {
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
 		return "", ErrClosed
 	}
-	subID := strconv.FormatUint(c.nextSub, 10)
+	if subID == "" {
+		subID = strconv.FormatUint(c.nextSub, 10)
+	}
 	c.nextSub++
 	c.mu.Unlock()
 

@@ -1,0 +1,391 @@
+package mcpserver
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"sync"
+	"sync/atomic"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/sourcegraph/jsonrpc2"
+
+	"github.com/codex-go/codex/core/config"
+	"github.com/codex-go/codex/core/conversation"
+	"github.com/codex-go/codex/protocol"
+)
+
+// toolResult is the result of a tools/call: one text item, flagged as an
+// error when the call failed.
+type toolResult struct {
+	Content []textContent `json:"content"`
+	IsError bool          `json:"isError,omitempty"`
+}
+
+// textContent is a text content item.
+type textContent struct {
+	Text string `json:"text"`
+	Type string `json:"type"`
+}
+
+// textResult is a successful result holding text.
+func textResult(text string) toolResult {
+	return toolResult{Content: []textContent{{Text: text, Type: "text"}}}
+}
+
+// errorResult is a failed result explaining why.
+func errorResult(text string) toolResult {
+	r := textResult(text)
+	r.IsError = true
+	return r
+}
+
+// toolCall is one running tools/call request.
+type toolCall struct {
+	id     jsonrpc2.ID
+	conn   *jsonrpc2.Conn
+	log    *slog.Logger
+	cancel context.CancelFunc
+	// cancelled is set when the client cancelled the request; it then gets
+	// no answer.
+	cancelled atomic.Bool
+}
+
+// idString is the request id as the elicitation params carry it: the number
+// or the string itself.
+func (c *toolCall) idString() string {
+	if c.id.IsString {
+		return c.id.Str
+	}
+	return strconv.FormatUint(c.id.Num, 10)
+}
+
+// eventParams are the params of a codex/event notification.
+type eventParams struct {
+	Meta eventMeta                `json:"_meta"`
+	ID   string                   `json:"id"`
+	Msg  protocol.MarshalEventMsg `json:"msg"`
+}
+
+// eventMeta ties a notification to the tools/call it belongs to.
+type eventMeta struct {
+	RequestID jsonrpc2.ID `json:"requestId"`
+}
+
+// notify sends one conversation event to the client.
+func (c *toolCall) notify(ctx context.Context, ev protocol.Event) {
+	params := eventParams{Meta: eventMeta{RequestID: c.id}, ID: ev.ID, Msg: protocol.MarshalEventMsg{EventMsg: ev.Msg}}
+	if err := c.conn.Notify(ctx, MethodCodexEvent, params); err != nil {
+		c.log.Debug("event not sent", "request", c.id.String(), "type", ev.Msg.EventType(), "error", err)
+	}
+}
+
+// convState is a conversation started by this server. A conversation runs
+// one tool call at a time: a codex-reply to a conversation whose turn is
+// still running is refused rather than mixed into it.
+type convState struct {
+	conv  *conversation.Conversation
+	owner *toolCall // the call running a turn, if any; guarded by Server.mu
+}
+
+// startToolCall starts a tools/call in its own goroutine, which answers
+// when the call is done. Unknown tools are answered at once.
+func (s *Server) startToolCall(conn *jsonrpc2.Conn, req *jsonrpc2.Request) (any, error) {
+	var p struct {
+		Name      string          `json:"name"`
+		Arguments json.RawMessage `json:"arguments"`
+	}
+	if req.Params == nil {
+		return nil, &jsonrpc2.Error{Code: mcp.INVALID_PARAMS, Message: "Invalid params: missing params"}
+	}
+	if err := json.Unmarshal(*req.Params, &p); err != nil {
+		return nil, &jsonrpc2.Error{Code: mcp.INVALID_PARAMS, Message: "Invalid params: " + err.Error()}
+	}
+	var run func(context.Context, *toolCall, json.RawMessage) (toolResult, bool)
+	switch p.Name {
+	case ToolCodex:
+		run = s.runCodex
+	case ToolCodexReply:
+		run = s.runCodexReply
+	default:
+		return errorResult(fmt.Sprintf("Unknown tool '%s'", p.Name)), nil
+	}
+
+	life := s.lifetime()
+	ctx, cancel := context.WithCancel(life)
+	call := &toolCall{id: req.ID, conn: conn, log: s.log, cancel: cancel}
+	s.mu.Lock()
+	if _, dup := s.calls[req.ID]; dup {
+		s.mu.Unlock()
+		cancel()
+		return nil, &jsonrpc2.Error{Code: mcp.INVALID_REQUEST, Message: fmt.Sprintf("request id %s is already in use", req.ID.String())}
+	}
+	s.calls[req.ID] = call
+	s.mu.Unlock()
+
+	started := s.goTracked(func() {
+		defer s.forgetCall(call)
+		defer cancel()
+		res, answer := run(ctx, call, p.Arguments)
+		if !answer || call.cancelled.Load() {
+			return
+		}
+		reply(life, s.log, conn, req.ID, res, nil)
+	})
+	if !started {
+		cancel()
+		s.forgetCall(call)
+		return nil, &jsonrpc2.Error{Code: mcp.INTERNAL_ERROR, Message: "server is shutting down"}
+	}
+	return nil, errDeferred
+}
+
+// forgetCall removes a finished call.
+func (s *Server) forgetCall(call *toolCall) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.calls[call.id] == call {
+		delete(s.calls, call.id)
+	}
+}
+
+// cancelCall stops a running call at the client's request. Its turn is
+// interrupted and, as MCP asks, the request gets no answer.
+func (s *Server) cancelCall(id jsonrpc2.ID, reason string) {
+	s.mu.Lock()
+	call := s.calls[id]
+	s.mu.Unlock()
+	if call == nil {
+		s.log.Debug("cancellation of a request that is not running", "request", id.String())
+		return
+	}
+	s.log.Info("tool call cancelled by the client", "request", id.String(), "reason", reason)
+	call.cancelled.Store(true)
+	call.cancel()
+}
+
+// parseFailure prefixes argument errors as the reference server does.
+func parseFailure(err error) toolResult {
+	return errorResult("Failed to parse configuration for Codex tool: " + err.Error())
+}
+
+// runCodex starts a conversation and runs its first turn. The second
+// result is false when the call must not be answered (it was cancelled or
+// the server is stopping).
+func (s *Server) runCodex(ctx context.Context, call *toolCall, raw json.RawMessage) (toolResult, bool) {
+	args, err := ParseCodexArgs(raw)
+	if err != nil {
+		return parseFailure(err), true
+	}
+	cfg, err := s.loadConfig(args)
+	if err != nil {
+		return errorResult("Failed to load Codex configuration: " + err.Error()), true
+	}
+	conv, configured, err := s.manager.NewConversation(ctx, cfg)
+	if err != nil {
+		return errorResult("Failed to start the Codex conversation: " + err.Error()), true
+	}
+	st := &convState{conv: conv, owner: call}
+	s.mu.Lock()
+	s.convs[conv.ID()] = st
+	s.mu.Unlock()
+	defer s.release(st, call)
+	call.notify(ctx, protocol.Event{ID: "", Msg: configured})
+	// The first turn's events carry the tools/call request id, as in the reference.
+	return s.runTurn(ctx, call, st, args.Prompt, call.idString())
+}
+
+// runCodexReply runs a new turn of a conversation started by a codex call.
+func (s *Server) runCodexReply(ctx context.Context, call *toolCall, raw json.RawMessage) (toolResult, bool) {
+	args, err := ParseCodexReplyArgs(raw)
+	if err != nil {
+		return parseFailure(err), true
+	}
+	st, refusal := s.acquire(args.ConversationID, call)
+	if st == nil {
+		return errorResult(refusal), true
+	}
+	defer s.release(st, call)
+	return s.runTurn(ctx, call, st, args.Prompt, "")
+}
+
+// acquire marks a conversation as running call. When it cannot, it
+// returns nil and the reason, worded for the user.
+func (s *Server) acquire(id string, call *toolCall) (*convState, string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st, ok := s.convs[id]
+	if !ok {
+		return nil, "Session not found for conversation_id: " + id
+	}
+	if st.owner != nil {
+		return nil, "Conversation " + id + " is still running a turn; wait for its result before replying"
+	}
+	st.owner = call
+	return st, ""
+}
+
+// release frees a conversation held by call for the next call.
+func (s *Server) release(st *convState, call *toolCall) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if st.owner == call {
+		st.owner = nil
+	}
+}
+
+// loadConfig resolves a codex call's configuration: config.toml, then the
+// command line's -c overrides, then the call's config map; typed arguments
+// of the call replace the command line's typed flags.
+func (s *Server) loadConfig(args CodexArgs) (*config.Config, error) {
+	overrides := append([]config.Override(nil), s.opts.Overrides...)
+	if len(args.Config) > 0 {
+		fromCall, err := config.OverridesFromJSON(args.Config)
+		if err != nil {
+			return nil, err
+		}
+		overrides = append(overrides, fromCall...)
+	}
+	typed := s.opts.Typed
+	if args.Model != nil {
+		typed.Model = *args.Model
+	}
+	if args.Profile != nil {
+		typed.Profile = *args.Profile
+	}
+	if args.Cwd != nil {
+		typed.Cwd = *args.Cwd
+	}
+	if args.ApprovalPolicy != nil {
+		typed.ApprovalPolicy = *args.ApprovalPolicy
+	}
+	if args.Sandbox != nil {
+		typed.SandboxMode = *args.Sandbox
+	}
+	if args.BaseInstructions != nil {
+		typed.BaseInstructions = *args.BaseInstructions
+	}
+	if args.IncludePlanTool != nil {
+		typed.IncludePlanTool = args.IncludePlanTool
+	}
+	return config.Load(config.LoadOptions{CodexHome: s.opts.CodexHome, Overrides: overrides, Typed: typed})
+}
+
+// runTurn submits the prompt (with submission id subID, "" for the next
+// number) and forwards the conversation's events until
+// the turn ends, asking the client for the approvals it needs on the way.
+func (s *Server) runTurn(ctx context.Context, call *toolCall, st *convState, prompt, subID string) (toolResult, bool) {
+	if ctx.Err() != nil {
+		return toolResult{}, false
+	}
+	subID, err := st.conv.SubmitWithID(subID, protocol.UserInputOp{Items: []protocol.InputItem{protocol.TextInput(prompt)}})
+	if err != nil {
+		return errorResult("Failed to submit the prompt: " + err.Error()), true
+	}
+	// Approval requests wait for their answers in goroutines of their own,
+	// which end with the turn.
+	approvalCtx, stopApprovals := context.WithCancel(ctx)
+	var approvals sync.WaitGroup
+	defer func() {
+		stopApprovals()
+		approvals.Wait()
+	}()
+
+	w := turnWatch{subID: subID}
+	for {
+		ev, err := st.conv.NextEvent(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				s.abandonTurn(ctx, call, st, &w)
+				return toolResult{}, false
+			}
+			return errorResult("The conversation ended before the turn finished."), true
+		}
+		call.notify(ctx, ev)
+		switch m := ev.Msg.(type) {
+		case protocol.ExecApprovalRequestEvent:
+			s.askApproval(approvalCtx, &approvals, call, st, ev.ID, execApproval(call.idString(), ev.ID, m), "command",
+				func(d protocol.ReviewDecision) protocol.Op { return protocol.ExecApprovalOp{ID: m.CallID, Decision: d} })
+		case protocol.ApplyPatchApprovalRequestEvent:
+			s.askApproval(approvalCtx, &approvals, call, st, ev.ID, patchApproval(call.idString(), ev.ID, m), "patch",
+				func(d protocol.ReviewDecision) protocol.Op {
+					return protocol.PatchApprovalOp{ID: m.CallID, Decision: d}
+				})
+		}
+		if res, done := w.observe(ev); done {
+			return res, true
+		}
+	}
+}
+
+// abandonTurn interrupts the turn of a call that was cancelled and forwards
+// the events up to the end of the turn. The conversation is freed before
+// the event ending the turn is sent: a cancelled call gets no answer, so
+// that event is what tells the host the conversation is ready again.
+func (s *Server) abandonTurn(parent context.Context, call *toolCall, st *convState, w *turnWatch) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(parent), shutdownTimeout)
+	defer cancel()
+	if _, err := st.conv.Interrupt(ctx); err != nil {
+		s.log.Warn("interrupting the turn of a cancelled call", "conversation", st.conv.ID(), "error", err)
+		return
+	}
+	for {
+		ev, err := st.conv.NextEvent(ctx)
+		if err != nil {
+			if !errors.Is(err, context.DeadlineExceeded) {
+				return
+			}
+			s.log.Warn("the interrupted turn did not end", "conversation", st.conv.ID())
+			return
+		}
+		if _, done := w.observe(ev); done {
+			s.release(st, call)
+			call.notify(ctx, ev)
+			return
+		}
+		call.notify(ctx, ev)
+	}
+}
+
+// turnWatch follows the events of one submission to decide when its turn
+// is over and what the call returns.
+type turnWatch struct {
+	subID   string
+	started bool
+	failure *string
+}
+
+// observe looks at one event. It reports the call's result and true once
+// the turn is over: task_complete returns the last message of the model
+// (an error reported during the turn makes it an error result); an error
+// before the turn started and turn_aborted are error results.
+func (w *turnWatch) observe(ev protocol.Event) (toolResult, bool) {
+	if ev.ID != w.subID {
+		return toolResult{}, false
+	}
+	switch m := ev.Msg.(type) {
+	case protocol.TaskStartedEvent:
+		w.started = true
+	case protocol.ErrorEvent:
+		if !w.started {
+			return errorResult(m.Message), true
+		}
+		msg := m.Message
+		w.failure = &msg
+	case protocol.TaskCompleteEvent:
+		if w.failure != nil {
+			return errorResult(*w.failure), true
+		}
+		text := ""
+		if m.LastAgentMessage != nil {
+			text = *m.LastAgentMessage
+		}
+		return textResult(text), true
+	case protocol.TurnAbortedEvent:
+		return errorResult(fmt.Sprintf("Turn aborted: %s", m.Reason)), true
+	}
+	return toolResult{}, false
+}

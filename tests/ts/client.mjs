@@ -1,0 +1,74 @@
+// Drives `codex mcp-server` with the official MCP TypeScript SDK, the way an
+// MCP host built on it would: connect, list the tools, call `codex` (the
+// model asks for a command, which the host approves through elicitation),
+// then `codex-reply`. Everything observed is printed as one JSON object on
+// stdout for tests/mcpserver_ts_test.go to check.
+//
+// Environment: CODEX_BIN (the codex binary), CODEX_TEST_HOME (its
+// CODEX_HOME, holding a config.toml for the fake model) and CODEX_TEST_WORK
+// (the workspace the conversation runs in).
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { ElicitRequestSchema } from "@modelcontextprotocol/sdk/types.js";
+
+const bin = process.env.CODEX_BIN;
+const home = process.env.CODEX_TEST_HOME;
+const work = process.env.CODEX_TEST_WORK;
+if (!bin || !home || !work) {
+  console.error("CODEX_BIN, CODEX_TEST_HOME and CODEX_TEST_WORK must be set");
+  process.exit(2);
+}
+
+const transport = new StdioClientTransport({
+  command: bin,
+  args: ["mcp-server"],
+  env: { PATH: process.env.PATH ?? "/usr/bin:/bin", CODEX_HOME: home, HOME: home },
+  cwd: work,
+  stderr: "inherit",
+});
+const client = new Client(
+  { name: "ts-sdk-host", version: "2.0.0" },
+  { capabilities: { elicitation: {} } },
+);
+
+const events = [];
+client.fallbackNotificationHandler = async (notification) => {
+  if (notification.method === "codex/event") {
+    events.push(notification.params);
+  }
+};
+const elicitations = [];
+client.setRequestHandler(ElicitRequestSchema, async (request) => {
+  elicitations.push(request.params);
+  return { action: "accept", content: {} };
+});
+
+await client.connect(transport);
+const serverVersion = client.getServerVersion();
+const tools = await client.listTools();
+const first = await client.callTool({
+  name: "codex",
+  arguments: {
+    prompt: "write the file",
+    cwd: work,
+    "approval-policy": "untrusted",
+    sandbox: "workspace-write",
+  },
+});
+const configured = events.find((e) => e.msg.type === "session_configured");
+const reply = await client.callTool({
+  name: "codex-reply",
+  arguments: { conversationId: configured.msg.session_id, prompt: "and now?" },
+});
+await client.close();
+
+process.stdout.write(
+  JSON.stringify({
+    serverVersion,
+    tools: tools.tools,
+    first,
+    reply,
+    elicitations,
+    events: events.map((e) => ({ requestId: e._meta?.requestId, id: e.id, type: e.msg.type })),
+  }) + "\n",
+);
