@@ -53,10 +53,13 @@ func (s *Server) execOneOffCommand(_ context.Context, r *request) (any, error) {
 	params := exec.Params{
 		Command: p.Command,
 		Cwd:     filepath.Clean(cwd),
-		Timeout: timeout,
-		Env:     exec.BuildEnv(cfg.ShellEnvironmentPolicy, os.Environ()),
-		Sandbox: policy,
-		SelfExe: s.opts.SelfExe,
+		// The policy is evaluated for the configured directory, as the
+		// reference does; the command may run anywhere below or beside it.
+		SandboxCwd: cfg.Cwd,
+		Timeout:    timeout,
+		Env:        exec.BuildEnv(cfg.ShellEnvironmentPolicy, os.Environ()),
+		Sandbox:    policy,
+		SelfExe:    s.opts.SelfExe,
 	}
 
 	life := s.lifetime()

@@ -55,7 +55,10 @@ const maxSymlinks = 40
 // symlinks of their existing parts (a dangling symlink is followed to where
 // a write would land), on whole path components. Relative paths are never
 // inside.
-func AssessPatch(policy protocol.AskForApproval, sandbox protocol.SandboxPolicy, writableRoots []string, paths []string) (PatchDecision, string) {
+//
+// readOnly lists subpaths of the roots that stay read-only (such as
+// <root>/.git): a path below one of them counts as outside the roots.
+func AssessPatch(policy protocol.AskForApproval, sandbox protocol.SandboxPolicy, writableRoots, readOnly []string, paths []string) (PatchDecision, string) {
 	policy = normalPolicy(policy)
 	if policy == protocol.ApprovalUntrusted {
 		return AskPatch, ""
@@ -63,16 +66,13 @@ func AssessPatch(policy protocol.AskForApproval, sandbox protocol.SandboxPolicy,
 	if sandbox.Mode == protocol.SandboxDangerFullAccess {
 		return AutoApprove, ""
 	}
-	var roots []string
+	var roots, protected []string
 	if sandbox.Mode == protocol.SandboxWorkspaceWrite {
-		for _, r := range writableRoots {
-			if resolved, ok := resolvePath(r); ok {
-				roots = append(roots, resolved)
-			}
-		}
+		roots = resolveAll(writableRoots)
+		protected = resolveAll(readOnly)
 	}
 	for _, p := range paths {
-		if insideAny(roots, p) {
+		if insideAny(roots, p) && !insideAny(protected, p) {
 			continue
 		}
 		if policy == protocol.ApprovalNever {
@@ -81,6 +81,17 @@ func AssessPatch(policy protocol.AskForApproval, sandbox protocol.SandboxPolicy,
 		return AskPatch, fmt.Sprintf("patch writes outside the writable roots: %s", p)
 	}
 	return AutoApprove, ""
+}
+
+// resolveAll resolves every path that can be resolved.
+func resolveAll(paths []string) []string {
+	var out []string
+	for _, r := range paths {
+		if resolved, ok := resolvePath(r); ok {
+			out = append(out, resolved)
+		}
+	}
+	return out
 }
 
 // insideAny reports whether p, once resolved, lies in one of the resolved roots.

@@ -87,7 +87,7 @@ func TestAssessPatchPaths(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			for _, policy := range []protocol.AskForApproval{onFailure, onRequest, never} {
-				decision, reason := AssessPatch(policy, workspaceWrite, tc.roots, tc.paths)
+				decision, reason := AssessPatch(policy, workspaceWrite, tc.roots, nil, tc.paths)
 				switch {
 				case tc.inside:
 					assert.Equal(t, AutoApprove, decision, policy)
@@ -109,11 +109,11 @@ func TestAssessPatchReasonNamesFirstOutsidePath(t *testing.T) {
 	first := filepath.Join(f.outside, "first")
 	paths := []string{filepath.Join(f.ws, "ok"), first, filepath.Join(f.outside, "second")}
 
-	decision, reason := AssessPatch(onRequest, workspaceWrite, []string{f.ws}, paths)
+	decision, reason := AssessPatch(onRequest, workspaceWrite, []string{f.ws}, nil, paths)
 	assert.Equal(t, AskPatch, decision)
 	assert.Equal(t, "patch writes outside the writable roots: "+first, reason)
 
-	decision, reason = AssessPatch(never, workspaceWrite, []string{f.ws}, paths)
+	decision, reason = AssessPatch(never, workspaceWrite, []string{f.ws}, nil, paths)
 	assert.Equal(t, RejectPatch, decision)
 	assert.Equal(t, "patch writes outside the writable roots ("+first+") and approval policy never does not allow asking", reason)
 }
@@ -152,7 +152,7 @@ func TestAssessPatchPolicies(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			decision, reason := AssessPatch(tc.policy, tc.sandbox, roots, tc.paths)
+			decision, reason := AssessPatch(tc.policy, tc.sandbox, roots, nil, tc.paths)
 			assert.Equal(t, tc.want, decision)
 			if tc.want == AutoApprove || tc.policy == untrusted || !tc.policy.Valid() {
 				assert.Empty(t, reason)
@@ -186,4 +186,25 @@ func TestResolvePath(t *testing.T) {
 	assert.False(t, ok)
 	_, ok = resolvePath("rel/path")
 	assert.False(t, ok)
+}
+
+func TestAssessPatchReadOnlySubpaths(t *testing.T) {
+	ws := t.TempDir()
+	git := filepath.Join(ws, ".git")
+	tests := []struct {
+		policy protocol.AskForApproval
+		path   string
+		want   PatchDecision
+	}{
+		{onRequest, filepath.Join(ws, "main.go"), AutoApprove},
+		{onRequest, filepath.Join(git, "hooks", "pre-commit"), AskPatch},
+		{never, filepath.Join(git, "config"), RejectPatch},
+		{onRequest, git, AskPatch},
+	}
+	for _, tc := range tests {
+		t.Run(string(tc.policy)+" "+tc.path, func(t *testing.T) {
+			got, _ := AssessPatch(tc.policy, workspaceWrite, []string{ws}, []string{git}, []string{tc.path})
+			assert.Equal(t, tc.want, got)
+		})
+	}
 }

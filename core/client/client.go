@@ -181,17 +181,17 @@ func retryDelay(err error, n int) (time.Duration, bool) {
 		if he.RetryAfter > 0 {
 			return he.RetryAfter, true
 		}
-		return backoff(n), true
+		return Backoff(n), true
 	}
 	var te *transportError
 	if errors.As(err, &te) {
-		return backoff(n), true
+		return Backoff(n), true
 	}
 	return 0, false
 }
 
-// backoff is the wait before retry n: 200ms doubling each time, ±10%.
-func backoff(n int) time.Duration {
+// Backoff is the wait before retry n (1-based): 200ms doubling each time, ±10%.
+func Backoff(n int) time.Duration {
 	d := float64(backoffBase)
 	for i := 1; i < n && d < float64(time.Hour); i++ {
 		d *= backoffFactor

@@ -71,7 +71,7 @@ func TestSSEReaderReadError(t *testing.T) {
 func TestBackoff(t *testing.T) {
 	for n, base := range map[int]time.Duration{1: 200 * time.Millisecond, 2: 400 * time.Millisecond, 3: 800 * time.Millisecond, 5: 3200 * time.Millisecond} {
 		for range 50 {
-			d := backoff(n)
+			d := Backoff(n)
 			assert.GreaterOrEqual(t, d, base*9/10, "retry %d", n)
 			assert.LessOrEqual(t, d, base*11/10, "retry %d", n)
 		}

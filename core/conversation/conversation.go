@@ -75,6 +75,10 @@ type Conversation struct {
 	rateLimits *protocol.RateLimitSnapshot
 	closed     bool
 	shutDown   chan struct{}
+	// onClose runs once the conversation has shut down (the manager forgets it).
+	onClose func()
+
+	rolloutFailure sync.Once
 }
 
 func newConversation(id string, cfg *config.Config, w *rollout.Writer, cl *client.Client, router *tools.Router, deps Deps) *Conversation {
@@ -229,6 +233,10 @@ func (c *Conversation) handleInput(subID string, items []protocol.InputItem, upd
 		return
 	}
 	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return
+	}
 	var prefix []protocol.ResponseItem
 	if update != nil {
 		if diff, changed := c.envDiff(c.turnCtx, *update); changed {
@@ -309,9 +317,20 @@ func persisted(m protocol.EventMsg) bool {
 // emit queues an event for listeners and records it when it belongs in the rollout.
 func (c *Conversation) emit(subID string, m protocol.EventMsg) {
 	if persisted(m) {
-		_ = c.rollout.EventMsg(m)
+		c.rolloutWritten(c.rollout.EventMsg(m))
 	}
 	c.events.push(protocol.Event{ID: subID, Msg: m})
+}
+
+// rolloutWritten reports the first failure to record the session (a full
+// disk, say) as a background event; the conversation itself goes on.
+func (c *Conversation) rolloutWritten(err error) {
+	if err == nil {
+		return
+	}
+	c.rolloutFailure.Do(func() {
+		c.events.push(protocol.Event{Msg: protocol.BackgroundEvent{Message: fmt.Sprintf("the session is no longer recorded: %v", err)}})
+	})
 }
 
 // recordItems appends items to the history and the rollout.
@@ -322,7 +341,7 @@ func (c *Conversation) recordItems(items ...protocol.ResponseItem) {
 	c.mu.Lock()
 	c.history = append(c.history, items...)
 	c.mu.Unlock()
-	_ = c.rollout.ResponseItems(items...)
+	c.rolloutWritten(c.rollout.ResponseItems(items...))
 }
 
 // historySnapshot copies the history for a model request.
@@ -393,6 +412,9 @@ func (c *Conversation) shutdown(ctx context.Context) error {
 	c.mu.Unlock()
 	_ = mcp.Close()
 	err := c.rollout.Close()
+	if c.onClose != nil {
+		c.onClose()
+	}
 	c.events.push(protocol.Event{ID: "", Msg: protocol.ShutdownCompleteEvent{}})
 	c.events.close()
 	close(c.shutDown)

@@ -354,3 +354,57 @@ func TestHistoryPersistenceNone(t *testing.T) {
 	_, err := os.Stat(filepath.Join(f.home, "history.jsonl"))
 	assert.True(t, os.IsNotExist(err))
 }
+
+func TestStreamRetryKeepsToolCallsThatRan(t *testing.T) {
+	call := fakemodel.FunctionCall("call_1", "no_such_tool", `{}`)
+	// The call arrives, then the stream drops before response.completed.
+	dropped := fakemodel.Reply{Events: call.Events[:len(call.Events)-1], DropAfter: len(call.Events) - 1}
+	f := newFixture(t, "", fakemodel.Script(dropped, fakemodel.Text("done")))
+	cfgPath := filepath.Join(f.home, "config.toml")
+	data, err := os.ReadFile(cfgPath)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(cfgPath, []byte(strings.Replace(string(data), "stream_max_retries = 0", "stream_max_retries = 1", 1)), 0o600))
+	c := f.start(t)
+	say(t, c, "go")
+	evs := until(t, c, "task_complete")
+	assert.Contains(t, types(evs), "stream_error")
+
+	reqs := f.srv.Requests()
+	require.Len(t, reqs, 2)
+	var body struct {
+		Input []protocol.ResponseItem `json:"input"`
+	}
+	require.NoError(t, json.Unmarshal(reqs[1].Body, &body))
+	n := len(body.Input)
+	require.GreaterOrEqual(t, n, 2)
+	assert.Equal(t, protocol.ItemFunctionCall, body.Input[n-2].Type)
+	assert.Equal(t, protocol.ItemFunctionCallOutput, body.Input[n-1].Type)
+	assert.Equal(t, "call_1", body.Input[n-1].CallID)
+}
+
+func TestInputQueuedDuringAFailedTurnIsKept(t *testing.T) {
+	slowFailure := fakemodel.Reply{Events: []fakemodel.SSE{fakemodel.Created(), fakemodel.OutputTextDelta("x"), fakemodel.Failed("model broke")}, Delay: 150 * time.Millisecond}
+	f := newFixture(t, "", fakemodel.Script(slowFailure, fakemodel.Text("ok")))
+	c := f.start(t)
+	say(t, c, "first")
+	until(t, c, "task_started")
+	say(t, c, "queued while running")
+	evs := until(t, c, "task_complete")
+	assert.Contains(t, types(evs), "error")
+
+	say(t, c, "third")
+	until(t, c, "task_complete")
+	reqs := f.srv.Requests()
+	require.Len(t, reqs, 2)
+	assert.Contains(t, string(reqs[1].Body), "queued while running")
+}
+
+func TestShutdownOpForgetsTheConversation(t *testing.T) {
+	f := newFixture(t, "", fakemodel.Script())
+	c := f.start(t)
+	_, err := c.Submit(protocol.ShutdownOp{})
+	require.NoError(t, err)
+	until(t, c, "shutdown_complete")
+	_, err = f.mgr.Get(c.ID())
+	assert.ErrorIs(t, err, ErrNotFound)
+}

@@ -162,6 +162,13 @@ func (m *Manager) register(c *Conversation) protocol.SessionConfiguredEvent {
 		c.events.push(protocol.Event{ID: "", Msg: protocol.BackgroundEvent{Message: w}})
 	}
 	c.startMCP(m.deps.Environ())
+	c.onClose = func() {
+		m.mu.Lock()
+		if m.convs[c.id] == c {
+			delete(m.convs, c.id)
+		}
+		m.mu.Unlock()
+	}
 	m.mu.Lock()
 	m.convs[c.id] = c
 	m.mu.Unlock()
@@ -279,12 +286,8 @@ func (m *Manager) defaultTools(cfg *config.Config) *tools.Router {
 	}, tools.ExecEnv{
 		SelfExe: m.deps.SelfExe,
 		Env:     func() []string { return exec.BuildEnv(cfg.ShellEnvironmentPolicy, m.deps.Environ()) },
-		WritableRoots: func(p protocol.SandboxPolicy, cwd string) []string {
-			var roots []string
-			for _, r := range sandbox.WritableRoots(p, cwd, getenv) {
-				roots = append(roots, r.Root)
-			}
-			return roots
+		WritableRoots: func(p protocol.SandboxPolicy, cwd string) []sandbox.WritableRoot {
+			return sandbox.WritableRoots(p, cwd, getenv)
 		},
 	})
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"time"
 
 	"github.com/codex-go/codex/core/client"
@@ -29,7 +28,7 @@ func (c *Conversation) runTask(ctx context.Context, t *task, tc turnContext, inp
 	inputs := typedTexts(input)
 	var lastAgent *string
 	for {
-		_ = c.rollout.TurnContext(tc.record())
+		c.rolloutWritten(c.rollout.TurnContext(tc.record()))
 		res, err := c.sample(ctx, t, tc)
 		c.recordItems(res.items...)
 		c.mu.Lock()
@@ -61,6 +60,8 @@ func (c *Conversation) runTask(ctx context.Context, t *task, tc turnContext, inp
 			c.mu.Unlock()
 			break
 		}
+		// A user_turn sent during the turn applies from the next request on.
+		tc = c.turnCtx
 		c.mu.Unlock()
 		c.recordUserInput(pending)
 		inputs = append(inputs, typedTexts(pending)...)
@@ -84,14 +85,18 @@ func typedTexts(items []protocol.ResponseItem) []string {
 	return out
 }
 
-// finishTask clears t as the running task and drops input meant for it.
+// finishTask clears t as the running task after it failed or was aborted.
+// Input sent during the turn that the turn did not take is kept in the
+// history, so the next turn's request carries it.
 func (c *Conversation) finishTask(t *task) {
 	c.mu.Lock()
 	if c.task == t {
 		c.task = nil
 	}
+	pending := c.pending
 	c.pending = nil
 	c.mu.Unlock()
+	c.recordUserInput(pending)
 }
 
 // recordUserInput adds user-role items to the history and records typed
@@ -112,11 +117,14 @@ func (c *Conversation) recordUserInput(items []protocol.ResponseItem) {
 				ev.Images = append(ev.Images, part.ImageURL)
 			}
 		}
-		_ = c.rollout.EventMsg(ev)
+		c.rolloutWritten(c.rollout.EventMsg(ev))
 	}
 }
 
-// sample makes one model request, retrying dropped or failed streams.
+// sample makes one model request, retrying dropped or failed streams. What
+// a failed attempt completed (messages, and tool calls that already ran,
+// with their outputs) is recorded before the retry, so the model is not
+// asked to redo work that happened.
 func (c *Conversation) sample(ctx context.Context, t *task, tc turnContext) (samplingResult, error) {
 	maxRetries := c.cfg.ModelProvider.StreamMaxRetriesOrDefault()
 	for attempt := 0; ; attempt++ {
@@ -128,19 +136,16 @@ func (c *Conversation) sample(ctx context.Context, t *task, tc turnContext) (sam
 		if !errors.As(err, &se) || !se.Retryable || attempt >= maxRetries {
 			return res, err
 		}
-		delay := backoff(attempt + 1)
+		c.recordItems(res.items...)
+		delay := client.Backoff(attempt + 1)
+		if se.RetryAfter > 0 {
+			delay = se.RetryAfter
+		}
 		c.emit(t.subID, protocol.StreamErrorEvent{Message: fmt.Sprintf("stream error: %v; retrying %d/%d in %s…", err, attempt+1, maxRetries, delay.Round(time.Millisecond))})
 		if err := sleepCtx(ctx, delay); err != nil {
 			return samplingResult{}, err
 		}
 	}
-}
-
-// backoff is the delay before retry number attempt (1-based): 200ms doubling, ±10% jitter.
-func backoff(attempt int) time.Duration {
-	base := 200 * time.Millisecond << min(attempt-1, 10)
-	jitter := 0.9 + rand.Float64()*0.2
-	return time.Duration(float64(base) * jitter)
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {

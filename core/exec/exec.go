@@ -51,9 +51,13 @@ const (
 type Params struct {
 	// Command is the argv; Command[0] is looked up in the PATH of Env.
 	Command []string
-	// Cwd is the working directory; "" means the current directory. It is
-	// also the directory the sandbox policy is evaluated for.
+	// Cwd is the working directory; "" means the current directory.
 	Cwd string
+	// SandboxCwd is the directory the sandbox policy is evaluated for (under
+	// workspace-write it is writable); "" means Cwd. It is kept apart from
+	// Cwd so that a command run in another directory does not make that
+	// directory writable.
+	SandboxCwd string
 	// Timeout bounds the run; zero (or negative) means DefaultTimeout.
 	Timeout time.Duration
 	// Env is the full environment of the command (see BuildEnv); nil means
@@ -277,7 +281,15 @@ func commandLine(p Params, cwd string) ([]string, error) {
 	if p.SelfExe == "" {
 		return nil, fmt.Errorf("exec: sandbox policy %s needs the path of the codex executable (Params.SelfExe is empty)", p.Sandbox.Mode)
 	}
-	argv, err := sandbox.Wrap(p.SelfExe, p.Sandbox, cwd, p.Command)
+	policyCwd := cwd
+	if p.SandboxCwd != "" {
+		abs, err := resolveCwd(p.SandboxCwd)
+		if err != nil {
+			return nil, err
+		}
+		policyCwd = abs
+	}
+	argv, err := sandbox.Wrap(p.SelfExe, p.Sandbox, policyCwd, p.Command)
 	if err != nil {
 		return nil, fmt.Errorf("exec: wrap command for the sandbox: %w", err)
 	}

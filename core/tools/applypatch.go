@@ -61,11 +61,15 @@ func (h *patchHandler) apply(ctx context.Context, t *Turn, callID, text, cwd str
 	if err != nil {
 		return "", fmt.Errorf("patch verification failed: %w", err)
 	}
-	var roots []string
+	// The writable roots are the turn's, wherever the patch is applied from.
+	var roots, readOnly []string
 	if h.env.WritableRoots != nil {
-		roots = h.env.WritableRoots(t.SandboxPolicy, cwd)
+		for _, r := range h.env.WritableRoots(t.SandboxPolicy, t.Cwd) {
+			roots = append(roots, r.Root)
+			readOnly = append(readOnly, r.ReadOnlySubpaths...)
+		}
 	}
-	decision, reason := approval.AssessPatch(t.ApprovalPolicy, t.SandboxPolicy, roots, plan.Paths())
+	decision, reason := approval.AssessPatch(t.ApprovalPolicy, t.SandboxPolicy, roots, readOnly, plan.Paths())
 	autoApproved := decision == approval.AutoApprove
 	switch decision {
 	case approval.RejectPatch:
@@ -87,12 +91,12 @@ func (h *patchHandler) apply(ctx context.Context, t *Turn, callID, text, cwd str
 			return PatchRejectedByUser, nil
 		}
 	}
-	t.Emit(protocol.PatchApplyBeginEvent{CallID: callID, AutoApproved: autoApproved, Changes: plan.Changes})
 	if t.Diffs != nil {
 		if err := t.Diffs.Track(plan.Paths()); err != nil {
 			return "", fmt.Errorf("record files before patching: %w", err)
 		}
 	}
+	t.Emit(protocol.PatchApplyBeginEvent{CallID: callID, AutoApproved: autoApproved, Changes: plan.Changes})
 	summary, applyErr := plan.Apply()
 	end := protocol.PatchApplyEndEvent{CallID: callID, Stdout: summary, Success: applyErr == nil}
 	if applyErr != nil {

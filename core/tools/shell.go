@@ -13,6 +13,7 @@ import (
 	"github.com/codex-go/codex/core/patch"
 	"github.com/codex-go/codex/core/shellparse"
 	"github.com/codex-go/codex/protocol"
+	"github.com/codex-go/codex/sandbox"
 )
 
 // Texts returned to the model when the user refuses an action.
@@ -44,8 +45,9 @@ type ExecEnv struct {
 	SelfExe string
 	// Env builds the environment of a command.
 	Env func() []string
-	// WritableRoots lists the directories a turn's sandbox lets commands write.
-	WritableRoots func(p protocol.SandboxPolicy, cwd string) []string
+	// WritableRoots lists the directories a turn's sandbox lets commands
+	// write, with the subpaths that stay read-only.
+	WritableRoots func(p protocol.SandboxPolicy, cwd string) []sandbox.WritableRoot
 }
 
 // shellHandler runs shell and local_shell calls.
@@ -214,8 +216,10 @@ func (h *shellHandler) exec(ctx context.Context, t *Turn, callID string, argv []
 	if h.env.Env != nil {
 		env = h.env.Env()
 	}
+	// The sandbox is evaluated for the turn's directory, wherever the
+	// command runs: a workdir must not make itself writable.
 	return exec.Run(ctx, exec.Params{
-		Command: argv, Cwd: cwd, Timeout: timeout, Env: env, Sandbox: policy, SelfExe: h.env.SelfExe,
+		Command: argv, Cwd: cwd, SandboxCwd: t.Cwd, Timeout: timeout, Env: env, Sandbox: policy, SelfExe: h.env.SelfExe,
 	}, func(s exec.Stream, chunk []byte) {
 		t.Emit(protocol.ExecCommandOutputDeltaEvent{CallID: callID, Stream: string(s), Chunk: chunk})
 	})
