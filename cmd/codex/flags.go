@@ -33,7 +33,7 @@ const ossDefaultModel = "gpt-oss:20b"
 func (f *globalFlags) register(fs *pflag.FlagSet) {
 	fs.StringArrayVarP(&f.configOverrides, "config", "c", nil,
 		"override a configuration value: `key=value`, where key is a dotted path (e.g. model_providers.mock.base_url) "+
-			"and value is parsed as TOML, or taken as a string when it is not TOML (repeatable)")
+			"and value is parsed as TOML or JSON, else taken as a literal string (repeatable)")
 	fs.StringVarP(&f.profile, "profile", "p", "", "use the configuration `profile` of that name from config.toml")
 	fs.StringVarP(&f.model, "model", "m", "", "`model` to use")
 	fs.StringVarP(&f.sandbox, "sandbox", "s", "", "sandbox `mode` for commands the model runs: read-only, workspace-write or danger-full-access")
