@@ -67,7 +67,7 @@ func TestSelectBenchmarks(t *testing.T) {
 		want    []string
 		wantErr string
 	}{
-		{"", []string{"cold", "turn", "rss", "sandbox", "true", "mcp-cold"}, ""},
+		{"", []string{"cold", "turn", "stream10k", "rss", "rss-session", "list10k", "list10k-cursor", "fuzzy100k", "sandbox", "true", "mcp-cold"}, ""},
 		{"rss,cold", []string{"cold", "rss"}, ""},
 		{" turn , ", []string{"turn"}, ""},
 		{"cold,nope,zzz", nil, "unknown benchmark nope, zzz"},
@@ -142,16 +142,14 @@ func TestVmHWMOfARealChild(t *testing.T) {
 func TestReportWithoutReference(t *testing.T) {
 	rep := &report{
 		Machine:  machine{CPU: "Test CPU", Cores: 4, Kernel: "Linux 6.1", Arch: "linux/amd64"},
-		Runs:     5,
-		Warmups:  warmups,
 		Binaries: []binaryInfo{{Name: nameOurs, Path: "/tmp/codex", Version: "codex-cli 0.1.0"}},
 	}
 	rep.note("reference not benchmarked, ratios are n/a: %v", errors.New("npm is not installed"))
-	cold := result{Key: "cold", Title: "cold start", Unit: unitMillis}
+	cold := result{Key: "cold", Title: "cold start", Unit: unitMillis, Runs: 5, Warmups: 2}
 	s, _ := summarize([]float64{4, 5, 6})
 	cold.set(nameOurs, s)
 	cold.computeRatio()
-	rss := result{Key: "rss", Title: "peak RSS", Unit: unitMiB}
+	rss := result{Key: "rss", Title: "peak RSS", Unit: unitMiB, Runs: 3, Warmups: 1}
 	rss.setError(nameOurs, errors.New("boom"))
 	rss.computeRatio()
 	rep.Results = []result{cold, rss}
@@ -160,6 +158,7 @@ func TestReportWithoutReference(t *testing.T) {
 	require.NoError(t, writeTable(&table, rep))
 	out := table.String()
 	assert.Contains(t, out, "machine:   Test CPU, 4 cores, Linux 6.1 (linux/amd64)")
+	assert.Contains(t, out, "runs:      per binary: cold 5 after 2 warm-ups; rss 3 after 1 warm-up; cells show median (p90)")
 	assert.Contains(t, out, "benchmark  | ours               | reference | ours/reference")
 	assert.Contains(t, out, "cold start | 5.00 ms (p90 5.80) | n/a       | n/a")
 	assert.Contains(t, out, "peak RSS   | error              | n/a       | n/a")
@@ -177,6 +176,8 @@ func TestReportWithoutReference(t *testing.T) {
 	assert.Nil(t, first["reference"])
 	assert.Nil(t, first["ratio"])
 	assert.InDelta(t, 5, first["ours"].(map[string]any)["median"], 1e-9)
+	assert.InDelta(t, 5, first["runs"], 1e-9)
+	assert.InDelta(t, 2, first["warmups"], 1e-9)
 }
 
 func TestRatioOfMedians(t *testing.T) {

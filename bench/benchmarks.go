@@ -36,6 +36,20 @@ type benchmark struct {
 	Title string
 	// Unit is what the samples are in.
 	Unit unit
+	// Runs is the default number of measured samples per binary; -n
+	// overrides it. Heavy benchmarks take fewer so that a full run stays
+	// within about ten minutes on two cores.
+	Runs int
+	// Warmups is the number of samples taken and discarded before them.
+	Warmups int
+	// Items, when positive, is how many items (named by ItemName) one
+	// sample processes; the report then notes the rate per second.
+	Items int
+	// ItemName names the items, e.g. "deltas".
+	ItemName string
+	// Setup, when set, runs once before the benchmark's first binary, to
+	// build inputs both binaries share.
+	Setup func(ctx context.Context, r *runner) error
 	// Prepare runs once per binary before its warm-ups. It returns the
 	// function that takes one sample and a cleanup run after the last one.
 	// State shared between samples (a long-running server, a populated
@@ -43,15 +57,32 @@ type benchmark struct {
 	Prepare func(ctx context.Context, r *runner, t *target) (sampleFunc, func() error, error)
 }
 
-// benchmarks lists every benchmark in report order.
+// benchmarks lists every benchmark in report order, with its default
+// number of runs and warm-ups.
 func benchmarks() []benchmark {
 	return []benchmark{
-		{Key: "cold", Title: "cold start (spawn -> initialize answered)", Unit: unitMillis, Prepare: prepareColdStart},
-		{Key: "turn", Title: "text turn (newConversation -> task_complete)", Unit: unitMillis, Prepare: prepareTextTurn},
-		{Key: "rss", Title: "peak RSS (app-server, one text turn)", Unit: unitMiB, Prepare: preparePeakRSS},
-		{Key: "sandbox", Title: "sandbox spawn (`codex sandbox linux -- true`)", Unit: unitMillis, Prepare: prepareSandboxSpawn},
-		{Key: "true", Title: "bare `true` spawn (baseline for sandbox spawn)", Unit: unitMillis, Prepare: prepareBareTrue},
-		{Key: "mcp-cold", Title: "mcp-server cold start (spawn -> initialize answered)", Unit: unitMillis, Prepare: prepareMCPColdStart},
+		{Key: "cold", Title: "cold start (spawn -> initialize answered)", Unit: unitMillis,
+			Runs: 15, Warmups: 2, Prepare: prepareColdStart},
+		{Key: "turn", Title: "text turn (newConversation -> task_complete)", Unit: unitMillis,
+			Runs: 15, Warmups: 2, Prepare: prepareTextTurn},
+		{Key: "stream10k", Title: "10,000-delta text turn (newConversation -> task_complete)", Unit: unitMillis,
+			Runs: 10, Warmups: 1, Items: streamDeltas, ItemName: "deltas", Prepare: prepareStreamTurn},
+		{Key: "rss", Title: "peak RSS (app-server, one text turn)", Unit: unitMiB,
+			Runs: 10, Warmups: 1, Prepare: preparePeakRSS},
+		{Key: "rss-session", Title: "peak RSS (app-server, 5-turn session incl. shell call + 10k deltas)", Unit: unitMiB,
+			Runs: 5, Warmups: 1, Prepare: prepareSessionRSS},
+		{Key: "list10k", Title: "listConversations, 10,000 sessions, first page of 25", Unit: unitMillis,
+			Runs: 15, Warmups: 2, Setup: setupSessionsTree, Prepare: prepareListFirstPage},
+		{Key: "list10k-cursor", Title: "listConversations, 10,000 sessions, page of 25 at a cursor halfway", Unit: unitMillis,
+			Runs: 15, Warmups: 2, Setup: setupSessionsTree, Prepare: prepareListAtCursor},
+		{Key: "fuzzy100k", Title: "fuzzyFileSearch \"srvhndl\", 100,000 files", Unit: unitMillis,
+			Runs: 10, Warmups: 1, Setup: setupFuzzyTree, Prepare: prepareFuzzySearch},
+		{Key: "sandbox", Title: "sandbox spawn (`codex sandbox linux -- true`)", Unit: unitMillis,
+			Runs: 15, Warmups: 2, Prepare: prepareSandboxSpawn},
+		{Key: "true", Title: "bare `true` spawn (baseline for sandbox spawn)", Unit: unitMillis,
+			Runs: 15, Warmups: 2, Prepare: prepareBareTrue},
+		{Key: "mcp-cold", Title: "mcp-server cold start (spawn -> initialize answered)", Unit: unitMillis,
+			Runs: 15, Warmups: 2, Prepare: prepareMCPColdStart},
 	}
 }
 
@@ -76,13 +107,18 @@ func selectBenchmarks(all []benchmark, only string) ([]benchmark, error) {
 	}
 	if len(want) > 0 {
 		unknown := slices.Sorted(maps.Keys(want))
-		var known []string
-		for _, b := range all {
-			known = append(known, b.Key)
-		}
-		return nil, fmt.Errorf("unknown benchmark %s (known: %s)", strings.Join(unknown, ", "), strings.Join(known, ", "))
+		return nil, fmt.Errorf("unknown benchmark %s (known: %s)", strings.Join(unknown, ", "), strings.Join(benchmarkKeys(all), ", "))
 	}
 	return out, nil
+}
+
+// benchmarkKeys returns the keys of bs in order.
+func benchmarkKeys(bs []benchmark) []string {
+	keys := make([]string, 0, len(bs))
+	for _, b := range bs {
+		keys = append(keys, b.Key)
+	}
+	return keys
 }
 
 // noCleanup is the cleanup of benchmarks that keep no state between samples.

@@ -14,10 +14,12 @@ import (
 	"github.com/codex-go/codex/protocol"
 )
 
-// Notification methods the text turn waits for.
+// Notification methods a turn is followed by.
 const (
 	methodTaskComplete = protocol.NotificationCodexEventPrefix + "task_complete"
 	methodEventError   = protocol.NotificationCodexEventPrefix + "error"
+	methodMessageDelta = protocol.NotificationCodexEventPrefix + "agent_message_delta"
+	methodExecEnd      = protocol.NotificationCodexEventPrefix + "exec_command_end"
 )
 
 // closeGrace is how long a server may take to exit after its stdin closed
@@ -58,54 +60,113 @@ func (s *server) initialize(ctx context.Context) error {
 // textTurn starts a conversation in workspace, sends one user message and
 // waits until the turn's task_complete notification arrives.
 func (s *server) textTurn(ctx context.Context, workspace string) error {
+	id, err := s.newConversation(ctx, workspace)
+	if err != nil {
+		return err
+	}
+	_, err = s.turn(ctx, id, "Say hello.")
+	return err
+}
+
+// newConversation starts a conversation in workspace with the default
+// policies and subscribes to its events; it returns the conversation id.
+func (s *server) newConversation(ctx context.Context, workspace string) (string, error) {
 	var conv protocol.NewConversationResponse
 	if err := s.client.Call(ctx, protocol.MethodNewConversation,
 		protocol.NewConversationParams{Cwd: &workspace}, &conv); err != nil {
-		return fmt.Errorf("newConversation: %w", err)
+		return "", fmt.Errorf("newConversation: %w", err)
 	}
 	if err := s.client.Call(ctx, protocol.MethodAddConversationListener,
 		protocol.AddConversationListenerParams{ConversationID: conv.ConversationID}, nil); err != nil {
-		return fmt.Errorf("addConversationListener: %w", err)
+		return "", fmt.Errorf("addConversationListener: %w", err)
 	}
+	return conv.ConversationID, nil
+}
+
+// turnStats is what a turn's notifications showed.
+type turnStats struct {
+	// deltas counts the agent_message_delta notifications.
+	deltas int
+	// deltaBytes is the total length of their text.
+	deltaBytes int
+	// execExitCodes are the exit codes of the commands the turn ran, from
+	// their exec_command_end notifications.
+	execExitCodes []int
+	// execOutputs are the aggregated outputs of the same commands.
+	execOutputs []string
+}
+
+// turn sends text to conversation id and waits for the turn to complete.
+func (s *server) turn(ctx context.Context, id, text string) (turnStats, error) {
 	if err := s.client.Call(ctx, protocol.MethodSendUserMessage, protocol.SendUserMessageParams{
-		ConversationID: conv.ConversationID,
-		Items:          []protocol.InputItem{protocol.TextInput("Say hello.")},
+		ConversationID: id,
+		Items:          []protocol.InputItem{protocol.TextInput(text)},
 	}, nil); err != nil {
-		return fmt.Errorf("sendUserMessage: %w", err)
+		return turnStats{}, fmt.Errorf("sendUserMessage: %w", err)
 	}
-	return s.awaitTaskComplete(ctx, conv.ConversationID)
+	return s.awaitTaskComplete(ctx, id)
 }
 
 // awaitTaskComplete reads notifications until conversation id completes its
-// turn. Notifications of earlier conversations are skipped; an error event
-// or a server request fails the turn.
-func (s *server) awaitTaskComplete(ctx context.Context, id string) error {
+// turn, counting the conversation's message deltas on the way.
+// Notifications of other conversations are skipped. Command and patch
+// approval requests are approved, as a user clicking "allow" would; any
+// other server request or an error event fails the turn.
+func (s *server) awaitTaskComplete(ctx context.Context, id string) (turnStats, error) {
+	var st turnStats
 	for {
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("waiting for task_complete: %w", ctx.Err())
+			return st, fmt.Errorf("waiting for task_complete: %w", ctx.Err())
 		case m, ok := <-s.client.Incoming:
 			if !ok {
-				return errors.New("app-server exited before task_complete")
+				return st, errors.New("app-server exited before task_complete")
 			}
 			if len(m.ID) > 0 {
-				return fmt.Errorf("unexpected server request %s during a text turn", m.Method)
+				if err := s.answer(m); err != nil {
+					return st, err
+				}
+				continue
 			}
-			if m.Method != methodTaskComplete && m.Method != methodEventError {
+			switch m.Method {
+			case methodTaskComplete, methodEventError, methodMessageDelta, methodExecEnd:
+			default:
 				continue
 			}
 			convID, ev, err := appclient.Event(m)
 			if err != nil {
-				return fmt.Errorf("decode %s: %w", m.Method, err)
+				return st, fmt.Errorf("decode %s: %w", m.Method, err)
 			}
 			if convID != id {
 				continue
 			}
-			if e, isErr := ev.Msg.(protocol.ErrorEvent); isErr {
-				return fmt.Errorf("turn failed: %s", e.Message)
+			switch e := ev.Msg.(type) {
+			case protocol.AgentMessageDeltaEvent:
+				st.deltas++
+				st.deltaBytes += len(e.Delta)
+			case protocol.ExecCommandEndEvent:
+				st.execOutputs = append(st.execOutputs, e.AggregatedOutput)
+				st.execExitCodes = append(st.execExitCodes, e.ExitCode)
+			case protocol.ErrorEvent:
+				return st, fmt.Errorf("turn failed: %s", e.Message)
+			case protocol.TaskCompleteEvent:
+				return st, nil
 			}
-			return nil
 		}
+	}
+}
+
+// answer approves a command or patch approval request; any other server
+// request is an error.
+func (s *server) answer(m appclient.Message) error {
+	switch m.Method {
+	case protocol.MethodExecCommandApproval, protocol.MethodApplyPatchApproval:
+		if err := s.client.Reply(m.ID, protocol.ApprovalResponse{Decision: protocol.DecisionApproved}); err != nil {
+			return fmt.Errorf("answer %s: %w", m.Method, err)
+		}
+		return nil
+	default:
+		return fmt.Errorf("unexpected server request %s during a turn", m.Method)
 	}
 }
 

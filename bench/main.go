@@ -1,7 +1,8 @@
-// Command bench compares the start-up time, turn latency and memory of this
-// module's codex with the reference codex-cli 0.45.0. Both binaries run
+// Command bench compares the start-up time, turn latency, streaming
+// throughput, memory, conversation listing and file search of this module's
+// codex with the reference codex-cli 0.45.0. Both binaries run
 // `codex app-server` against the same local fake model provider, each with a
-// fresh CODEX_HOME. See README.md.
+// fresh CODEX_HOME, on the same inputs. See README.md.
 package main
 
 import (
@@ -21,9 +22,6 @@ import (
 	"github.com/codex-go/codex/tests/fakemodel"
 )
 
-// warmups is the number of samples taken and discarded before measuring.
-const warmups = 2
-
 // Target names, also the JSON keys of a result.
 const (
 	nameOurs      = "ours"
@@ -36,7 +34,8 @@ func main() {
 
 // runner holds the settings shared by every benchmark.
 type runner struct {
-	// runs is the number of measured samples per binary.
+	// runs, when positive, overrides every benchmark's default number of
+	// measured samples per binary.
 	runs int
 	// timeout bounds one sample.
 	timeout time.Duration
@@ -44,6 +43,28 @@ type runner struct {
 	log io.Writer
 	// model is the fake provider both binaries talk to; nil until started.
 	model *fakemodel.Server
+	// tmp is the run's scratch directory, removed at the end.
+	tmp string
+	// fixtures holds the inputs built lazily and shared between benchmarks.
+	fixtures fixtures
+}
+
+// fixtures are inputs built on first use and shared between benchmarks.
+type fixtures struct {
+	// sessionsDir is the shared tree of recorded sessions; "" until built.
+	sessionsDir string
+	// sessions are the sessions in it, newest first.
+	sessions []recordedSession
+	// fuzzyRoot is the file tree fuzzyFileSearch searches; "" until built.
+	fuzzyRoot string
+}
+
+// runsOf returns how many measured samples b takes per binary.
+func (r *runner) runsOf(b benchmark) int {
+	if r.runs > 0 {
+		return r.runs
+	}
+	return b.Runs
 }
 
 // modelCalls counts the Responses API requests the fake provider received.
@@ -63,15 +84,15 @@ func (r *runner) modelCalls() int {
 func run(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	n := fs.Int("n", 15, "measured runs per benchmark and binary (after 2 warm-ups)")
-	only := fs.String("only", "", "comma-separated benchmarks to run: cold,turn,rss (default all)")
+	n := fs.Int("n", 0, "measured runs per benchmark and binary, after its warm-ups (default: each benchmark's own, see README)")
+	only := fs.String("only", "", "comma-separated benchmark keys to run (default all): "+strings.Join(benchmarkKeys(benchmarks()), ","))
 	asJSON := fs.Bool("json", false, "print the results as JSON instead of a table")
 	timeout := fs.Duration("timeout", 2*time.Minute, "time limit for one sample")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	if *n < 1 {
-		fmt.Fprintln(stderr, "bench: -n must be at least 1")
+	if *n < 0 {
+		fmt.Fprintln(stderr, "bench: -n must not be negative")
 		return 2
 	}
 	selected, err := selectBenchmarks(benchmarks(), *only)
@@ -116,7 +137,8 @@ func execute(ctx context.Context, r *runner, selected []benchmark) (*report, err
 	}
 	defer os.RemoveAll(tmp)
 
-	rep := &report{Machine: describeMachine(), Runs: r.runs, Warmups: warmups}
+	r.tmp = tmp
+	rep := &report{Machine: describeMachine()}
 	var targets []*target
 
 	fmt.Fprintln(r.log, "building ./cmd/codex ...")
@@ -138,9 +160,7 @@ func execute(ctx context.Context, r *runner, selected []benchmark) (*report, err
 		rep.Binaries = append(rep.Binaries, binaryInfo{Name: t.Name, Path: t.Bin, Version: t.Version})
 	}
 
-	srv := fakemodel.Start(func(fakemodel.Recorded, int) fakemodel.Reply {
-		return fakemodel.Text("Hello from mock")
-	})
+	srv := fakemodel.Start(modelHandler())
 	defer srv.Close()
 	r.model = srv
 	for _, t := range targets {
@@ -150,7 +170,16 @@ func execute(ctx context.Context, r *runner, selected []benchmark) (*report, err
 	}
 
 	for _, b := range selected {
-		res := result{Key: b.Key, Title: b.Title, Unit: b.Unit}
+		res := result{Key: b.Key, Title: b.Title, Unit: b.Unit, Runs: r.runsOf(b), Warmups: b.Warmups}
+		if b.Setup != nil {
+			if err := b.Setup(ctx, r); err != nil {
+				for _, t := range targets {
+					res.setError(t.Name, fmt.Errorf("set up: %w", err))
+				}
+				rep.Results = append(rep.Results, res)
+				continue
+			}
+		}
 		for _, t := range targets {
 			if ctx.Err() != nil {
 				return nil, fmt.Errorf("interrupted: %w", ctx.Err())
@@ -167,6 +196,11 @@ func execute(ctx context.Context, r *runner, selected []benchmark) (*report, err
 			res.set(t.Name, s)
 		}
 		res.computeRatio()
+		if b.Items > 0 {
+			if n := rateNote(res, b.Items, b.ItemName); n != "" {
+				rep.note("%s", n)
+			}
+		}
 		rep.Results = append(rep.Results, res)
 	}
 	return rep, nil
@@ -184,15 +218,15 @@ func (r *runner) measure(ctx context.Context, b benchmark, t *target) (samples [
 			err = fmt.Errorf("clean up: %w", cerr)
 		}
 	}()
-	for i := range warmups + r.runs {
+	for i := range b.Warmups + r.runsOf(b) {
 		v, err := sample(ctx)
 		if err != nil {
-			if i < warmups {
+			if i < b.Warmups {
 				return nil, fmt.Errorf("warm-up %d: %w", i+1, err)
 			}
-			return nil, fmt.Errorf("run %d: %w", i-warmups+1, err)
+			return nil, fmt.Errorf("run %d: %w", i-b.Warmups+1, err)
 		}
-		if i >= warmups {
+		if i >= b.Warmups {
 			samples = append(samples, v)
 		}
 	}

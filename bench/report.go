@@ -13,10 +13,6 @@ import (
 type report struct {
 	// Machine describes the host.
 	Machine machine `json:"machine"`
-	// Runs is the number of measured samples per cell.
-	Runs int `json:"runs"`
-	// Warmups is the number of discarded samples before them.
-	Warmups int `json:"warmups"`
 	// Binaries are the binaries that were benchmarked.
 	Binaries []binaryInfo `json:"binaries"`
 	// Results holds one entry per selected benchmark, in report order.
@@ -45,6 +41,10 @@ type result struct {
 	Title string `json:"title"`
 	// Unit is what the numbers are in.
 	Unit unit `json:"unit"`
+	// Runs is the number of measured samples per binary.
+	Runs int `json:"runs"`
+	// Warmups is the number of discarded samples before them.
+	Warmups int `json:"warmups"`
 	// Ours summarises our binary's samples; nil when not measured.
 	Ours *summary `json:"ours"`
 	// Reference summarises the reference's samples; nil when not measured.
@@ -152,7 +152,7 @@ func writeTable(w io.Writer, r *report) error {
 		}
 		fmt.Fprintf(&b, "%-10s %s (%s)\n", bin.Name+":", bin.Path, version)
 	}
-	fmt.Fprintf(&b, "runs:      %d per binary after %d warm-ups; cells show median (p90)\n\n", r.Runs, r.Warmups)
+	fmt.Fprintf(&b, "runs:      %s\n\n", describeRuns(r.Results))
 
 	has := map[string]bool{}
 	for _, bin := range r.Binaries {
@@ -195,6 +195,57 @@ func writeTable(w io.Writer, r *report) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// describeRuns summarises the measured runs and warm-ups of every result on
+// one line, grouping benchmarks that share the same counts.
+func describeRuns(results []result) string {
+	type counts struct{ runs, warmups int }
+	var order []counts
+	keys := map[counts][]string{}
+	for _, res := range results {
+		c := counts{res.Runs, res.Warmups}
+		if _, seen := keys[c]; !seen {
+			order = append(order, c)
+		}
+		keys[c] = append(keys[c], res.Key)
+	}
+	parts := make([]string, 0, len(order))
+	for _, c := range order {
+		parts = append(parts, fmt.Sprintf("%s %d after %d warm-up%s", strings.Join(keys[c], ", "), c.runs, c.warmups, plural(c.warmups)))
+	}
+	return "per binary: " + strings.Join(parts, "; ") + "; cells show median (p90)"
+}
+
+// plural returns "s" unless n is 1.
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+// rateNote renders the throughput implied by the medians of a millisecond
+// result whose samples each process items items named name, e.g.
+// "stream10k: 10000 deltas per sample; at the median ours 52000 deltas/s,
+// reference 18000 deltas/s". It is "" when there is nothing to report.
+func rateNote(res result, items int, name string) string {
+	if res.Unit != unitMillis || items <= 0 {
+		return ""
+	}
+	var parts []string
+	for _, c := range []struct {
+		name string
+		s    *summary
+	}{{nameOurs, res.Ours}, {nameReference, res.Reference}} {
+		if c.s != nil && c.s.Median > 0 {
+			parts = append(parts, fmt.Sprintf("%s %.0f %s/s", c.name, float64(items)/(c.s.Median/1000), name))
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%s: %d %s per sample; at the median %s", res.Key, items, name, strings.Join(parts, ", "))
 }
 
 // writeRows writes rows as columns separated by " | ", padded to the widest
