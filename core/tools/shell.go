@@ -130,7 +130,7 @@ func (h *shellHandler) run(ctx context.Context, t *Turn, callID string, argv []s
 	}
 	r, err := h.exec(ctx, t, callID, argv, cwd, timeout, policy)
 	if err != nil {
-		end(r)
+		end(notCompleted(r, err))
 		return "", err
 	}
 	if sandboxed && policy.Mode != protocol.SandboxDangerFullAccess && r.ExitCode != 0 && exec.LikelyDenied(r) {
@@ -139,7 +139,7 @@ func (h *shellHandler) run(ctx context.Context, t *Turn, callID string, argv []s
 			return "", err
 		}
 		if err != nil {
-			end(r)
+			end(notCompleted(r, err))
 			return "", err
 		}
 		if r.ExitCode == -1 {
@@ -152,6 +152,17 @@ func (h *shellHandler) run(ctx context.Context, t *Turn, callID string, argv []s
 		return textExecOutput(r), nil
 	}
 	return exec.FormatForModel(r), nil
+}
+
+// notCompleted is the Result reported in exec_command_end for a run that
+// returned an error. A command that never started (an empty Result) is
+// reported with exit code -1 and the error, not as a success.
+func notCompleted(r exec.Result, err error) exec.Result {
+	if r == (exec.Result{}) {
+		msg := err.Error()
+		return exec.Result{ExitCode: -1, Stderr: msg, Aggregated: msg}
+	}
+	return r
 }
 
 // textExecOutput reports a command as plain text, the form used alongside
