@@ -20,24 +20,31 @@
 // with the command through execve, so the command and everything it starts
 // inherit them:
 //
-//   - Landlock is applied with github.com/landlock-lsm/go-landlock, which
-//     restricts every thread of the helper at once (through psx, or the
-//     kernel's thread synchronisation from ABI 8 on) and sets no_new_privs
-//     on all of them. The helper still pins itself to one OS thread before
-//     restricting anything and calls execve from it, because the seccomp
-//     filter below applies to the calling thread only.
-//   - Landlock handles the file-system access rights of the kernel's ABI, up
-//     to those of ABI 5 (go-landlock's V1 to V5 presets); connecting to
-//     existing Unix domain sockets stays possible and IPC scopes are not
-//     restricted. The ABI is read with go-landlock's LandlockGetABIVersion
-//     and the ruleset is built for exactly that ABI, without go-landlock's
-//     best-effort fallback, so a mismatch fails instead of silently
-//     enforcing less. The whole tree is granted read and execute; the
-//     writable roots are granted the write rights (except
+//   - The helper pins itself to one OS thread and restricts that thread, in
+//     order: no_new_privs, Landlock, then seccomp; it then calls execve from
+//     the same thread. Restricting that thread right before execve is
+//     enough: these restrictions belong to the thread, execve hands the
+//     calling thread's restrictions to the new program, and the helper's
+//     other threads end at execve without ever running the command. So
+//     no_new_privs and Landlock are applied to that thread only; restricting
+//     every thread (as go-landlock's Config.Restrict does through psx on
+//     kernels before Landlock ABI 8) would only cost time. The seccomp
+//     filter is synchronised to the other threads by the kernel
+//     (libseccomp-golang always asks for it), which is one system call.
+//   - The Landlock ruleset is built with go-landlock's low-level syscall
+//     package and handles the file-system access rights of the kernel's
+//     ABI, up to those of ABI 5; connecting to existing Unix domain sockets
+//     stays possible and IPC scopes are not restricted. The ABI is read
+//     with LandlockGetABIVersion and the ruleset handles exactly that ABI's
+//     rights, without any best-effort fallback, so a mismatch fails instead
+//     of silently enforcing less. The whole tree is granted read and
+//     execute; the writable roots are granted the write rights (except
 //     creating device nodes); /dev/null, /dev/zero, /dev/full, /dev/random,
-//     /dev/urandom, /dev/tty, /dev/ptmx and /dev/pts are granted read, write
-//     and device ioctl so shells and terminals keep working. A kernel without
-//     Landlock makes the helper fail instead of running the command
+//     /dev/urandom, /dev/tty, /dev/ptmx and /dev/pts are granted read,
+//     write and device ioctl so shells and terminals keep working. A rule
+//     on something other than a directory keeps only the rights that apply
+//     to files, and a path that does not exist gets no rule. A kernel
+//     without Landlock makes the helper fail instead of running the command
 //     unrestricted. Landlock only adds permissions, so it cannot take write
 //     access back from a subdirectory of a writable root: on Linux a ".git"
 //     inside a writable root is writable.
@@ -47,8 +54,9 @@
 //     own) and ptrace. Sockets can therefore only be Unix domain sockets, so
 //     connect, bind, listen and accept cannot reach the network. On Landlock
 //     ABI 4 and later TCP bind and connect are also refused by Landlock's
-//     network rules. no_new_privs is always set. The seccomp part needs a cgo build; without
-//     cgo a policy that closes the network makes the helper fail.
+//     network rules. no_new_privs is always set. The seccomp part needs a
+//     cgo build; without cgo a policy that closes the network makes the
+//     helper fail.
 //
 // # macOS
 //

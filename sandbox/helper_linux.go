@@ -28,12 +28,14 @@ func RunHelper(args []string) error {
 		return err
 	}
 
-	// go-landlock restricts every thread of the process, but no_new_privs
-	// set here and the seccomp filter apply to the calling thread only; all
-	// of them are carried over by execve. Everything from here on therefore
-	// runs on one OS thread, the one that calls execve. The thread is never
-	// released: the process either becomes the command or exits with an
-	// error.
+	// no_new_privs and the Landlock domain are applied to the calling OS
+	// thread only, and execve carries that thread's restrictions over to
+	// the command while the process's other threads end. (The seccomp
+	// filter is also copied to the other threads by the kernel, because
+	// libseccomp-golang always asks for TSYNC; that costs one system call
+	// and changes nothing.) Everything from here on therefore runs on one
+	// OS thread, the one that calls execve. The thread is never released:
+	// the process either becomes the command or exits with an error.
 	runtime.LockOSThread()
 	if err := applyPolicy(req.policy, req.cwd, os.Getenv); err != nil {
 		return err
@@ -56,10 +58,11 @@ func lookCommand(name string) (string, error) {
 	return "", &helperError{code: ExitCannotExecute, err: fmt.Errorf("sandbox: command %q cannot be executed: %w", name, err)}
 }
 
-// applyPolicy restricts the calling thread according to p: no_new_privs,
-// then Landlock (on every thread), then the seccomp filter when the network
-// is closed. A kernel without Landlock is an error unless p is
-// danger-full-access.
+// applyPolicy restricts the calling OS thread according to p, in this
+// order: no_new_privs (which Landlock requires of an unprivileged thread),
+// then Landlock, then the seccomp filter when the network is closed. The
+// caller must keep its goroutine locked to the thread. A kernel without
+// Landlock is an error unless p is danger-full-access.
 func applyPolicy(p protocol.SandboxPolicy, cwd string, getenv func(string) string) error {
 	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
 		return fmt.Errorf("sandbox: set no_new_privs: %w", err)

@@ -3,10 +3,12 @@ package sandbox
 import (
 	"bytes"
 	"errors"
+	"io/fs"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -15,6 +17,7 @@ import (
 	llsys "github.com/landlock-lsm/go-landlock/landlock/syscall"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/sys/unix"
 )
 
 // result is how a command ended.
@@ -336,10 +339,10 @@ func TestPlanLandlock(t *testing.T) {
 		name        string
 		abi         int
 		network     bool
-		wantNet     landlock.AccessNetSet
-		handled     landlock.AccessFSSet
-		notHandled  landlock.AccessFSSet
-		rootExcepts landlock.AccessFSSet
+		wantNet     uint64
+		handled     uint64
+		notHandled  uint64
+		rootExcepts uint64
 	}{
 		{"abi 1", 1, false, 0, llRead | llWriteV1, llsys.AccessFSRefer | llsys.AccessFSTruncate, llMakeDevice},
 		{"abi 3", 3, false, 0, llsys.AccessFSRefer | llsys.AccessFSTruncate, llsys.AccessFSIoctlDev, llMakeDevice},
@@ -351,20 +354,86 @@ func TestPlanLandlock(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			plan := planLandlock(roots, tt.network, tt.abi)
-			assert.Equal(t, tt.wantNet, plan.config.HandledAccessNet)
-			assert.Zero(t, plan.config.Scoped, "IPC scopes stay unrestricted")
-			assert.Equal(t, tt.handled, plan.config.HandledAccessFS&tt.handled, "handled rights")
-			assert.Zero(t, plan.config.HandledAccessFS&tt.notHandled, "rights not handled")
+			assert.Equal(t, tt.wantNet, plan.handledNet)
+			assert.Equal(t, tt.handled, plan.handledFS&tt.handled, "handled rights")
+			assert.Zero(t, plan.handledFS&tt.notHandled, "rights not handled")
 			require.NotEmpty(t, plan.rules)
 			assert.Equal(t, landlockRule{path: "/", access: llRead}, plan.rules[0])
 			assert.Equal(t, "/w", plan.rules[1].path)
 			assert.Zero(t, plan.rules[1].access&tt.rootExcepts, "root rights")
 			assert.NotZero(t, plan.rules[1].access&llsys.AccessFSWriteFile)
 			for _, r := range plan.rules {
-				assert.Equal(t, r.access, r.access&plan.config.HandledAccessFS, "rule %s grants only handled rights", r.path)
+				assert.Equal(t, r.access, r.access&plan.handledFS, "rule %s grants only handled rights", r.path)
 			}
 		})
 	}
+}
+
+func TestLandlockHandledMatchesPresets(t *testing.T) {
+	tests := []struct {
+		abi    int
+		preset landlock.Config
+	}{
+		{1, landlock.V1}, {2, landlock.V2}, {3, landlock.V3}, {4, landlock.V4},
+		{5, landlock.V5}, {6, landlock.V5}, {11, landlock.V5},
+	}
+	for _, tt := range tests {
+		fsRights, netRights := landlockHandled(tt.abi)
+		assert.Equal(t, uint64(tt.preset.HandledAccessFS), fsRights, "ABI %d file-system rights", tt.abi)
+		assert.Equal(t, uint64(tt.preset.HandledAccessNet), netRights, "ABI %d network rights", tt.abi)
+	}
+	fsRights, netRights := landlockHandled(0)
+	assert.Zero(t, fsRights)
+	assert.Zero(t, netRights)
+}
+
+// threadWrites is what a goroutine restricted by enforceLandlock saw.
+type threadWrites struct {
+	enforce, inRoot, onFile, outside error
+}
+
+func TestEnforceLandlockRestrictsTheCallingThreadOnly(t *testing.T) {
+	abi, err := landlockABI()
+	require.NoError(t, err, "the test kernel supports landlock")
+	dir := t.TempDir()
+	root := filepath.Join(dir, "root")
+	require.NoError(t, os.Mkdir(root, 0o755))
+	file := filepath.Join(dir, "file")
+	require.NoError(t, os.WriteFile(file, nil, 0o644))
+	outside := filepath.Join(dir, "outside")
+
+	plan := planLandlock([]WritableRoot{{Root: root}}, true, abi)
+	plan.rules = append(plan.rules,
+		// Directory rights on a regular file are dropped rather than refused.
+		landlockRule{path: file, access: plan.handledFS},
+		// A missing path is skipped.
+		landlockRule{path: filepath.Join(dir, "missing"), access: plan.handledFS},
+	)
+
+	done := make(chan threadWrites)
+	go func() {
+		// The goroutine ends while locked, so the restricted thread ends
+		// with it and never runs anything else.
+		runtime.LockOSThread()
+		var w threadWrites
+		if w.enforce = unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); w.enforce == nil {
+			w.enforce = enforceLandlock(plan)
+		}
+		if w.enforce == nil {
+			w.inRoot = os.WriteFile(filepath.Join(root, "a"), []byte("a"), 0o644)
+			w.onFile = os.WriteFile(file, []byte("f"), 0o644)
+			w.outside = os.WriteFile(outside, []byte("o"), 0o644)
+		}
+		done <- w
+	}()
+	w := <-done
+	require.NoError(t, w.enforce)
+	assert.NoError(t, w.inRoot)
+	assert.NoError(t, w.onFile)
+	assert.ErrorIs(t, w.outside, fs.ErrPermission)
+
+	// The other threads, this one included, are not restricted.
+	require.NoError(t, os.WriteFile(outside, []byte("o"), 0o644))
 }
 
 func BenchmarkWrapTrue(b *testing.B) {

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/landlock-lsm/go-landlock/landlock"
 	llsys "github.com/landlock-lsm/go-landlock/landlock/syscall"
 	"golang.org/x/sys/unix"
 )
@@ -12,21 +11,26 @@ import (
 // Groups of Landlock file-system access rights.
 const (
 	// llRead is reading files, listing directories and executing files.
-	llRead landlock.AccessFSSet = llsys.AccessFSExecute | llsys.AccessFSReadFile | llsys.AccessFSReadDir
+	llRead uint64 = llsys.AccessFSExecute | llsys.AccessFSReadFile | llsys.AccessFSReadDir
 	// llWriteV1 is every write right of Landlock ABI 1.
-	llWriteV1 landlock.AccessFSSet = llsys.AccessFSWriteFile | llsys.AccessFSRemoveDir |
+	llWriteV1 uint64 = llsys.AccessFSWriteFile | llsys.AccessFSRemoveDir |
 		llsys.AccessFSRemoveFile | llsys.AccessFSMakeChar |
 		llsys.AccessFSMakeDir | llsys.AccessFSMakeReg |
 		llsys.AccessFSMakeSock | llsys.AccessFSMakeFifo |
 		llsys.AccessFSMakeBlock | llsys.AccessFSMakeSym
 	// llMakeDevice is creating device nodes, never granted: a device node in
 	// a writable root would give raw access to the device behind it.
-	llMakeDevice landlock.AccessFSSet = llsys.AccessFSMakeChar | llsys.AccessFSMakeBlock
+	llMakeDevice uint64 = llsys.AccessFSMakeChar | llsys.AccessFSMakeBlock
 	// llDevice is what the allowed character devices are granted.
-	llDevice landlock.AccessFSSet = llsys.AccessFSReadFile | llsys.AccessFSWriteFile |
+	llDevice uint64 = llsys.AccessFSReadFile | llsys.AccessFSWriteFile |
 		llsys.AccessFSTruncate | llsys.AccessFSIoctlDev
+	// llFileOnly is the rights the kernel accepts in a rule on anything but
+	// a directory: the others only make sense for what lies below a
+	// directory, and a rule carrying them on a file is refused (EINVAL).
+	llFileOnly uint64 = llsys.AccessFSExecute | llsys.AccessFSWriteFile |
+		llsys.AccessFSReadFile | llsys.AccessFSTruncate | llsys.AccessFSIoctlDev
 	// llNetTCP is TCP bind and connect.
-	llNetTCP landlock.AccessNetSet = llsys.AccessNetBindTCP | llsys.AccessNetConnectTCP
+	llNetTCP uint64 = llsys.AccessNetBindTCP | llsys.AccessNetConnectTCP
 )
 
 // devicePaths are character devices (and the pty directory) that commands
@@ -38,37 +42,44 @@ func devicePaths() []string {
 	}
 }
 
-// landlockRule grants access to the hierarchy below path.
+// landlockRule grants access to the hierarchy below path (or to path
+// itself when it is not a directory).
 type landlockRule struct {
 	path   string
-	access landlock.AccessFSSet
+	access uint64
 }
 
-// landlockPlan is the ruleset to enforce: the handled rights (config) and
-// the rules granting some of them back.
+// landlockPlan is the ruleset to enforce: the handled file-system and
+// network rights, and the rules granting some of the file-system rights
+// back. No rule grants network rights back.
 type landlockPlan struct {
-	config landlock.Config
-	rules  []landlockRule
+	handledFS  uint64
+	handledNet uint64
+	rules      []landlockRule
 }
 
-// landlockPreset returns go-landlock's preset for Landlock ABI abi, capped
-// at V5. The later ABIs add restrictions the policies do not ask for:
-// connecting to existing Unix domain sockets (V9, left possible on purpose),
-// UDP (V10) and IPC scopes (V6).
-func landlockPreset(abi int) landlock.Config {
-	switch {
-	case abi >= 5:
-		return landlock.V5
-	case abi == 4:
-		return landlock.V4
-	case abi == 3:
-		return landlock.V3
-	case abi == 2:
-		return landlock.V2
-	case abi == 1:
-		return landlock.V1
+// landlockHandled returns the file-system and network rights Landlock ABI
+// abi can handle, capped at ABI 5. The later ABIs add restrictions the
+// policies do not ask for: connecting to existing Unix domain sockets (ABI
+// 9, left possible on purpose), UDP (ABI 10) and IPC scopes (ABI 6).
+func landlockHandled(abi int) (fs, net uint64) {
+	if abi < 1 {
+		return 0, 0
 	}
-	return landlock.Config{}
+	fs = llRead | llWriteV1
+	if abi >= 2 {
+		fs |= llsys.AccessFSRefer
+	}
+	if abi >= 3 {
+		fs |= llsys.AccessFSTruncate
+	}
+	if abi >= 4 {
+		net = llNetTCP
+	}
+	if abi >= 5 {
+		fs |= llsys.AccessFSIoctlDev
+	}
+	return fs, net
 }
 
 // planLandlock computes the ruleset for roots on a kernel with Landlock ABI
@@ -76,20 +87,18 @@ func landlockPreset(abi int) landlock.Config {
 // the ABI knows network rules, TCP bind and connect are handled without any
 // rule granting them back.
 func planLandlock(roots []WritableRoot, network bool, abi int) landlockPlan {
-	preset := landlockPreset(abi)
-	handled := preset.HandledAccessFS
-	config := landlock.Config{HandledAccessFS: handled}
+	handledFS, handledNet := landlockHandled(abi)
+	plan := landlockPlan{handledFS: handledFS}
 	if !network {
-		config.HandledAccessNet = preset.HandledAccessNet & llNetTCP
+		plan.handledNet = handledNet
 	}
-	plan := landlockPlan{config: config}
-	plan.rules = append(plan.rules, landlockRule{path: "/", access: llRead & handled})
-	rootAccess := handled &^ (llMakeDevice | llsys.AccessFSIoctlDev)
+	plan.rules = append(plan.rules, landlockRule{path: "/", access: llRead & handledFS})
+	rootAccess := handledFS &^ (llMakeDevice | llsys.AccessFSIoctlDev)
 	for _, r := range roots {
 		plan.rules = append(plan.rules, landlockRule{path: r.Root, access: rootAccess})
 	}
 	for _, d := range devicePaths() {
-		plan.rules = append(plan.rules, landlockRule{path: d, access: llDevice & handled})
+		plan.rules = append(plan.rules, landlockRule{path: d, access: llDevice & handledFS})
 	}
 	return plan
 }
@@ -125,25 +134,68 @@ func requireLandlock(abi int, abiErr error) error {
 	return fmt.Errorf("sandbox: this kernel cannot enforce the sandbox policy (landlock unavailable): %w", abiErr)
 }
 
-// enforceLandlock restricts every thread of the process with plan through
-// go-landlock, which also sets no_new_privs on all of them. The restriction
-// is inherited across execve.
+// enforceLandlock restricts the calling OS thread with plan. Only that
+// thread is restricted, not the other threads of the process: the caller
+// keeps the goroutine locked to the thread and replaces the process through
+// execve from it, and execve carries the thread's Landlock domain over to
+// the new program while the other threads end. The kernel requires
+// no_new_privs on the thread (or CAP_SYS_ADMIN); the caller sets it first.
 //
-// The configuration is deliberately not best effort: plan already matches
-// the kernel's ABI, and best effort would silently enforce nothing if
-// go-landlock judged the kernel differently (for instance a rule with the
-// "refer" right on a kernel without it). A mismatch is an error instead.
-// Paths that do not exist are skipped because they cannot be reached.
+// The ruleset handles exactly the rights in plan, which match the kernel's
+// ABI: there is no best-effort downgrade, so a mismatch fails instead of
+// silently enforcing less. Paths that do not exist are skipped because they
+// cannot be reached.
 func enforceLandlock(plan landlockPlan) error {
-	rules := make([]landlock.Rule, 0, len(plan.rules))
-	for _, r := range plan.rules {
-		if r.access == 0 {
-			continue
-		}
-		rules = append(rules, landlock.PathAccess(r.access, r.path).IgnoreIfMissing())
+	attr := llsys.RulesetAttr{HandledAccessFS: plan.handledFS, HandledAccessNet: plan.handledNet}
+	ruleset, err := llsys.LandlockCreateRuleset(&attr, 0)
+	if err != nil {
+		return fmt.Errorf("sandbox: landlock: create ruleset (fs %#x, net %#x): %w", plan.handledFS, plan.handledNet, err)
 	}
-	if err := plan.config.Restrict(rules...); err != nil {
-		return fmt.Errorf("sandbox: landlock: %w", err)
+	defer unix.Close(ruleset)
+	for _, r := range plan.rules {
+		if err := addLandlockRule(ruleset, r, plan.handledFS); err != nil {
+			return err
+		}
+	}
+	if err := llsys.LandlockRestrictSelf(ruleset, 0); err != nil {
+		if errors.Is(err, unix.E2BIG) {
+			return fmt.Errorf("sandbox: landlock: too many stacked rulesets: %w", err)
+		}
+		return fmt.Errorf("sandbox: landlock: restrict thread: %w", err)
+	}
+	return nil
+}
+
+// addLandlockRule adds a path-beneath rule for r to ruleset, limited to the
+// handled rights and, when r.path is not a directory, to the rights that
+// apply to files. A missing path, or a rule left without rights, adds
+// nothing.
+func addLandlockRule(ruleset int, r landlockRule, handledFS uint64) error {
+	access := r.access & handledFS
+	if access == 0 {
+		return nil
+	}
+	fd, err := unix.Open(r.path, unix.O_PATH|unix.O_CLOEXEC, 0)
+	if errors.Is(err, unix.ENOENT) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("sandbox: landlock: open %s: %w", r.path, err)
+	}
+	defer unix.Close(fd)
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return fmt.Errorf("sandbox: landlock: stat %s: %w", r.path, err)
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFDIR {
+		access &= llFileOnly
+		if access == 0 {
+			return nil
+		}
+	}
+	beneath := llsys.PathBeneathAttr{AllowedAccess: access, ParentFd: fd}
+	if err := llsys.LandlockAddPathBeneathRule(ruleset, &beneath, 0); err != nil {
+		return fmt.Errorf("sandbox: landlock: rule for %s (access %#x): %w", r.path, access, err)
 	}
 	return nil
 }
