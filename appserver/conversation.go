@@ -283,8 +283,9 @@ func (s *Server) lookupConversation(id string) (*conversationState, error) {
 }
 
 // pump forwards a conversation's events to the client while it has at least
-// one listener, until the conversation ends or the server stops. Each event
-// is sent once, whatever the number of listeners.
+// one listener, until the conversation's events end, the server forgets the
+// conversation (its state is closed) or the server stops. Each event is sent
+// once, whatever the number of listeners.
 func (s *Server) pump(ctx context.Context, conn *jsonrpc2.Conn, st *conversationState) {
 	defer st.pumpStopped()
 	for {
@@ -292,8 +293,13 @@ func (s *Server) pump(ctx context.Context, conn *jsonrpc2.Conn, st *conversation
 			return
 		}
 		ev, err := st.conv.NextEvent(ctx)
+		if errors.Is(err, io.EOF) {
+			// The conversation ended and every event was read.
+			st.close()
+			return
+		}
 		if err != nil {
-			if !errors.Is(err, io.EOF) && ctx.Err() == nil {
+			if ctx.Err() == nil {
 				s.log.Warn("reading conversation events", "conversation", st.id, "error", err)
 			}
 			return
@@ -321,7 +327,7 @@ func (s *Server) forward(ctx context.Context, conn *jsonrpc2.Conn, st *conversat
 	if err := conn.Notify(ctx, method, params); err != nil {
 		s.log.Debug("event not sent", "conversation", st.id, "type", ev.Msg.EventType(), "error", err)
 	}
-	st.noteForwarded(ev.Msg)
+	st.noteForwarded(ev)
 	switch m := ev.Msg.(type) {
 	case protocol.ExecApprovalRequestEvent:
 		s.requestExecApproval(ctx, conn, st, m)

@@ -139,8 +139,10 @@ func (s *Server) archiveConversation(ctx context.Context, r *request) (any, erro
 }
 
 // forgetConversation drops a conversation and its subscriptions from the
-// server's tables, so that requests naming it fail from now on.
+// server's tables, so that requests naming it fail from now on, and closes
+// its state, which ends its event pump.
 func (s *Server) forgetConversation(st *conversationState) {
+	defer st.close()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.convs[st.id] == st {

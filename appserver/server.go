@@ -10,8 +10,8 @@
 // approval.go (server requests), exec.go (one-off commands), auth.go
 // (credentials and ChatGPT sign-in), config.go (the saved configuration and
 // the default model), search.go (fuzzy file search) and git.go (the diff to
-// the remote). state.go keeps the per-conversation listener state and
-// stream.go is the line codec.
+// the remote). state.go keeps the per-conversation listener state; the line
+// codec is internal/jsonrpcline.
 package appserver
 
 import (
@@ -23,7 +23,6 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"strings"
 	"sync"
 	"time"
 
@@ -34,6 +33,7 @@ import (
 	"github.com/codex-go/codex/core/conversation"
 	"github.com/codex-go/codex/core/filesearch"
 	"github.com/codex-go/codex/core/tools"
+	"github.com/codex-go/codex/internal/jsonrpcline"
 	"github.com/codex-go/codex/protocol"
 )
 
@@ -133,8 +133,8 @@ func (s *Server) Run(ctx context.Context, in io.Reader, out io.Writer) error {
 	s.ctx = ctx
 	s.mu.Unlock()
 
-	stream := newLineStream(in, out, s.log)
-	conn := jsonrpc2.NewConn(ctx, stream, handler{s}, jsonrpc2.SetLogger(printfLogger{s.log}))
+	stream := jsonrpcline.NewStream(in, out, jsonrpcline.Options{DetailedParseErrors: true, Logger: s.log})
+	conn := jsonrpc2.NewConn(ctx, stream, handler{s}, jsonrpc2.SetLogger(jsonrpcline.NewLogger(s.log)))
 	select {
 	case <-conn.DisconnectNotify():
 		s.log.Debug("input ended")
@@ -289,17 +289,7 @@ type request struct {
 // are sent as internal errors.
 func (r *request) reply(ctx context.Context, result any, err error) {
 	r.once.Do(func() {
-		var sendErr error
-		if err != nil {
-			var rpcErr *jsonrpc2.Error
-			if !errors.As(err, &rpcErr) {
-				rpcErr = &jsonrpc2.Error{Code: jsonrpc2.CodeInternalError, Message: err.Error()}
-			}
-			sendErr = r.conn.ReplyWithError(ctx, r.id, rpcErr)
-		} else {
-			sendErr = r.conn.Reply(ctx, r.id, result)
-		}
-		if sendErr != nil {
+		if sendErr := jsonrpcline.Reply(ctx, r.conn, r.id, result, err); sendErr != nil {
 			r.log.Debug("reply not sent", "method", r.method, "error", sendErr)
 		}
 	})
@@ -359,9 +349,6 @@ func (r *request) checkUUID(field, id string) error {
 	return nil
 }
 
-// invalidRequestMessage answers a message that is JSON but not a request.
-const invalidRequestMessage = "Invalid request"
-
 // invalidRequest returns a JSON-RPC invalid-request error.
 func invalidRequest(msg string) *jsonrpc2.Error {
 	return &jsonrpc2.Error{Code: jsonrpc2.CodeInvalidRequest, Message: msg}
@@ -381,12 +368,4 @@ func (r *request) badParams(detail any) *jsonrpc2.Error {
 // internalError returns a JSON-RPC internal error.
 func internalError(format string, args ...any) *jsonrpc2.Error {
 	return &jsonrpc2.Error{Code: jsonrpc2.CodeInternalError, Message: fmt.Sprintf(format, args...)}
-}
-
-// printfLogger adapts a slog.Logger to jsonrpc2.Logger.
-type printfLogger struct{ l *slog.Logger }
-
-// Printf logs one formatted message.
-func (p printfLogger) Printf(format string, v ...any) {
-	p.l.Warn(strings.TrimSpace(fmt.Sprintf(format, v...)))
 }

@@ -28,6 +28,7 @@ const waitLimit = 30 * time.Second
 // pipeClient drives a Server running in this process over pipes.
 type pipeClient struct {
 	t     *testing.T
+	srv   *Server
 	in    *io.PipeWriter
 	lines chan string
 	done  chan error
@@ -43,7 +44,7 @@ func startServer(t *testing.T, opts Options) *pipeClient {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	srv := New(opts)
-	c := &pipeClient{t: t, in: inW, lines: make(chan string, 1024), done: make(chan error, 1)}
+	c := &pipeClient{t: t, srv: srv, in: inW, lines: make(chan string, 1024), done: make(chan error, 1)}
 	go func() {
 		err := srv.Run(context.Background(), inR, outW)
 		_ = outW.Close()

@@ -24,10 +24,12 @@ type conversationState struct {
 
 	mu        sync.Mutex
 	listeners map[string]struct{}
-	wake      chan struct{} // closed and replaced when a listener is added
+	wake      chan struct{} // closed and replaced when a listener is added or the state is closed
+	closed    bool          // the server forgot the conversation or its events ended
 	pump      pumpPhase
 	pumpDone  chan struct{} // closed when the pump stopped
 	turnOpen  bool          // a task_started was forwarded and its turn's end was not
+	turnID    string        // the submission id of the open turn (its task_started's event id)
 	turnEnded chan struct{} // closed when the end of the open turn was forwarded
 }
 
@@ -62,14 +64,13 @@ func (st *conversationState) submitAndReply(ctx context.Context, r *request, op 
 }
 
 // addListener registers a subscription. It reports whether the caller must
-// start the pump.
+// start the pump, which it never must once the state is closed.
 func (st *conversationState) addListener(subID string) bool {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	st.listeners[subID] = struct{}{}
-	close(st.wake)
-	st.wake = make(chan struct{})
-	if st.pump == pumpIdle {
+	st.wakeLocked()
+	if st.pump == pumpIdle && !st.closed {
 		st.pump = pumpRunning
 		return true
 	}
@@ -83,13 +84,34 @@ func (st *conversationState) removeListener(subID string) {
 	delete(st.listeners, subID)
 }
 
+// close marks the state closed: nothing about the conversation will be
+// forwarded any more, and a pump waiting for a listener returns. Closing a
+// closed state does nothing.
+func (st *conversationState) close() {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if !st.closed {
+		st.closed = true
+		st.wakeLocked()
+	}
+}
+
+// wakeLocked wakes waitForListener; st.mu must be held.
+func (st *conversationState) wakeLocked() {
+	close(st.wake)
+	st.wake = make(chan struct{})
+}
+
 // waitForListener blocks until the conversation has a listener. It reports
-// false when ctx ended first.
+// false when the state was closed or ctx ended first.
 func (st *conversationState) waitForListener(ctx context.Context) bool {
 	for {
 		st.mu.Lock()
-		n, wake := len(st.listeners), st.wake
+		closed, n, wake := st.closed, len(st.listeners), st.wake
 		st.mu.Unlock()
+		if closed {
+			return false
+		}
 		if n > 0 {
 			return true
 		}
@@ -111,18 +133,25 @@ func (st *conversationState) pumpStopped() {
 	}
 }
 
-// noteForwarded follows the turns seen by the client.
-func (st *conversationState) noteForwarded(m protocol.EventMsg) {
+// noteForwarded follows the turns seen by the client. A turn is known by
+// its submission id, the id of its task_started event; only an error,
+// task_complete or turn_aborted event with that id ends it. Events of other
+// submissions, such as the error answering bad input sent during the turn,
+// leave it open.
+func (st *conversationState) noteForwarded(ev protocol.Event) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	switch m.EventType() {
+	switch ev.Msg.EventType() {
 	case "task_started":
-		if !st.turnOpen {
-			st.turnOpen = true
-			st.turnEnded = make(chan struct{})
-		}
-	case "task_complete", "turn_aborted", "error":
 		if st.turnOpen {
+			// The engine runs one turn at a time, so the previous one is over.
+			close(st.turnEnded)
+		}
+		st.turnOpen = true
+		st.turnID = ev.ID
+		st.turnEnded = make(chan struct{})
+	case "task_complete", "turn_aborted", "error":
+		if st.turnOpen && ev.ID == st.turnID {
 			st.turnOpen = false
 			close(st.turnEnded)
 		}
@@ -135,7 +164,7 @@ func (st *conversationState) noteForwarded(m protocol.EventMsg) {
 // attached or no turn is open from the client's point of view.
 func (st *conversationState) awaitForwardedTurnEnd(ctx context.Context) {
 	st.mu.Lock()
-	if len(st.listeners) == 0 || !st.turnOpen || st.pump != pumpRunning {
+	if st.closed || len(st.listeners) == 0 || !st.turnOpen || st.pump != pumpRunning {
 		st.mu.Unlock()
 		return
 	}

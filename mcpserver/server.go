@@ -9,8 +9,8 @@
 // last message of the model.
 //
 // Messages are JSON-RPC 2.0, one per line; the connection is a
-// sourcegraph/jsonrpc2 Conn over lineStream (stream.go), and the MCP
-// messages use the types of mark3labs/mcp-go where they fit. The files are
+// sourcegraph/jsonrpc2 Conn over the line codec of internal/jsonrpcline,
+// and the MCP messages use the types of mark3labs/mcp-go where they fit. The files are
 // organised by topic: server.go (connection, handshake, dispatch), tools.go
 // (tool list and arguments), call.go (running a call), elicit.go
 // (approvals).
@@ -24,7 +24,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
 
@@ -35,6 +34,7 @@ import (
 	"github.com/codex-go/codex/core/config"
 	"github.com/codex-go/codex/core/conversation"
 	"github.com/codex-go/codex/core/tools"
+	"github.com/codex-go/codex/internal/jsonrpcline"
 )
 
 // Identity of the server in the initialize answer.
@@ -139,9 +139,8 @@ func (s *Server) Run(ctx context.Context, in io.Reader, out io.Writer) error {
 	s.ctx = ctx
 	s.mu.Unlock()
 
-	stream := newLineStream(in, out, s.log)
-	stream.atEnd = s.stopCalls
-	conn := jsonrpc2.NewConn(ctx, stream, handler{s}, jsonrpc2.SetLogger(printfLogger{s.log}))
+	stream := jsonrpcline.NewStream(in, out, jsonrpcline.Options{WithVersion: true, AtEnd: s.stopCalls, Logger: s.log})
+	conn := jsonrpc2.NewConn(ctx, stream, handler{s}, jsonrpc2.SetLogger(jsonrpcline.NewLogger(s.log)))
 	select {
 	case <-conn.DisconnectNotify():
 		s.log.Debug("input ended")
@@ -327,25 +326,7 @@ func (s *Server) initialize(req *jsonrpc2.Request) (any, error) {
 // reply answers a request with result, or with err when it is not nil.
 // Errors that are not *jsonrpc2.Error are sent as internal errors.
 func reply(ctx context.Context, log *slog.Logger, conn *jsonrpc2.Conn, id jsonrpc2.ID, result any, err error) {
-	var sendErr error
-	if err != nil {
-		var rpcErr *jsonrpc2.Error
-		if !errors.As(err, &rpcErr) {
-			rpcErr = &jsonrpc2.Error{Code: mcp.INTERNAL_ERROR, Message: err.Error()}
-		}
-		sendErr = conn.ReplyWithError(ctx, id, rpcErr)
-	} else {
-		sendErr = conn.Reply(ctx, id, result)
-	}
-	if sendErr != nil {
+	if sendErr := jsonrpcline.Reply(ctx, conn, id, result, err); sendErr != nil {
 		log.Debug("reply not sent", "id", id.String(), "error", sendErr)
 	}
-}
-
-// printfLogger adapts a slog.Logger to jsonrpc2.Logger.
-type printfLogger struct{ l *slog.Logger }
-
-// Printf logs one formatted message.
-func (p printfLogger) Printf(format string, v ...any) {
-	p.l.Warn(strings.TrimSpace(fmt.Sprintf(format, v...)))
 }
