@@ -4,15 +4,19 @@
 // # Life cycle
 //
 // [Start] launches every configured server at once, each as a child process
-// spoken to over stdio (newline-delimited JSON-RPC, the mcp-go client), runs
-// the initialize handshake and lists the server's tools. Each server has
+// spoken to over stdio (JSON-RPC 2.0, one message per line), runs the
+// initialize handshake and lists the server's tools. Each server has
 // startup_timeout_sec (default 10 s) for all of that. A server that fails is
 // reported in the returned [StartFailure] list and left out; the others work
 // normally. [Manager.Close] ends every server: it closes the server's stdin,
 // waits a short grace period, then kills the server's whole process group.
 //
 // Tools are listed once, at start-up; later tools/list_changed notifications
-// are ignored.
+// are ignored, as are all other notifications and any line of a server's
+// stdout that is not JSON. Requests a server sends are answered: ping with an
+// empty result, anything else with "method not found". A call whose context
+// ends (cancellation or tool_timeout_sec) is abandoned and the server is sent
+// notifications/cancelled for it.
 //
 // # Sandboxing
 //

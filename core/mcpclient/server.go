@@ -12,8 +12,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/mark3labs/mcp-go/client"
-	"github.com/mark3labs/mcp-go/client/transport"
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/codex-go/codex/core/config"
@@ -52,8 +50,7 @@ type server struct {
 	name        string
 	toolTimeout time.Duration
 	proc        *process
-	transport   *transport.Stdio
-	client      *client.Client
+	conn        *rpcConn
 	nextID      atomic.Int64
 
 	// lifetime is cancelled when the server is shut down.
@@ -100,10 +97,9 @@ func startServer(ctx context.Context, name string, cfg config.MCPServerConfig, e
 		name:        name,
 		toolTimeout: duration(cfg.ToolTimeoutSec, defaultToolTimeout),
 		proc:        proc,
-		transport:   transport.NewIO(proc.stdout, proc.stdin, nil),
+		conn:        newRPCConn(proc.stdout, proc.stdin),
 	}
 	s.lifetime, s.cancel = context.WithCancel(context.Background())
-	s.client = client.NewClient(s.transport, client.WithProtocolVersion(protocolVersion))
 
 	tools, err := s.handshake(ctx)
 	if err != nil {
@@ -114,17 +110,15 @@ func startServer(ctx context.Context, name string, cfg config.MCPServerConfig, e
 	return s, tools, nil
 }
 
-// handshake initialises the connection and lists the server's tools.
+// handshake initialises the connection (initialize, then
+// notifications/initialized) and lists the server's tools.
 func (s *server) handshake(ctx context.Context) ([]listedTool, error) {
-	if err := s.client.Start(s.lifetime); err != nil {
-		return nil, fmt.Errorf("start client: %w", err)
-	}
-	req := mcp.InitializeRequest{}
-	req.Params.ProtocolVersion = protocolVersion
-	req.Params.ClientInfo = mcp.Implementation{Name: clientName, Title: "Codex", Version: version.Version}
-	initResult, err := s.client.Initialize(ctx, req)
+	initResult, err := s.initialize(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("initialize: %w", err)
+	}
+	if err := s.conn.notify(ctx, string(mcp.MethodNotificationInitialized), nil); err != nil {
+		return nil, fmt.Errorf("send initialized notification: %w", err)
 	}
 	if initResult.Capabilities.Tools == nil {
 		// A server offering only prompts or resources has no tools to list.
@@ -135,6 +129,27 @@ func (s *server) handshake(ctx context.Context) ([]listedTool, error) {
 		return nil, fmt.Errorf("tools/list: %w", err)
 	}
 	return tools, nil
+}
+
+// initialize sends the initialize request and checks the protocol version
+// the server answers with.
+func (s *server) initialize(ctx context.Context) (*mcp.InitializeResult, error) {
+	params := mcp.InitializeParams{
+		ProtocolVersion: protocolVersion,
+		ClientInfo:      mcp.Implementation{Name: clientName, Title: "Codex", Version: version.Version},
+	}
+	raw, err := s.request(ctx, string(mcp.MethodInitialize), params)
+	if err != nil {
+		return nil, err
+	}
+	var result mcp.InitializeResult
+	if err := json.Unmarshal(raw, &result); err != nil {
+		return nil, fmt.Errorf("decode result: %w", err)
+	}
+	if !mcp.IsValidProtocolVersion(result.ProtocolVersion) {
+		return nil, mcp.UnsupportedProtocolVersionError{Version: result.ProtocolVersion}
+	}
+	return &result, nil
 }
 
 // listTools fetches every page of the server's tool list. Tools are decoded
@@ -219,31 +234,24 @@ func (s *server) callTool(ctx context.Context, tool string, args json.RawMessage
 	return normalizeResult(raw)
 }
 
-// request sends one JSON-RPC request and returns its result. When ctx ends
-// first, the server is told to stop working on the request.
+// request sends one JSON-RPC request and returns its result; a JSON-RPC
+// error answer is returned as an error. When ctx ends first, the server is
+// told to stop working on the request.
 func (s *server) request(ctx context.Context, method string, params any) (json.RawMessage, error) {
-	id := mcp.NewRequestId("codex-" + strconv.FormatInt(s.nextID.Add(1), 10))
-	resp, err := s.transport.SendRequest(ctx, transport.JSONRPCRequest{
-		JSONRPC: mcp.JSONRPC_VERSION,
-		ID:      id,
-		Method:  method,
-		Params:  params,
-	})
-	if err != nil {
-		if ctx.Err() != nil {
-			s.notifyCancelled(id, context.Cause(ctx))
-		}
+	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if resp.Error != nil {
-		return nil, fmt.Errorf("%s (JSON-RPC error %d)", resp.Error.Message, resp.Error.Code)
+	id := "codex-" + strconv.FormatInt(s.nextID.Add(1), 10)
+	result, err := s.conn.call(ctx, id, method, params)
+	if err != nil && ctx.Err() != nil {
+		s.notifyCancelled(id, context.Cause(ctx))
 	}
-	return resp.Result, nil
+	return result, err
 }
 
 // notifyCancelled sends notifications/cancelled for a request, in the
 // background: the caller already has its answer.
-func (s *server) notifyCancelled(id mcp.RequestId, reason error) {
+func (s *server) notifyCancelled(id string, reason error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closing {
@@ -254,15 +262,9 @@ func (s *server) notifyCancelled(id mcp.RequestId, reason error) {
 		defer s.notices.Done()
 		ctx, cancel := context.WithTimeout(s.lifetime, cancelNoticeTimeout)
 		defer cancel()
-		_ = s.transport.SendNotification(ctx, mcp.JSONRPCNotification{
-			JSONRPC: mcp.JSONRPC_VERSION,
-			Notification: mcp.Notification{
-				Method: string(mcp.MethodNotificationCancelled),
-				Params: mcp.NotificationParams{AdditionalFields: map[string]any{
-					"requestId": id,
-					"reason":    reason.Error(),
-				}},
-			},
+		_ = s.conn.notify(ctx, string(mcp.MethodNotificationCancelled), mcp.CancelledNotificationParams{
+			RequestId: mcp.NewRequestId(id),
+			Reason:    reason.Error(),
 		})
 	}()
 }
@@ -283,7 +285,7 @@ func (s *server) describe(ctx context.Context, phase string, err error, timedOut
 		return fmt.Errorf("%s was cancelled: %w", phase, context.Cause(ctx))
 	case closing && phase != "start-up":
 		return fmt.Errorf("MCP server %s was shut down during the call", s.name)
-	case errors.Is(err, transport.ErrTransportClosed) || s.proc.hasExited():
+	case errors.Is(err, errConnClosed) || s.proc.hasExited():
 		if !s.proc.awaitExit(exitWait) {
 			return errors.New(withStderr(
 				fmt.Sprintf("MCP server %s closed its output during %s", s.name, phase),
@@ -312,9 +314,9 @@ func (s *server) shutdown(grace time.Duration) {
 		s.closing = true
 		s.mu.Unlock()
 
-		// Closing the client closes the server's stdin and fails the
+		// Closing the connection closes the server's stdin and fails the
 		// requests still waiting for an answer.
-		_ = s.client.Close()
+		_ = s.conn.close()
 		if grace <= 0 || !s.proc.awaitExit(grace) {
 			s.proc.kill()
 		}
@@ -322,6 +324,7 @@ func (s *server) shutdown(grace time.Duration) {
 		// Children the server left behind share its process group.
 		killGroup(s.proc.cmd.Process)
 		s.proc.closePipes()
+		s.conn.wait()
 		s.cancel()
 		s.notices.Wait()
 	})
