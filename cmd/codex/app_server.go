@@ -1,13 +1,9 @@
 package main
 
 import (
-	"log/slog"
-	"os"
-
 	"github.com/spf13/cobra"
 
 	"github.com/codex-go/codex/appserver"
-	"github.com/codex-go/codex/core/config"
 	"github.com/codex-go/codex/internal/version"
 )
 
@@ -21,26 +17,18 @@ func newAppServerCommand(flags *globalFlags, std stdio) *cobra.Command {
 			"The server ends when stdin is closed.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, err := flags.resolve()
+			e, err := flags.resolveEngine()
 			if err != nil {
 				return err
-			}
-			home, err := config.FindCodexHome()
-			if err != nil {
-				return failed(err)
-			}
-			self, err := os.Executable()
-			if err != nil {
-				self = ""
 			}
 			srv := appserver.New(appserver.Options{
 				Version:    version.Version,
 				Originator: version.Originator,
-				CodexHome:  home,
-				Overrides:  s.overrides,
-				Typed:      s.typed,
-				SelfExe:    self,
-				Logger:     slog.New(slog.NewTextHandler(std.err, &slog.HandlerOptions{Level: slog.LevelWarn})),
+				CodexHome:  e.home,
+				Overrides:  e.overrides,
+				Typed:      e.typed,
+				SelfExe:    e.self,
+				Logger:     warningLogger(std.err),
 			})
 			return failed(srv.Run(cmd.Context(), std.in, std.out))
 		},

@@ -7,7 +7,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/codex-go/codex/core/config"
 	"github.com/codex-go/codex/internal/headless"
 )
 
@@ -76,24 +75,16 @@ func newExecCommand(flags *globalFlags, std stdio) *cobra.Command {
 // runExec resolves the flags and runs headless.Run, resuming conversation
 // resumeID when set.
 func runExec(cmd *cobra.Command, flags *globalFlags, std stdio, local *execFlags, args []string, resumeID string) error {
-	s, err := flags.resolve()
+	e, err := flags.resolveEngine()
 	if err != nil {
 		return err
-	}
-	home, err := config.FindCodexHome()
-	if err != nil {
-		return failed(err)
-	}
-	self, err := os.Executable()
-	if err != nil {
-		self = ""
 	}
 	stop := exitOnSecondInterrupt(std)
 	defer stop()
 	code, err := headless.Run(cmd.Context(), headless.Options{
-		CodexHome:        home,
-		Overrides:        s.overrides,
-		Typed:            s.typed,
+		CodexHome:        e.home,
+		Overrides:        e.overrides,
+		Typed:            e.typed,
 		FullAuto:         local.fullAuto,
 		SkipGitRepoCheck: local.skipGitRepoCheck,
 		PromptArgs:       args,
@@ -107,7 +98,7 @@ func runExec(cmd *cobra.Command, flags *globalFlags, std stdio, local *execFlags
 		Color:            headless.UseColor(std.out, os.Getenv),
 		Stdout:           std.out,
 		Stderr:           std.err,
-		SelfExe:          self,
+		SelfExe:          e.self,
 	})
 	if err != nil {
 		return failed(err)

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"time"
@@ -114,4 +116,36 @@ func (f *globalFlags) resolve() (settings, error) {
 		}
 	}
 	return s, nil
+}
+
+// engineSetup is what the commands that run conversations need: the
+// resolved flags, CODEX_HOME and the path of this binary (the sandbox helper).
+type engineSetup struct {
+	settings
+	home string
+	self string
+}
+
+// resolveEngine resolves the flags (a usage error when they are wrong) and
+// finds CODEX_HOME (a failure when it cannot be found).
+func (f *globalFlags) resolveEngine() (engineSetup, error) {
+	s, err := f.resolve()
+	if err != nil {
+		return engineSetup{}, err
+	}
+	home, err := config.FindCodexHome()
+	if err != nil {
+		return engineSetup{}, failed(err)
+	}
+	self, err := os.Executable()
+	if err != nil {
+		self = ""
+	}
+	return engineSetup{settings: s, home: home, self: self}, nil
+}
+
+// warningLogger logs warnings and errors to w, for servers whose stdout
+// carries their protocol.
+func warningLogger(w io.Writer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelWarn}))
 }
