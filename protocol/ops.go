@@ -76,6 +76,10 @@ type GetHistoryEntryRequestOp struct {
 // ShutdownOp ends the conversation; the last event is shutdown_complete.
 type ShutdownOp struct{}
 
+// ListMcpToolsOp asks for the MCP tools available to the conversation; the
+// answer is an mcp_list_tools_response event.
+type ListMcpToolsOp struct{}
+
 // OpType implementations: the wire tag of each op.
 func (InterruptOp) OpType() string              { return "interrupt" }
 func (UserInputOp) OpType() string              { return "user_input" }
@@ -85,3 +89,4 @@ func (PatchApprovalOp) OpType() string          { return "patch_approval" }
 func (AddToHistoryOp) OpType() string           { return "add_to_history" }
 func (GetHistoryEntryRequestOp) OpType() string { return "get_history_entry_request" }
 func (ShutdownOp) OpType() string               { return "shutdown" }
+func (ListMcpToolsOp) OpType() string           { return "list_mcp_tools" }

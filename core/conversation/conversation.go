@@ -2,6 +2,7 @@ package conversation
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -178,6 +179,19 @@ func (c *Conversation) SubmitWithID(subID string, op protocol.Op) (string, error
 		c.deliverApproval(o.ID, o.Decision)
 	case protocol.ShutdownOp:
 		go func() { _ = c.shutdown(context.Background()) }()
+	case protocol.ListMcpToolsOp:
+		go func() {
+			ev := protocol.McpListToolsResponseEvent{Tools: map[string]json.RawMessage{}}
+			if c.waitMCP(c.ctx) == nil {
+				c.mu.Lock()
+				mcp := c.mcp
+				c.mu.Unlock()
+				if mcp != nil {
+					ev = mcp.ListToolsEvent()
+				}
+			}
+			c.emit(subID, ev)
+		}()
 	case protocol.AddToHistoryOp:
 		if err := c.hist.Append(c.id, o.Text, c.deps.Now()); err != nil {
 			c.emit(subID, protocol.BackgroundEvent{Message: fmt.Sprintf("history: %v", err)})

@@ -408,3 +408,38 @@ func TestShutdownOpForgetsTheConversation(t *testing.T) {
 	_, err = f.mgr.Get(c.ID())
 	assert.ErrorIs(t, err, ErrNotFound)
 }
+
+func TestWebSearchItemsBecomeEvents(t *testing.T) {
+	search := protocol.ResponseItem{Type: protocol.ItemWebSearchCall, ID: "ws_1", Status: "completed",
+		Action: json.RawMessage(`{"type":"search","query":"go landlock"}`)}
+	reply := fakemodel.Turn(fakemodel.ItemAdded(protocol.ResponseItem{Type: protocol.ItemWebSearchCall, ID: "ws_1", Status: "in_progress"}),
+		fakemodel.ItemDone(search), fakemodel.OutputTextDelta("found it"), fakemodel.ItemDone(protocol.AssistantText("found it")))
+	f := newFixture(t, "[tools]\nweb_search = true\n", fakemodel.Script(reply))
+	c := f.start(t)
+	say(t, c, "search")
+	evs := until(t, c, "task_complete")
+	var begin *protocol.WebSearchBeginEvent
+	var end *protocol.WebSearchEndEvent
+	for _, e := range evs {
+		switch m := e.Msg.(type) {
+		case protocol.WebSearchBeginEvent:
+			begin = &m
+		case protocol.WebSearchEndEvent:
+			end = &m
+		}
+	}
+	require.NotNil(t, begin)
+	require.NotNil(t, end)
+	assert.Equal(t, "ws_1", begin.CallID)
+	assert.Equal(t, protocol.WebSearchEndEvent{CallID: "ws_1", Query: "go landlock"}, *end)
+	assert.Contains(t, string(f.srv.Requests()[0].Body), `{"type":"web_search"}`)
+}
+
+func TestListMcpToolsWithoutServers(t *testing.T) {
+	f := newFixture(t, "", fakemodel.Script())
+	c := f.start(t)
+	_, err := c.Submit(protocol.ListMcpToolsOp{})
+	require.NoError(t, err)
+	evs := until(t, c, "mcp_list_tools_response")
+	assert.Empty(t, evs[len(evs)-1].Msg.(protocol.McpListToolsResponseEvent).Tools)
+}

@@ -2,6 +2,7 @@ package conversation
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -213,6 +214,10 @@ func (c *Conversation) stream(ctx context.Context, t *task, tc turnContext) (sam
 			}
 		case client.ReasoningSummaryPartAdded:
 			c.emit(t.subID, protocol.AgentReasoningSectionBreakEvent{})
+		case client.OutputItemAdded:
+			if ev.Item.Type == protocol.ItemWebSearchCall {
+				c.emit(t.subID, protocol.WebSearchBeginEvent{CallID: ev.Item.ID})
+			}
 		case client.OutputItemDone:
 			if err := c.handleItem(ctx, t, turn, ev.Item, &res); err != nil {
 				return res, err
@@ -238,6 +243,13 @@ func (c *Conversation) handleItem(ctx context.Context, t *task, turn *tools.Turn
 		text := item.MessageText()
 		res.lastAgent = &text
 		c.emit(t.subID, protocol.AgentMessageEvent{Message: text})
+	case item.Type == protocol.ItemWebSearchCall:
+		// The provider ran the search; the model's next output uses it.
+		var action struct {
+			Query string `json:"query"`
+		}
+		_ = json.Unmarshal(item.Action, &action)
+		c.emit(t.subID, protocol.WebSearchEndEvent{CallID: item.ID, Query: action.Query})
 	case item.Type == protocol.ItemReasoning:
 		for _, s := range item.Summary {
 			c.emit(t.subID, protocol.AgentReasoningEvent{Text: s.Text})
