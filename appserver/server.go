@@ -21,7 +21,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
 	"os"
 	"sync"
 	"time"
@@ -29,10 +28,9 @@ import (
 	"github.com/google/uuid"
 	"github.com/sourcegraph/jsonrpc2"
 
-	"github.com/codex-go/codex/core/config"
 	"github.com/codex-go/codex/core/conversation"
 	"github.com/codex-go/codex/core/filesearch"
-	"github.com/codex-go/codex/core/tools"
+	"github.com/codex-go/codex/internal/frontend"
 	"github.com/codex-go/codex/internal/jsonrpcline"
 	"github.com/codex-go/codex/protocol"
 )
@@ -46,32 +44,7 @@ const SessionSource = "vscode"
 const shutdownTimeout = 5 * time.Second
 
 // Options configure a Server.
-type Options struct {
-	// Version is the program version reported in the user agent.
-	Version string
-	// Originator identifies the program to model providers and in rollouts.
-	Originator string
-	// CodexHome is the configuration and state directory.
-	CodexHome string
-	// Overrides are the -c overrides of the command line; a request's own
-	// config overrides are applied after them.
-	Overrides []config.Override
-	// Typed holds the typed settings of the command line (model, profile,
-	// sandbox, ...); the same settings in a request take precedence.
-	Typed config.Typed
-	// SelfExe is the path of the codex binary, used to run the sandbox helper.
-	SelfExe string
-	// HTTPClient is used for model requests; nil means a default client.
-	HTTPClient *http.Client
-	// Tools builds the tools of a conversation; nil lets the engine decide.
-	Tools func(cfg *config.Config) *tools.Router
-	// Logger receives diagnostics; nil discards them. The server's output
-	// stream carries protocol messages only.
-	Logger *slog.Logger
-	// Getenv reads the environment variables that adjust the ChatGPT
-	// sign-in (see loginChatGpt); nil means os.Getenv.
-	Getenv func(string) string
-}
+type Options = frontend.Options
 
 // Server is the app server. Create it with New and start it with Run; a
 // Server serves one connection.
@@ -96,10 +69,7 @@ type Server struct {
 
 // New returns a server for opts.
 func New(opts Options) *Server {
-	logger := opts.Logger
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
+	logger := opts.LoggerOrDiscard()
 	if opts.Getenv == nil {
 		opts.Getenv = os.Getenv
 	}
@@ -111,15 +81,7 @@ func New(opts Options) *Server {
 		subs:  map[string]*conversationState{},
 	}
 	s.userAgent = defaultUserAgent(opts.Version)
-	s.manager = conversation.NewManager(conversation.Deps{
-		CodexHome:  opts.CodexHome,
-		Originator: opts.Originator,
-		Source:     SessionSource,
-		UserAgent:  s.currentUserAgent,
-		SelfExe:    opts.SelfExe,
-		HTTPClient: opts.HTTPClient,
-		Tools:      opts.Tools,
-	})
+	s.manager = conversation.NewManager(opts.Deps(SessionSource, s.currentUserAgent))
 	return s
 }
 

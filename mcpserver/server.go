@@ -23,7 +23,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
 	"sync"
 	"time"
 
@@ -31,9 +30,8 @@ import (
 	"github.com/sourcegraph/jsonrpc2"
 
 	"github.com/codex-go/codex/core/client"
-	"github.com/codex-go/codex/core/config"
 	"github.com/codex-go/codex/core/conversation"
-	"github.com/codex-go/codex/core/tools"
+	"github.com/codex-go/codex/internal/frontend"
 	"github.com/codex-go/codex/internal/jsonrpcline"
 )
 
@@ -57,30 +55,7 @@ const MethodCodexEvent = "codex/event"
 const shutdownTimeout = 5 * time.Second
 
 // Options configure a Server.
-type Options struct {
-	// Version is the program version, reported in serverInfo and the user agent.
-	Version string
-	// Originator identifies the program to model providers and in rollouts.
-	Originator string
-	// CodexHome is the configuration and state directory.
-	CodexHome string
-	// Overrides are the -c overrides of the command line; the config map of
-	// a codex call is applied after them.
-	Overrides []config.Override
-	// Typed holds the typed settings of the command line (model, profile,
-	// sandbox, --add-dir, ...); the same arguments of a codex call take
-	// precedence.
-	Typed config.Typed
-	// SelfExe is the path of the codex binary, used to run the sandbox helper.
-	SelfExe string
-	// HTTPClient is used for model requests; nil means a default client.
-	HTTPClient *http.Client
-	// Tools builds the tools of a conversation; nil lets the engine decide.
-	Tools func(cfg *config.Config) *tools.Router
-	// Logger receives diagnostics; nil discards them. The output stream
-	// carries protocol messages only.
-	Logger *slog.Logger
-}
+type Options = frontend.Options
 
 // Server is the MCP server. Create it with New and start it with Run; a
 // Server serves one connection.
@@ -103,10 +78,7 @@ type Server struct {
 
 // New returns a server for opts.
 func New(opts Options) *Server {
-	logger := opts.Logger
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
+	logger := opts.LoggerOrDiscard()
 	s := &Server{
 		opts:      opts,
 		log:       logger,
@@ -115,15 +87,7 @@ func New(opts Options) *Server {
 		convs:     map[string]*convState{},
 		calls:     map[jsonrpc2.ID]*toolCall{},
 	}
-	s.manager = conversation.NewManager(conversation.Deps{
-		CodexHome:  opts.CodexHome,
-		Originator: opts.Originator,
-		Source:     SessionSource,
-		UserAgent:  s.currentUserAgent,
-		SelfExe:    opts.SelfExe,
-		HTTPClient: opts.HTTPClient,
-		Tools:      opts.Tools,
-	})
+	s.manager = conversation.NewManager(opts.Deps(SessionSource, s.currentUserAgent))
 	return s
 }
 

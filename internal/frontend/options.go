@@ -1,0 +1,65 @@
+// Package frontend holds what the stdio front ends (the app-server and the
+// mcp-server) are configured with, and how that becomes the engine's
+// dependencies.
+package frontend
+
+import (
+	"log/slog"
+	"net/http"
+
+	"github.com/codex-go/codex/core/config"
+	"github.com/codex-go/codex/core/conversation"
+	"github.com/codex-go/codex/core/tools"
+)
+
+// Options configure a front end.
+type Options struct {
+	// Version is the program version, reported in the user agent (and by
+	// the mcp-server in its serverInfo).
+	Version string
+	// Originator identifies the program to model providers and in rollouts.
+	Originator string
+	// CodexHome is the configuration and state directory.
+	CodexHome string
+	// Overrides are the -c overrides of the command line; a request's own
+	// config overrides are applied after them.
+	Overrides []config.Override
+	// Typed holds the typed settings of the command line (model, profile,
+	// sandbox, --add-dir, ...); the same settings in a request take
+	// precedence.
+	Typed config.Typed
+	// SelfExe is the path of the codex binary, used to run the sandbox helper.
+	SelfExe string
+	// HTTPClient is used for model requests; nil means a default client.
+	HTTPClient *http.Client
+	// Tools builds the tools of a conversation; nil lets the engine decide.
+	Tools func(cfg *config.Config) *tools.Router
+	// Logger receives diagnostics; nil discards them. The server's output
+	// stream carries protocol messages only.
+	Logger *slog.Logger
+	// Getenv reads the environment variables that adjust the ChatGPT
+	// sign-in of the app-server (see its loginChatGpt); nil means os.Getenv.
+	Getenv func(string) string
+}
+
+// Deps returns the engine's dependencies for conversations recorded with
+// source, whose model requests carry the user agent userAgent returns.
+func (o Options) Deps(source string, userAgent func() string) conversation.Deps {
+	return conversation.Deps{
+		CodexHome:  o.CodexHome,
+		Originator: o.Originator,
+		Source:     source,
+		UserAgent:  userAgent,
+		SelfExe:    o.SelfExe,
+		HTTPClient: o.HTTPClient,
+		Tools:      o.Tools,
+	}
+}
+
+// LoggerOrDiscard returns the configured logger, or one that discards.
+func (o Options) LoggerOrDiscard() *slog.Logger {
+	if o.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return o.Logger
+}
