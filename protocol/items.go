@@ -143,7 +143,7 @@ func (r ResponseItem) MarshalJSON() ([]byte, error) {
 	case ItemReasoning:
 		return Marshal(struct {
 			Type             string                 `json:"type"`
-			ID               string                 `json:"id"`
+			ID               string                 `json:"id,omitempty"`
 			Summary          []ReasoningSummaryPart `json:"summary"`
 			Content          []ReasoningContentPart `json:"content,omitempty"`
 			EncryptedContent *string                `json:"encrypted_content"`

@@ -10,6 +10,7 @@ import (
 	"testing/iotest"
 	"time"
 
+	"github.com/codex-go/codex/protocol"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -197,4 +198,22 @@ func TestSSEReaderDoesNotWaitForLFAfterCR(t *testing.T) {
 	assert.Equal(t, "2", string(e.data))
 	_, err = p.next()
 	assert.ErrorIs(t, err, io.EOF)
+}
+
+func TestRequestInputLeavesOutItemIDs(t *testing.T) {
+	enc := "encrypted"
+	items := []protocol.ResponseItem{
+		{Type: protocol.ItemMessage, ID: "msg_1", Role: "assistant", Content: []protocol.ContentItem{{Type: protocol.ContentOutputText, Text: "hi"}}},
+		{Type: protocol.ItemReasoning, ID: "rs_1", EncryptedContent: &enc},
+		{Type: protocol.ItemFunctionCall, ID: "fc_1", Name: "shell", Arguments: "{}", CallID: "call_1"},
+		{Type: protocol.ItemWebSearchCall, ID: "ws_1", Status: "completed"},
+		{Type: protocol.ItemLocalShellCall, ID: "lsh_1", Status: "completed", Action: []byte(`{"type":"exec","command":["ls"]}`)},
+	}
+	body, err := responsesWire{}.encode(Request{Model: "gpt-5", Prompt: Prompt{Input: items}})
+	require.NoError(t, err)
+	for _, id := range []string{"msg_1", "rs_1", "fc_1", "ws_1"} {
+		assert.NotContains(t, string(body), id)
+	}
+	assert.Contains(t, string(body), `"id":"lsh_1"`)
+	assert.Equal(t, "msg_1", items[0].ID, "the caller's history is not changed")
 }

@@ -74,9 +74,7 @@ func (responsesWire) encode(r Request) ([]byte, error) {
 		Include:           []string{},
 		PromptCacheKey:    r.ConversationID,
 	}
-	if body.Input == nil {
-		body.Input = []protocol.ResponseItem{}
-	}
+	body.Input = withoutItemIDs(body.Input)
 	if body.Tools == nil {
 		body.Tools = []json.RawMessage{}
 	}
@@ -250,4 +248,19 @@ func failedError(raw json.RawMessage) *StreamError {
 		Retryable:  failureRetryable(code, resp.Error.Type),
 		RetryAfter: suggestedDelay(resp.Error.Message),
 	}
+}
+
+// withoutItemIDs copies the history for a request, leaving out the
+// provider's item ids: requests are sent with store=false, so the provider
+// keeps no items those ids could refer to, and it refuses ids it does not
+// know. A local_shell_call keeps its id, which may be its only call id.
+func withoutItemIDs(items []protocol.ResponseItem) []protocol.ResponseItem {
+	out := make([]protocol.ResponseItem, len(items))
+	for i, it := range items {
+		if it.Type != protocol.ItemLocalShellCall {
+			it.ID = ""
+		}
+		out[i] = it
+	}
+	return out
 }

@@ -342,6 +342,13 @@ func (c *Conversation) rolloutWritten(err error) {
 	if err == nil {
 		return
 	}
+	c.mu.Lock()
+	closed := c.closed
+	c.mu.Unlock()
+	if closed {
+		// Late writes of a conversation being shut down are not news.
+		return
+	}
 	c.rolloutFailure.Do(func() {
 		c.events.push(protocol.Event{Msg: protocol.BackgroundEvent{Message: fmt.Sprintf("the session is no longer recorded: %v", err)}})
 	})

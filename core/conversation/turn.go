@@ -94,16 +94,25 @@ func (c *Conversation) finishTask(t *task) {
 	if c.task == t {
 		c.task = nil
 	}
+	// The input joins the history before another turn can start.
 	pending := c.pending
 	c.pending = nil
+	c.history = append(c.history, pending...)
 	c.mu.Unlock()
-	c.recordUserInput(pending)
+	c.rolloutWritten(c.rollout.ResponseItems(pending...))
+	c.recordUserEvents(pending)
 }
 
 // recordUserInput adds user-role items to the history and records typed
 // messages as user_message events in the rollout.
 func (c *Conversation) recordUserInput(items []protocol.ResponseItem) {
 	c.recordItems(items...)
+	c.recordUserEvents(items)
+}
+
+// recordUserEvents records the typed messages among items (already in the
+// history) as rollout user_message events and history entries.
+func (c *Conversation) recordUserEvents(items []protocol.ResponseItem) {
 	for _, it := range items {
 		text := it.MessageText()
 		if it.Type != protocol.ItemMessage || IsContextMessage(text) {

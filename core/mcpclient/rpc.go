@@ -120,7 +120,7 @@ func (c *rpcConn) call(ctx context.Context, id, method string, params any) (json
 		c.mu.Unlock()
 	}
 
-	if err := c.writeLine(line); err != nil {
+	if err := c.writeLineCtx(ctx, line); err != nil {
 		forget()
 		return nil, fmt.Errorf("write request: %w", err)
 	}
@@ -162,10 +162,27 @@ func (c *rpcConn) notify(ctx context.Context, method string, params any) error {
 	if err != nil {
 		return fmt.Errorf("encode notification: %w", err)
 	}
-	if err := c.writeLine(line); err != nil {
+	if err := c.writeLineCtx(ctx, line); err != nil {
 		return fmt.Errorf("write notification: %w", err)
 	}
 	return nil
+}
+
+// writeLineCtx is writeLine that gives up when ctx ends or the connection
+// closes: a server that stops reading its input must not hold a call past
+// its timeout. The abandoned write finishes, or fails, once the server
+// reads again or its input is closed at shutdown.
+func (c *rpcConn) writeLineCtx(ctx context.Context, line []byte) error {
+	written := make(chan error, 1)
+	go func() { written <- c.writeLine(line) }()
+	select {
+	case err := <-written:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-c.done:
+		return errConnClosed
+	}
 }
 
 // writeLine writes one message followed by a newline.
@@ -222,7 +239,7 @@ func (c *rpcConn) readLoop(in io.Reader) {
 	defer c.markClosed()
 	r := bufio.NewReader(in)
 	for {
-		line, err := r.ReadBytes('\n')
+		line, err := readLine(r, maxLineBytes)
 		// A last message without its newline still counts.
 		if len(bytes.TrimSpace(line)) > 0 {
 			c.dispatch(line)
@@ -230,6 +247,31 @@ func (c *rpcConn) readLoop(in io.Reader) {
 		if err != nil {
 			return
 		}
+	}
+}
+
+// maxLineBytes bounds one line read from a server; longer lines (a server
+// printing binary data, say) are skipped rather than buffered whole.
+const maxLineBytes = 64 << 20
+
+// readLine returns the next line without its limit-breaking excess: a line
+// longer than limit is read to its end and returned empty.
+func readLine(r *bufio.Reader, limit int) ([]byte, error) {
+	var line []byte
+	tooLong := false
+	for {
+		chunk, err := r.ReadSlice('\n')
+		if !tooLong {
+			if len(line)+len(chunk) > limit {
+				tooLong, line = true, nil
+			} else {
+				line = append(line, chunk...)
+			}
+		}
+		if err == bufio.ErrBufferFull {
+			continue
+		}
+		return line, err
 	}
 }
 

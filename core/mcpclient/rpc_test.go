@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -274,4 +276,32 @@ func TestConnectionClosing(t *testing.T) {
 			require.ErrorIs(t, conn.notify(context.Background(), "notifications/initialized", nil), errConnClosed)
 		})
 	}
+}
+
+func TestReadLineSkipsLinesOverTheLimit(t *testing.T) {
+	input := "short\n" + strings.Repeat("x", 100) + "\nafter\nlast"
+	r := bufio.NewReaderSize(strings.NewReader(input), 16)
+	var got []string
+	for {
+		line, err := readLine(r, 32)
+		got = append(got, string(line))
+		if err != nil {
+			break
+		}
+	}
+	assert.Equal(t, []string{"short\n", "", "after\n", "last"}, got)
+}
+
+func TestCallGivesUpWhenTheServerStopsReading(t *testing.T) {
+	// Nobody reads the server's input: a large request cannot be written.
+	outR, outW := io.Pipe()
+	defer outR.Close()
+	inR, inW := io.Pipe()
+	defer inW.Close()
+	c := newRPCConn(inR, outW)
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	_, err := c.call(ctx, "codex-1", "tools/call", map[string]string{"big": strings.Repeat("y", 1<<20)})
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	require.NoError(t, c.close())
 }
