@@ -103,7 +103,7 @@ func New(o Options) *Client {
 		o.Getenv = os.Getenv
 	}
 	if o.Sleep == nil {
-		o.Sleep = sleep
+		o.Sleep = Sleep
 	}
 	return &Client{o: o}
 }
@@ -116,7 +116,8 @@ func defaultHTTPClient() *http.Client {
 	return &http.Client{Transport: t}
 }
 
-func sleep(ctx context.Context, d time.Duration) error {
+// Sleep waits for d, or returns ctx's error as soon as ctx ends.
+func Sleep(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {

@@ -152,20 +152,9 @@ func (c *Conversation) sample(ctx context.Context, t *task, tc turnContext) (sam
 			delay = se.RetryAfter
 		}
 		c.emit(t.subID, protocol.StreamErrorEvent{Message: fmt.Sprintf("stream error: %v; retrying %d/%d in %s…", err, attempt+1, maxRetries, delay.Round(time.Millisecond))})
-		if err := sleepCtx(ctx, delay); err != nil {
+		if err := client.Sleep(ctx, delay); err != nil {
 			return samplingResult{}, err
 		}
-	}
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	timer := time.NewTimer(d)
-	defer timer.Stop()
-	select {
-	case <-timer.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
 	}
 }
 
