@@ -121,6 +121,13 @@ func (c *rpcConn) call(ctx context.Context, id, method string, params any) (json
 	}
 
 	if err := c.writeLineCtx(ctx, line); err != nil {
+		// The server may have read the request, answered it and closed
+		// its output before the write was seen to complete.
+		select {
+		case resp := <-ch:
+			return resp.value()
+		default:
+		}
 		forget()
 		return nil, fmt.Errorf("write request: %w", err)
 	}
@@ -181,6 +188,12 @@ func (c *rpcConn) writeLineCtx(ctx context.Context, line []byte) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	case <-c.done:
+		// A write that completed as the connection closed succeeded.
+		select {
+		case err := <-written:
+			return err
+		default:
+		}
 		return errConnClosed
 	}
 }
