@@ -6,6 +6,7 @@
 package exec
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -76,6 +77,9 @@ type Params struct {
 	// DeltaLimit caps the number of delta callbacks; zero (or negative), or
 	// anything above MaxDeltas, means MaxDeltas.
 	DeltaLimit int
+	// Stdin is what the command reads on its standard input; nil means
+	// /dev/null.
+	Stdin []byte
 }
 
 // Stream names an output stream of a command.
@@ -164,6 +168,9 @@ func Run(ctx context.Context, p Params, delta Delta) (Result, error) {
 		Stdout:      outW,
 		Stderr:      errW,
 		SysProcAttr: sysProcAttr(),
+	}
+	if p.Stdin != nil {
+		cmd.Stdin = bytes.NewReader(p.Stdin)
 	}
 	err = cmd.Start()
 	// The child has its own copies of the write ends; closing ours lets the
