@@ -10,6 +10,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/codex-go/codex/core/patch"
 	"github.com/codex-go/codex/sandbox"
 )
 
@@ -19,6 +20,11 @@ func main() {
 	// parse flags or touch configuration on the way.
 	if len(os.Args) > 1 && os.Args[1] == sandbox.HelperArg {
 		os.Exit(sandbox.HelperMain(os.Args[2:], os.Stderr))
+	}
+	// Likewise the patch writer: the server runs the binary with this
+	// first argument, inside the sandbox, to write an auto-approved patch.
+	if len(os.Args) > 1 && os.Args[1] == patch.ApplyArg {
+		os.Exit(patch.ApplyMain(os.Stdin, os.Stdout, os.Stderr))
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

@@ -50,6 +50,26 @@ func readState(path string) (fileState, error) {
 	return fileState{exists: true, content: string(data), perm: info.Mode().Perm()}, nil
 }
 
+// readStateIn is readState for rel below root; path names the file in
+// errors.
+func readStateIn(root *os.Root, rel, path string) (fileState, error) {
+	info, err := root.Stat(rel)
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+		return fileState{}, nil
+	}
+	if err != nil {
+		return fileState{}, err
+	}
+	if info.IsDir() {
+		return fileState{}, fmt.Errorf("%s is a directory", path)
+	}
+	data, err := root.ReadFile(rel)
+	if err != nil {
+		return fileState{}, err
+	}
+	return fileState{exists: true, content: string(data), perm: info.Mode().Perm()}, nil
+}
+
 // Plan is the verified effect of a patch: what every touched file will hold.
 // Nothing is written until Apply.
 type Plan struct {
@@ -63,6 +83,9 @@ type Plan struct {
 	final map[string]fileState
 	// summary lists "A path", "M path", "D path" entries in patch order.
 	summary []string
+	// places tells, for every path of original and final, where Apply
+	// reaches it.
+	places map[string]places
 }
 
 // Verify computes the effect of p against the filesystem, resolving relative
@@ -88,6 +111,9 @@ func Verify(p *Patch, cwd string) (*Plan, error) {
 		}
 	}
 	if err := pl.checkParents(); err != nil {
+		return nil, err
+	}
+	if err := pl.locateAll(); err != nil {
 		return nil, err
 	}
 	return pl, nil
@@ -223,10 +249,38 @@ func (pl *Plan) Summary() string {
 // Apply writes the plan to disk, creating parent directories as needed, and
 // returns the summary. It first checks that no touched file changed since
 // Verify and writes nothing if one did.
+//
+// Every path is reached from a directory that existed, free of symbolic
+// links, when the plan was verified (the file's parent, or its nearest
+// existing ancestor when directories are to be created), through an os.Root
+// opened on that directory. This guarantees that:
+//
+//   - a directory replaced after verification, for instance by a symbolic
+//     link to somewhere else, fails the patch instead of redirecting it: the
+//     opened directory must be the one verified (same device and inode, on
+//     systems that have them);
+//   - nothing is read, written or removed outside those directories: a
+//     symbolic link that appears below them after verification is followed
+//     only when it stays inside them, and directories to create are created
+//     below them;
+//   - a file that was a symbolic link when verified is updated at the file
+//     it pointed to then, as writing through the link would have done, and
+//     deleting it removes the link itself.
+//
+// It does not guarantee anything about what happened during verification
+// (the directories are taken as Verify found them), nor that the whole
+// patch lands or none of it: a failure part way leaves the files written
+// before it. Confinement to the writable roots of a sandbox is not Apply's
+// job; auto-approved patches are applied by ApplyMain inside the sandbox.
 func (pl *Plan) Apply() (string, error) {
-	paths := pl.Paths()
+	dirs := newOpenDirs()
+	defer dirs.close()
 	for _, p := range slices.Sorted(maps.Keys(pl.original)) {
-		now, err := readState(p)
+		root, rel, err := dirs.reach(pl.places[p].target)
+		if err != nil {
+			return "", fmt.Errorf("recheck %s: %w", p, err)
+		}
+		now, err := readStateIn(root, rel, p)
 		if err != nil {
 			return "", fmt.Errorf("recheck %s: %w", p, err)
 		}
@@ -234,12 +288,17 @@ func (pl *Plan) Apply() (string, error) {
 			return "", fmt.Errorf("%s changed on disk after the patch was verified", p)
 		}
 	}
+	paths := pl.Paths()
 	// Removals first, so a removed file may make room for a directory.
 	for _, p := range paths {
 		if pl.final[p].exists {
 			continue
 		}
-		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		root, rel, err := dirs.reach(pl.places[p].entry)
+		if err != nil {
+			return "", fmt.Errorf("delete %s: %w", p, err)
+		}
+		if err := root.Remove(rel); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return "", fmt.Errorf("delete %s: %w", p, err)
 		}
 	}
@@ -248,21 +307,43 @@ func (pl *Plan) Apply() (string, error) {
 		if !s.exists {
 			continue
 		}
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			return "", fmt.Errorf("create parent directories of %s: %w", p, err)
-		}
-		perm := s.perm
-		if perm == 0 {
-			perm = newFilePerm
-		}
-		if err := os.WriteFile(p, []byte(s.content), perm); err != nil {
+		root, rel, err := dirs.reach(pl.places[p].target)
+		if err != nil {
 			return "", fmt.Errorf("write %s: %w", p, err)
 		}
-		if s.perm != 0 {
-			if err := os.Chmod(p, s.perm); err != nil {
-				return "", fmt.Errorf("set permissions of %s: %w", p, err)
+		if parent := filepath.Dir(rel); parent != "." {
+			if err := root.MkdirAll(parent, 0o755); err != nil {
+				return "", fmt.Errorf("create parent directories of %s: %w", p, err)
 			}
+		}
+		if err := writeFileIn(root, rel, s); err != nil {
+			return "", fmt.Errorf("write %s: %w", p, err)
 		}
 	}
 	return pl.Summary(), nil
+}
+
+// writeFileIn replaces the content of rel below root with s.content,
+// creating it with newFilePerm (less the umask) when it does not exist and
+// giving it s.perm when that is set.
+func writeFileIn(root *os.Root, rel string, s fileState) error {
+	perm := s.perm
+	if perm == 0 {
+		perm = newFilePerm
+	}
+	f, err := root.OpenFile(rel, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, perm)
+	if err != nil {
+		return err
+	}
+	if _, err := f.WriteString(s.content); err != nil {
+		_ = f.Close()
+		return err
+	}
+	if s.perm != 0 {
+		if err := f.Chmod(s.perm); err != nil {
+			_ = f.Close()
+			return fmt.Errorf("set permissions: %w", err)
+		}
+	}
+	return f.Close()
 }

@@ -50,7 +50,9 @@ func (h *patchHandler) Handle(ctx context.Context, t *Turn, c Call) (string, err
 }
 
 // apply verifies a patch completely, asks when the policy says so, writes
-// it and reports the result and the turn's diff.
+// it and reports the result and the turn's diff. An auto-approved patch
+// under a policy that restricts writes is written inside the sandbox (see
+// writesInSandbox); any other is written by the server.
 func (h *patchHandler) apply(ctx context.Context, t *Turn, callID, text, cwd string, format patchOutput) (string, error) {
 	start := time.Now()
 	parsed, err := patch.Parse(text)
@@ -97,7 +99,16 @@ func (h *patchHandler) apply(ctx context.Context, t *Turn, callID, text, cwd str
 		}
 	}
 	t.Emit(protocol.PatchApplyBeginEvent{CallID: callID, AutoApproved: autoApproved, Changes: plan.Changes})
-	summary, applyErr := plan.Apply()
+	var summary string
+	var applyErr error
+	if writesInSandbox(autoApproved, t.SandboxPolicy) {
+		summary, applyErr = h.applySandboxed(ctx, t, plan)
+	} else {
+		// The user approved these paths, or nothing is restricted:
+		// the server writes them (see patch.Plan.Apply for what is
+		// guaranteed against files swapped since verification).
+		summary, applyErr = plan.Apply()
+	}
 	end := protocol.PatchApplyEndEvent{CallID: callID, Stdout: summary, Success: applyErr == nil}
 	if applyErr != nil {
 		end.Stderr = applyErr.Error()

@@ -17,11 +17,23 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestMain lets the test binary act as the sandbox helper, so sandboxed
-// commands run through it as ExecEnv.SelfExe.
+// TestMain lets the test binary act as the sandbox helper and as the patch
+// writer, so sandboxed commands and patches run through it as
+// ExecEnv.SelfExe.
 func TestMain(m *testing.M) {
 	if len(os.Args) > 1 && os.Args[1] == sandbox.HelperArg {
 		os.Exit(sandbox.HelperMain(os.Args[2:], os.Stderr))
+	}
+	if len(os.Args) > 1 && os.Args[1] == patch.ApplyArg {
+		os.Exit(patch.ApplyMain(os.Stdin, os.Stdout, os.Stderr))
+	}
+	// Under -race a child that exits with status 0 first sleeps for a
+	// second (the race runtime's atexit_sleep_ms); the patch writer, which
+	// is this binary, must not.
+	if _, set := os.LookupEnv("GORACE"); !set {
+		if err := os.Setenv("GORACE", "atexit_sleep_ms=0"); err != nil {
+			panic(err)
+		}
 	}
 	os.Exit(m.Run())
 }
