@@ -11,8 +11,9 @@ import (
 
 // ExecSandboxed replaces the current process with argv running under p, in
 // the directory cwd (also the directory p is evaluated for) with the
-// environment env. The sandboxed command takes over the process: its
-// standard streams, its signals and, in the end, its exit status (a command
+// environment env and the protection prot (the report flag has no effect
+// here; see RunLoggingDenials). The sandboxed command takes over the
+// process: its standard streams, its signals and, in the end, its exit status (a command
 // killed by a signal kills the process with it). Signals the program asked
 // to be notified of get their inherited handling back first.
 //
@@ -20,7 +21,7 @@ import (
 // (TMPDIR is taken from env); the command is looked up first so that a
 // missing one fails as it does on Linux. It only returns on failure;
 // HelperExitCode maps the error to an exit status.
-func ExecSandboxed(p protocol.SandboxPolicy, cwd string, argv, env []string) error {
+func ExecSandboxed(p protocol.SandboxPolicy, cwd string, argv, env []string, prot Protection, _ bool) error {
 	if len(argv) == 0 {
 		return fmt.Errorf("sandbox: empty command")
 	}
@@ -33,7 +34,7 @@ func ExecSandboxed(p protocol.SandboxPolicy, cwd string, argv, env []string) err
 	}
 	wrapped := argv
 	if p.Mode != protocol.SandboxDangerFullAccess {
-		wrapped = wrapSeatbelt(p, cwd, argv, envLookup(env))
+		wrapped = wrapSeatbelt(p, cwd, argv, envLookup(env), prot)
 		path = SeatbeltExecutable
 	}
 	if err := os.Chdir(cwd); err != nil {

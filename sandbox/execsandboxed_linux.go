@@ -9,22 +9,34 @@ import (
 	"github.com/codex-go/codex/protocol"
 )
 
-// ExecSandboxed replaces the current process with argv running under p, in
-// the directory cwd (also the directory p is evaluated for) with the
-// environment env. The sandboxed command takes over the process: its
-// standard streams, its signals and, in the end, its exit status (a command
-// killed by a signal kills the process with it). Signals the program asked
-// to be notified of get their inherited handling back first.
+// ExecSandboxed runs argv under p in place of the current process (`codex
+// sandbox linux`), in the directory cwd (also the directory p is evaluated
+// for), with the environment env and the protection prot; report describes
+// the applied measures on standard error first. The command takes over the
+// process's standard streams and, in the end, its exit status (a command
+// killed by a signal kills the process with it).
 //
-// On Linux the process restricts itself exactly as the helper does (see
-// RunHelper) and then executes the command, which saves starting the helper.
-// It only returns on failure; HelperExitCode maps the error to an exit
-// status. Once the restriction has begun, a failure leaves the process
-// restricted, so the caller should exit.
-func ExecSandboxed(p protocol.SandboxPolicy, cwd string, argv, env []string) error {
-	args, err := encodeHelperArgs(p, cwd, argv)
+// When the process got namespaces before the Go runtime started (see
+// preinit_linux.c, which recognises the command line), it confines itself
+// exactly as the helper does (see RunHelper), which saves starting the
+// helper. When it did not, but the system allows namespaces, it runs the
+// helper as a child instead (see ForegroundRun) and exits as the command
+// did. It only returns on failure; HelperExitCode maps the error to an
+// exit status. Once the restriction has begun, a failure leaves the
+// process restricted, so the caller should exit.
+func ExecSandboxed(p protocol.SandboxPolicy, cwd string, argv, env []string, prot Protection, report bool) error {
+	args, err := encodeHelperArgs(p, cwd, argv, prot)
 	if err != nil {
 		return err
+	}
+	req, err := parseHelperArgs(args)
+	if err != nil {
+		return err
+	}
+	req.report = report
+	iso := preinitIsolation()
+	if iso.level == isolationNone && iso.reason == "" && p.Mode != protocol.SandboxDangerFullAccess && namespacesPossible() {
+		return runAsChild(p, cwd, argv, env, prot, report)
 	}
 	if err := os.Chdir(cwd); err != nil {
 		return fmt.Errorf("sandbox: change to %s: %w", cwd, err)
@@ -37,6 +49,25 @@ func ExecSandboxed(p protocol.SandboxPolicy, cwd string, argv, env []string) err
 			}
 		}
 	}
+	path, err := lookCommand(argv[0])
+	if err != nil {
+		return err
+	}
 	signal.Reset()
-	return RunHelper(args)
+	return confine(req, path, env, iso)
+}
+
+// namespacesPossible reports whether namespaces are worth trying: root can
+// create them, and so can an ordinary user unless the system restricts
+// unprivileged user namespaces (as Ubuntu's AppArmor setting does, which
+// lets them be created but without the capabilities mounting needs).
+func namespacesPossible() bool {
+	if os.Getenv(EnvNoNamespaces) != "" {
+		return false
+	}
+	if os.Geteuid() == 0 {
+		return true
+	}
+	data, err := os.ReadFile("/proc/sys/kernel/apparmor_restrict_unprivileged_userns")
+	return err != nil || strings.TrimSpace(string(data)) != "1"
 }

@@ -18,6 +18,10 @@ const (
 	EnvNetworkDisabled = "CODEX_SANDBOX_NETWORK_DISABLED"
 	// EnvSandbox names the sandbox backend ("seatbelt" on macOS).
 	EnvSandbox = "CODEX_SANDBOX"
+	// EnvNoNamespaces, set to any value in the environment of codex, keeps
+	// the Linux sandbox from creating namespaces (for systems where they
+	// misbehave); the rest of the sandbox still applies.
+	EnvNoNamespaces = "CODEX_SANDBOX_NO_NAMESPACES"
 )
 
 // CommandEnv returns base (KEY=VALUE entries) with the variables that tell a

@@ -3,9 +3,11 @@ package sandbox
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"runtime"
+	"strings"
 	"syscall"
 
 	"github.com/codex-go/codex/protocol"
@@ -13,37 +15,86 @@ import (
 )
 
 // RunHelper is the Linux sandbox helper, called by main when os.Args[1] is
-// HelperArg with the arguments that follow it (those produced by Wrap). It
-// looks the command up in $PATH, restricts the process with Landlock (and,
-// when the network is closed, seccomp) and then executes the command in its
-// place. It only returns on error; HelperExitCode maps the error to an exit
-// status.
+// HelperArg with the arguments that follow it (those produced by Wrap and
+// Prepare). It looks the command up in $PATH, restricts itself and runs the
+// command (see confine). It only returns on error; HelperExitCode maps the
+// error to an exit status.
 func RunHelper(args []string) error {
 	req, err := parseHelperArgs(args)
 	if err != nil {
 		return err
 	}
+	env := commandEnvironment(os.Environ(), req.setenv)
 	path, err := lookCommand(req.argv[0])
 	if err != nil {
 		return err
 	}
+	return confine(req, path, env, preinitIsolation())
+}
 
-	// no_new_privs and the Landlock domain are applied to the calling OS
-	// thread only, and execve carries that thread's restrictions over to
-	// the command while the process's other threads end. (The seccomp
-	// filter is also copied to the other threads by the kernel, because
-	// libseccomp-golang always asks for TSYNC; that costs one system call
-	// and changes nothing.) Everything from here on therefore runs on one
-	// OS thread, the one that calls execve. The thread is never released:
-	// the process either becomes the command or exits with an error.
+// confine runs the command of req (found at path, with the environment env)
+// under its policy, from this process, which got the isolation iso before
+// the Go runtime started (see preinit_linux.c):
+//
+//   - With namespaces, it first rearranges the private mount table (see
+//     isolateFiles).
+//   - It restricts its thread (see applyPolicy).
+//   - As process 1 of its own PID namespace, it starts the command as its
+//     child and stays as the namespace's init (see superviseCommand);
+//     otherwise it executes the command in its place.
+//
+// It only returns on error.
+func confine(req helperRequest, path string, env []string, iso isolation) error {
+	// no_new_privs, the capabilities and the Landlock domain are applied
+	// to the calling OS thread only: execve (or the fork that starts the
+	// command) carries that thread's restrictions over to the command.
+	// Everything from here on therefore runs on one OS thread, which is
+	// never released: the process either becomes the command, supervises
+	// it or exits with an error.
 	runtime.LockOSThread()
-	if err := applyPolicy(req.policy, req.cwd, os.Getenv); err != nil {
+	m := measures{isolation: iso}
+	roots := WritableRoots(req.policy, req.cwd, envLookup(env))
+	ttys := ownTerminals()
+	freshPTS := false
+	restricting := req.policy.Mode != protocol.SandboxDangerFullAccess
+	if iso.level >= isolationMounts && restricting {
+		plan := mountPlanFor(roots, req.protect, len(ttys) == 0)
+		if err := isolateFiles(plan, iso.level == isolationFull, &m); err != nil {
+			return err
+		}
+		freshPTS = m.has(measureFreshPTS)
+		// The working directory still refers to what was there before the
+		// mounts (a writable root now lies on top of it): enter it again.
+		if wd, err := os.Getwd(); err == nil {
+			if err := os.Chdir(wd); err != nil {
+				return fmt.Errorf("sandbox: enter %s again: %w", wd, err)
+			}
+		}
+	}
+	if err := applyPolicy(req.policy, roots, ttys, freshPTS, &m); err != nil {
 		return err
 	}
-	if err := syscall.Exec(path, req.argv, os.Environ()); err != nil {
+	if req.report {
+		m.report(os.Stderr)
+	}
+	if iso.level == isolationFull {
+		return superviseCommand(path, req.argv, env, newStatusWriter(iso.statusFD))
+	}
+	if err := syscall.Exec(path, req.argv, env); err != nil {
 		return &helperError{code: ExitCannotExecute, err: fmt.Errorf("sandbox: execute %s: %w", req.argv[0], err)}
 	}
 	return errors.New("sandbox helper: exec returned without an error")
+}
+
+// commandEnvironment is environ with the loader variables that Prepare moved
+// out of the helper's environment put back.
+func commandEnvironment(environ, setenv []string) []string {
+	if len(setenv) == 0 {
+		return environ
+	}
+	env := make([]string, 0, len(environ)+len(setenv))
+	env = append(env, environ...)
+	return append(env, setenv...)
 }
 
 // lookCommand resolves name the way a shell would, using $PATH.
@@ -60,29 +111,61 @@ func lookCommand(name string) (string, error) {
 
 // applyPolicy restricts the calling OS thread according to p, in this
 // order: no_new_privs (which Landlock requires of an unprivileged thread),
-// then Landlock, then the seccomp filter when the network is closed. The
-// caller must keep its goroutine locked to the thread. A kernel without
-// Landlock is an error unless p is danger-full-access.
-func applyPolicy(p protocol.SandboxPolicy, cwd string, getenv func(string) string) error {
+// every capability dropped, Landlock, then the seccomp filter. roots are
+// the writable roots of p, ttys the terminals the command was given and
+// freshPTS whether /dev/pts is a pseudo-terminal instance of the command's
+// own. The caller must keep its goroutine locked to the thread. A kernel
+// without Landlock is an error unless p is danger-full-access.
+func applyPolicy(p protocol.SandboxPolicy, roots []WritableRoot, ttys []string, freshPTS bool, m *measures) error {
 	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
 		return fmt.Errorf("sandbox: set no_new_privs: %w", err)
 	}
 	if p.Mode == protocol.SandboxDangerFullAccess {
 		return nil
 	}
+	if err := dropCapabilities(m); err != nil {
+		return err
+	}
 	abi, abiErr := landlockABI()
 	if err := requireLandlock(abi, abiErr); err != nil {
 		return err
 	}
 	network := p.HasFullNetworkAccess()
-	plan := planLandlock(WritableRoots(p, cwd, getenv), network, abi)
+	plan := planLandlock(roots, network, abi, terminalDevices(ttys, freshPTS))
 	if err := enforceLandlock(plan); err != nil {
 		return err
 	}
+	m.landlock(abi, plan)
+	if err := installFilter(!network); err != nil {
+		return err
+	}
+	m.add(measureSeccomp)
 	if !network {
-		if err := closeNetwork(); err != nil {
-			return err
-		}
+		m.add(measureSeccompNetwork)
 	}
 	return nil
+}
+
+// statusWriter is process 1's end of the status pipe to the parent that
+// waits outside the PID namespace. Writes are best effort.
+type statusWriter struct {
+	w io.WriteCloser
+}
+
+// newStatusWriter wraps descriptor fd (nil for -1), marked close-on-exec
+// so that the command never inherits it.
+func newStatusWriter(fd int) *statusWriter {
+	if fd < 0 {
+		return nil
+	}
+	unix.CloseOnExec(fd)
+	return &statusWriter{w: os.NewFile(uintptr(fd), "sandbox-status")}
+}
+
+// send writes one line (newlines inside msg are replaced).
+func (s *statusWriter) send(msg string) {
+	if s == nil {
+		return
+	}
+	_, _ = io.WriteString(s.w, strings.ReplaceAll(msg, "\n", " ")+"\n")
 }

@@ -3,6 +3,7 @@ package sandbox
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io/fs"
 	"net"
 	"os"
@@ -37,10 +38,30 @@ func testExecutable(t testing.TB) string {
 }
 
 // runSandboxed runs argv under p with cwd as working and policy directory
-// and TMPDIR set to tmpdir (unset when empty).
+// and TMPDIR set to tmpdir (unset when empty), the way codex starts model
+// commands (with namespaces where the system allows them).
 func runSandboxed(t *testing.T, p protocol.SandboxPolicy, cwd, tmpdir string, argv ...string) result {
 	t.Helper()
-	wrapped, err := Wrap(testExecutable(t), p, cwd, argv)
+	return runIn(t, isolated, p, cwd, tmpdir, argv...)
+}
+
+// A mode says how the helper is started.
+type mode string
+
+// The modes: as codex starts it, with namespaces, and without them, as on
+// systems that refuse them.
+const (
+	isolated mode = "isolated"
+	plain    mode = "plain"
+)
+
+// modes are both modes, for tests that must hold in each.
+func modes() []mode { return []mode{isolated, plain} }
+
+// runIn is runSandboxed in mode md.
+func runIn(t *testing.T, md mode, p protocol.SandboxPolicy, cwd, tmpdir string, argv ...string) result {
+	t.Helper()
+	wrapped, err := Wrap(testExecutable(t), p, cwd, argv, Protection{})
 	require.NoError(t, err)
 	cmd := exec.CommandContext(t.Context(), wrapped[0], wrapped[1:]...)
 	cmd.Dir = cwd
@@ -54,6 +75,9 @@ func runSandboxed(t *testing.T, p protocol.SandboxPolicy, cwd, tmpdir string, ar
 	}
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if md == isolated {
+		Prepare(cmd)
+	}
 	err = cmd.Run()
 	code := 0
 	if err != nil {
@@ -137,7 +161,7 @@ func TestFileWrites(t *testing.T) {
 				return
 			}
 			assert.Equal(t, 3, res.code, res.stderr)
-			assert.Contains(t, res.stderr, "permission denied")
+			assert.Regexp(t, "permission denied|read-only file system", res.stderr)
 			assert.True(t, LikelyDenied(res.code, res.stdout, res.stderr))
 			assert.ErrorIs(t, readErr, os.ErrNotExist)
 		})
@@ -272,7 +296,7 @@ func TestNetwork(t *testing.T) {
 	}
 }
 
-func TestUnixSocketsWorkWithoutNetwork(t *testing.T) {
+func TestUnixSocketsOutsideAreClosedWithoutNetwork(t *testing.T) {
 	dir, err := os.MkdirTemp("", "us")
 	require.NoError(t, err)
 	t.Cleanup(func() { os.RemoveAll(dir) })
@@ -281,13 +305,28 @@ func TestUnixSocketsWorkWithoutNetwork(t *testing.T) {
 	require.NoError(t, err)
 	serve(t, ln)
 
-	for _, p := range []protocol.SandboxPolicy{{Mode: protocol.SandboxReadOnly}, workspace(nil)} {
-		t.Run(string(p.Mode), func(t *testing.T) {
-			t.Parallel()
-			res := probe(t, p, t.TempDir(), "", "unix", path)
-			require.Equal(t, 0, res.code, res.stderr)
-			assert.Equal(t, "hello", res.stdout)
-		})
+	tests := []struct {
+		policy  protocol.SandboxPolicy
+		allowed bool
+	}{
+		{protocol.SandboxPolicy{Mode: protocol.SandboxReadOnly}, false},
+		{workspace(nil), false},
+		{workspace(func(p *protocol.SandboxPolicy) { p.NetworkAccess = true }), true},
+	}
+	for _, tt := range tests {
+		for _, md := range modes() {
+			t.Run(fmt.Sprintf("%s network=%v %s", tt.policy.Mode, tt.allowed, md), func(t *testing.T) {
+				t.Parallel()
+				res := runIn(t, md, tt.policy, t.TempDir(), "", testExecutable(t), probeArg, "unix", path)
+				if tt.allowed {
+					require.Equal(t, 0, res.code, res.stderr)
+					assert.Equal(t, "hello", res.stdout)
+					return
+				}
+				assert.Equal(t, 3, res.code, res.stderr)
+				assert.Contains(t, res.stderr, "operation not permitted")
+			})
+		}
 	}
 }
 
@@ -353,7 +392,7 @@ func TestPlanLandlock(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			plan := planLandlock(roots, tt.network, tt.abi)
+			plan := planLandlock(roots, tt.network, tt.abi, nil)
 			assert.Equal(t, tt.wantNet, plan.handledNet)
 			assert.Equal(t, tt.handled, plan.handledFS&tt.handled, "handled rights")
 			assert.Zero(t, plan.handledFS&tt.notHandled, "rights not handled")
@@ -402,7 +441,7 @@ func TestEnforceLandlockRestrictsTheCallingThreadOnly(t *testing.T) {
 	require.NoError(t, os.WriteFile(file, nil, 0o644))
 	outside := filepath.Join(dir, "outside")
 
-	plan := planLandlock([]WritableRoot{{Root: root}}, true, abi)
+	plan := planLandlock([]WritableRoot{{Root: root}}, true, abi, nil)
 	plan.rules = append(plan.rules,
 		// Directory rights on a regular file are dropped rather than refused.
 		landlockRule{path: file, access: plan.handledFS},
@@ -440,7 +479,7 @@ func BenchmarkWrapTrue(b *testing.B) {
 	self := testExecutable(b)
 	cwd := b.TempDir()
 	policy := workspace(nil)
-	wrapped, err := Wrap(self, policy, cwd, []string{"true"})
+	wrapped, err := Wrap(self, policy, cwd, []string{"true"}, Protection{})
 	require.NoError(b, err)
 	for b.Loop() {
 		cmd := exec.Command(wrapped[0], wrapped[1:]...)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/codex-go/codex/protocol"
@@ -13,18 +14,53 @@ import (
 const (
 	policyFlag = "--sandbox-policy="
 	cwdFlag    = "--sandbox-policy-cwd="
+	// readOnlyFlag names a path that stays read-only even below a writable
+	// root (repeatable).
+	readOnlyFlag = "--sandbox-read-only="
+	// hiddenFlag names a file whose content commands must not read
+	// (repeatable).
+	hiddenFlag = "--sandbox-hidden="
+	// setenvFlag carries a NAME=VALUE loader variable that the helper itself
+	// is started without and that the command gets back (repeatable).
+	setenvFlag = "--sandbox-setenv="
+	// statusFlag names the descriptor on which an isolated helper reports to
+	// the process that started it (see Start).
+	statusFlag = "--sandbox-status-fd="
+	// reportFlag makes the helper describe the measures it applied on its
+	// standard error before running the command.
+	reportFlag = "--sandbox-report"
 )
 
+// Protection lists paths that get more protection than the policy alone
+// gives them: they stay read-only even inside a writable root, or cannot be
+// read at all. It is meant for the configuration directory (CODEX_HOME), so
+// that a command can neither change the configuration the next
+// conversation starts with nor read the credentials.
+type Protection struct {
+	// ReadOnly are paths (files or directories) that commands may read but
+	// not change, wherever they lie.
+	ReadOnly []string
+	// Hidden are files whose content commands cannot read.
+	Hidden []string
+}
+
 // helperRequest is what the helper needs to know: the policy, the directory
-// the policy is evaluated for and the command to run.
+// the policy is evaluated for, the command to run and the extras.
 type helperRequest struct {
-	policy protocol.SandboxPolicy
-	cwd    string
-	argv   []string
+	policy  protocol.SandboxPolicy
+	cwd     string
+	argv    []string
+	protect Protection
+	// setenv are loader variables to give back to the command.
+	setenv []string
+	// statusFD is the status descriptor, or -1.
+	statusFD int
+	// report asks for a description of the applied measures.
+	report bool
 }
 
 // encodeHelperArgs renders the helper arguments that follow HelperArg.
-func encodeHelperArgs(p protocol.SandboxPolicy, cwd string, argv []string) ([]string, error) {
+func encodeHelperArgs(p protocol.SandboxPolicy, cwd string, argv []string, prot Protection) ([]string, error) {
 	if len(argv) == 0 {
 		return nil, errors.New("sandbox: empty command")
 	}
@@ -32,18 +68,29 @@ func encodeHelperArgs(p protocol.SandboxPolicy, cwd string, argv []string) ([]st
 	if err != nil {
 		return nil, fmt.Errorf("sandbox: encode policy: %w", err)
 	}
-	args := make([]string, 0, 3+len(argv))
-	args = append(args, policyFlag+string(data), cwdFlag+cwd, "--")
+	args := make([]string, 0, 3+len(prot.ReadOnly)+len(prot.Hidden)+len(argv))
+	args = append(args, policyFlag+string(data), cwdFlag+cwd)
+	for _, p := range prot.ReadOnly {
+		if p != "" {
+			args = append(args, readOnlyFlag+p)
+		}
+	}
+	for _, p := range prot.Hidden {
+		if p != "" {
+			args = append(args, hiddenFlag+p)
+		}
+	}
+	args = append(args, "--")
 	return append(args, argv...), nil
 }
 
-// parseHelperArgs is the inverse of encodeHelperArgs. It also accepts args
-// that still start with HelperArg.
+// parseHelperArgs is the inverse of encodeHelperArgs (plus the flags Start
+// adds). It also accepts args that still start with HelperArg.
 func parseHelperArgs(args []string) (helperRequest, error) {
 	if len(args) > 0 && args[0] == HelperArg {
 		args = args[1:]
 	}
-	var req helperRequest
+	req := helperRequest{statusFD: -1}
 	var havePolicy, haveCwd bool
 	for i, a := range args {
 		switch {
@@ -70,9 +117,58 @@ func parseHelperArgs(args []string) (helperRequest, error) {
 				return req, errors.New("sandbox helper: empty policy cwd")
 			}
 			haveCwd = true
+		case strings.HasPrefix(a, readOnlyFlag):
+			req.protect.ReadOnly = append(req.protect.ReadOnly, strings.TrimPrefix(a, readOnlyFlag))
+		case strings.HasPrefix(a, hiddenFlag):
+			req.protect.Hidden = append(req.protect.Hidden, strings.TrimPrefix(a, hiddenFlag))
+		case strings.HasPrefix(a, setenvFlag):
+			kv := strings.TrimPrefix(a, setenvFlag)
+			if !strings.Contains(kv, "=") {
+				return req, fmt.Errorf("sandbox helper: %s wants NAME=VALUE", strings.TrimSuffix(setenvFlag, "="))
+			}
+			req.setenv = append(req.setenv, kv)
+		case strings.HasPrefix(a, statusFlag):
+			fd, err := strconv.Atoi(strings.TrimPrefix(a, statusFlag))
+			if err != nil || fd < 3 {
+				return req, fmt.Errorf("sandbox helper: bad status descriptor %q", a)
+			}
+			req.statusFD = fd
+		case a == reportFlag:
+			req.report = true
+		case a == isolateFlag:
+			// Handled before the Go runtime started (preinit_linux.c).
 		default:
 			return req, fmt.Errorf("sandbox helper: unexpected argument %q", a)
 		}
 	}
 	return req, errors.New("sandbox helper: missing -- before the command")
+}
+
+// insertHelperFlags returns the argv of a wrapped command (self, HelperArg,
+// flags..., "--", command...) with flags added right after HelperArg. An argv
+// that does not run the helper is returned unchanged.
+func insertHelperFlags(argv []string, flags ...string) []string {
+	if len(argv) < 2 || argv[1] != HelperArg || len(flags) == 0 {
+		return argv
+	}
+	out := make([]string, 0, len(argv)+len(flags))
+	out = append(out, argv[:2]...)
+	out = append(out, flags...)
+	return append(out, argv[2:]...)
+}
+
+// loaderVariable reports whether the environment variable name changes how
+// the dynamic loader or the C library of a program behaves before its own
+// code runs (what the C library ignores for set-user-ID programs). The
+// helper is started without them; the command gets them back.
+func loaderVariable(name string) bool {
+	if strings.HasPrefix(name, "LD_") {
+		return true
+	}
+	switch name {
+	case "GCONV_PATH", "GLIBC_TUNABLES", "LOCPATH", "NLSPATH", "HOSTALIASES",
+		"MALLOC_TRACE", "RESOLV_HOST_CONF", "RES_OPTIONS", "LOCALDOMAIN":
+		return true
+	}
+	return false
 }

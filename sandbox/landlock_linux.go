@@ -33,13 +33,27 @@ const (
 	llNetTCP uint64 = llsys.AccessNetBindTCP | llsys.AccessNetConnectTCP
 )
 
-// devicePaths are character devices (and the pty directory) that commands
-// may write to and use ioctl on under every restricting policy.
+// devicePaths are the character devices that commands may write to and use
+// ioctl on under every restricting policy. /dev/tty is the calling
+// process's controlling terminal, if it has one; /dev/ptmx creates
+// pseudo-terminals of the command's own.
 func devicePaths() []string {
 	return []string{
 		"/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom",
-		"/dev/tty", "/dev/ptmx", "/dev/pts",
+		"/dev/tty", "/dev/ptmx",
 	}
+}
+
+// terminalDevices are the devices granted besides devicePaths: the
+// terminals the command was given (ttys), and /dev/pts as a whole when it
+// is a pseudo-terminal instance of the command's own (freshPTS). Other
+// terminals stay unwritable.
+func terminalDevices(ttys []string, freshPTS bool) []string {
+	out := append([]string(nil), ttys...)
+	if freshPTS {
+		out = append(out, "/dev/pts")
+	}
+	return out
 }
 
 // landlockRule grants access to the hierarchy below path (or to path
@@ -55,13 +69,17 @@ type landlockRule struct {
 type landlockPlan struct {
 	handledFS  uint64
 	handledNet uint64
-	rules      []landlockRule
+	// scoped are the IPC scopes: signals, and abstract Unix sockets when
+	// the network is closed (Landlock ABI 6 and later).
+	scoped uint64
+	rules  []landlockRule
 }
 
 // landlockHandled returns the file-system and network rights Landlock ABI
-// abi can handle, capped at ABI 5. The later ABIs add restrictions the
-// policies do not ask for: connecting to existing Unix domain sockets (ABI
-// 9, left possible on purpose), UDP (ABI 10) and IPC scopes (ABI 6).
+// abi can handle, capped at ABI 5. The later ABIs add scopes (ABI 6, see
+// landlockScopes) and restrictions the policies do not ask for or that
+// seccomp already covers (connecting to Unix domain sockets by path, ABI 9;
+// UDP, ABI 10).
 func landlockHandled(abi int) (fs, net uint64) {
 	if abi < 1 {
 		return 0, 0
@@ -82,13 +100,28 @@ func landlockHandled(abi int) (fs, net uint64) {
 	return fs, net
 }
 
+// landlockScopes returns the IPC scopes to restrict on ABI abi: sending
+// signals to processes outside the sandbox always, and connecting to
+// abstract Unix sockets created outside it when the network is closed.
+func landlockScopes(abi int, network bool) uint64 {
+	if abi < 6 {
+		return 0
+	}
+	scoped := uint64(llsys.ScopeSignal)
+	if !network {
+		scoped |= llsys.ScopeAbstractUnixSocket
+	}
+	return scoped
+}
+
 // planLandlock computes the ruleset for roots on a kernel with Landlock ABI
 // abi. network says whether the network stays open; when it is closed and
 // the ABI knows network rules, TCP bind and connect are handled without any
-// rule granting them back.
-func planLandlock(roots []WritableRoot, network bool, abi int) landlockPlan {
+// rule granting them back. terminals are devices granted on top of
+// devicePaths (see terminalDevices).
+func planLandlock(roots []WritableRoot, network bool, abi int, terminals []string) landlockPlan {
 	handledFS, handledNet := landlockHandled(abi)
-	plan := landlockPlan{handledFS: handledFS}
+	plan := landlockPlan{handledFS: handledFS, scoped: landlockScopes(abi, network)}
 	if !network {
 		plan.handledNet = handledNet
 	}
@@ -97,10 +130,25 @@ func planLandlock(roots []WritableRoot, network bool, abi int) landlockPlan {
 	for _, r := range roots {
 		plan.rules = append(plan.rules, landlockRule{path: r.Root, access: rootAccess})
 	}
-	for _, d := range devicePaths() {
+	for _, d := range append(devicePaths(), terminals...) {
 		plan.rules = append(plan.rules, landlockRule{path: d, access: llDevice & handledFS})
 	}
 	return plan
+}
+
+// landlock records what plan enforces on ABI abi.
+func (ms *measures) landlock(abi int, plan landlockPlan) {
+	ms.abi = abi
+	ms.add(measureLandlockFiles)
+	if plan.handledNet != 0 {
+		ms.add(measureLandlockTCP)
+	}
+	if plan.scoped&llsys.ScopeSignal != 0 {
+		ms.add(measureLandlockSignals)
+	}
+	if plan.scoped&llsys.ScopeAbstractUnixSocket != 0 {
+		ms.add(measureLandlockAbstract)
+	}
 }
 
 // landlockABI returns the Landlock ABI version of the running kernel, or an
@@ -146,7 +194,7 @@ func requireLandlock(abi int, abiErr error) error {
 // silently enforcing less. Paths that do not exist are skipped because they
 // cannot be reached.
 func enforceLandlock(plan landlockPlan) error {
-	attr := llsys.RulesetAttr{HandledAccessFS: plan.handledFS, HandledAccessNet: plan.handledNet}
+	attr := llsys.RulesetAttr{HandledAccessFS: plan.handledFS, HandledAccessNet: plan.handledNet, Scoped: plan.scoped}
 	ruleset, err := llsys.LandlockCreateRuleset(&attr, 0)
 	if err != nil {
 		return fmt.Errorf("sandbox: landlock: create ruleset (fs %#x, net %#x): %w", plan.handledFS, plan.handledNet, err)

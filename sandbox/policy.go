@@ -91,6 +91,23 @@ func existingDir(path string) (string, bool) {
 	return resolved, true
 }
 
+// resolveExisting returns the absolute, symlink-free form of an existing
+// path.
+func resolveExisting(path string) (string, bool) {
+	if path == "" {
+		return "", false
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", false
+	}
+	resolved, err := filepath.EvalSymlinks(abs)
+	if err != nil {
+		return "", false
+	}
+	return resolved, true
+}
+
 // readOnlySubpaths lists the protected entry of root when it exists.
 func readOnlySubpaths(root string) []string {
 	p := filepath.Join(root, protectedName)

@@ -78,9 +78,11 @@ const seatbeltNetwork = `
 // (to be passed to sandbox-exec with -D). getenv looks up TMPDIR.
 //
 // Writable roots are the parameters WRITABLE_ROOT_<i>; their read-only
-// subpaths are WRITABLE_ROOT_<i>_RO_<j> and are excluded with require-not.
-// Paths never appear in the profile text itself, so they need no quoting.
-func SeatbeltProfile(p protocol.SandboxPolicy, cwd string, getenv func(string) string) (profile string, params []string) {
+// subpaths are WRITABLE_ROOT_<i>_RO_<j> and are excluded with require-not;
+// the read-only paths of prot are excluded the same way from every root.
+// (prot.Hidden is not expressed: files stay readable on macOS.) Paths never
+// appear in the profile text itself, so they need no quoting.
+func SeatbeltProfile(p protocol.SandboxPolicy, cwd string, getenv func(string) string, prot Protection) (profile string, params []string) {
 	if p.Mode == protocol.SandboxDangerFullAccess {
 		return seatbeltFullAccess, nil
 	}
@@ -88,6 +90,15 @@ func SeatbeltProfile(p protocol.SandboxPolicy, cwd string, getenv func(string) s
 	b.WriteString(seatbeltBase)
 
 	roots := WritableRoots(p, cwd, getenv)
+	var protected []string
+	for _, path := range prot.ReadOnly {
+		if resolved, ok := resolveExisting(path); ok {
+			protected = append(protected, resolved)
+		}
+	}
+	for i := range roots {
+		roots[i].ReadOnlySubpaths = append(roots[i].ReadOnlySubpaths, protected...)
+	}
 	if len(roots) > 0 {
 		b.WriteString("\n; Writes below the writable roots, except their read-only subpaths.\n(allow file-write*")
 		for i, r := range roots {

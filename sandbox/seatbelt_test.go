@@ -71,7 +71,7 @@ func TestSeatbeltProfile(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			profile, params := SeatbeltProfile(tt.policy, cwd, env)
+			profile, params := SeatbeltProfile(tt.policy, cwd, env, Protection{})
 			assert.Equal(t, tt.wantParams, params)
 			assert.True(t, strings.HasPrefix(profile, "(version 1)\n"), profile)
 			for _, s := range tt.contains {
@@ -89,7 +89,7 @@ func TestSeatbeltParamsMatchProfile(t *testing.T) {
 	cwd := resolved(t, t.TempDir())
 	require.NoError(t, os.Mkdir(filepath.Join(cwd, ".git"), 0o755))
 	profile, params := SeatbeltProfile(protocol.SandboxPolicy{Mode: protocol.SandboxWorkspaceWrite}, cwd,
-		envOf(map[string]string{"TMPDIR": t.TempDir()}))
+		envOf(map[string]string{"TMPDIR": t.TempDir()}), Protection{})
 	require.NotEmpty(t, params)
 	for _, kv := range params {
 		key, value, ok := strings.Cut(kv, "=")

@@ -9,12 +9,50 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// closeNetwork loads a seccomp filter that lets every system call through
-// except: socket(2) and socketpair(2) for any family but AF_UNIX, io_uring
-// (which can open sockets without socket(2)) and ptrace, which all fail with
-// EPERM. System calls of a foreign architecture (32-bit programs) kill the
-// process, because their socket calls cannot be inspected the same way.
-func closeNetwork() error {
+// deniedSyscalls are system calls no coding command needs and that reach
+// beyond the sandbox: kernel extension and tracing interfaces, the kernel
+// keyrings, the clock, the host's names, swap, accounting, the kernel log,
+// rebooting, io_uring (whose operations escape system-call filtering) and
+// mounting (also refused for want of capabilities). They fail with EPERM.
+func deniedSyscalls() []string {
+	return []string{
+		"bpf", "perf_event_open", "userfaultfd",
+		"keyctl", "add_key", "request_key",
+		"kexec_load", "kexec_file_load", "init_module", "finit_module", "delete_module",
+		"reboot", "swapon", "swapoff", "acct", "syslog",
+		"settimeofday", "clock_settime", "clock_adjtime", "adjtimex",
+		"sethostname", "setdomainname",
+		"io_uring_setup", "io_uring_enter", "io_uring_register",
+		"mount", "umount2", "pivot_root", "move_mount", "open_tree", "fsopen",
+		"fsmount", "fsconfig", "fspick", "mount_setattr", "setns",
+		"lookup_dcookie", "quotactl", "quotactl_fd", "nfsservctl", "vhangup",
+	}
+}
+
+// installFilter loads the seccomp filter of every restricting policy on the
+// calling thread (and, through TSYNC, which libseccomp-golang always asks
+// for, on the others; that changes nothing for the helper). Everything is
+// allowed except:
+//
+//   - deniedSyscalls;
+//   - ioctl TIOCSTI and TIOCLINUX on any descriptor, which push input into
+//     a terminal (the command number is compared on its low 32 bits, as the
+//     kernel reads it);
+//   - creating a user namespace (clone, unshare) and clone3, whose flags a
+//     filter cannot inspect (it fails with ENOSYS, so the C library falls
+//     back to clone);
+//   - prlimit64 on another process;
+//
+// and, when closeNetwork is set:
+//
+//   - socket and socketpair for any family but AF_UNIX;
+//   - connect (so Unix domain sockets outside the sandbox cannot be
+//     reached either), sendto with a destination address, sendmsg and
+//     sendmmsg (which can carry one).
+//
+// System calls of a foreign architecture (32-bit programs) kill the
+// process, because their arguments cannot be checked the same way.
+func installFilter(closeNetwork bool) error {
 	filter, err := seccomp.NewFilter(seccomp.ActAllow)
 	if err != nil {
 		return fmt.Errorf("sandbox: seccomp filter: %w", err)
@@ -27,32 +65,67 @@ func closeNetwork() error {
 	if err := filter.SetBadArchAction(seccomp.ActKillProcess); err != nil {
 		return fmt.Errorf("sandbox: seccomp foreign architecture action: %w", err)
 	}
-
-	deny := seccomp.ActErrno.SetReturnCode(int16(unix.EPERM))
-	notUnix, err := seccomp.MakeCondition(0, seccomp.CompareNotEqual, unix.AF_UNIX)
-	if err != nil {
-		return fmt.Errorf("sandbox: seccomp condition: %w", err)
+	b := filterBuilder{filter: filter, deny: seccomp.ActErrno.SetReturnCode(int16(unix.EPERM))}
+	for _, name := range deniedSyscalls() {
+		b.rule(name, b.deny)
 	}
-	for _, name := range []string{"socket", "socketpair"} {
-		call, err := seccomp.GetSyscallFromName(name)
-		if err != nil {
-			return fmt.Errorf("sandbox: seccomp: unknown system call %s: %w", name, err)
-		}
-		if err := filter.AddRuleConditional(call, deny, []seccomp.ScmpCondition{notUnix}); err != nil {
-			return fmt.Errorf("sandbox: seccomp rule for %s: %w", name, err)
-		}
+	b.rule("clone3", seccomp.ActErrno.SetReturnCode(int16(unix.ENOSYS)))
+	for _, request := range []uint64{unix.TIOCSTI, unix.TIOCLINUX} {
+		b.rule("ioctl", b.deny, b.cond(1, seccomp.CompareMaskedEqual, 0xffffffff, request))
 	}
-	for _, name := range []string{"io_uring_setup", "io_uring_enter", "io_uring_register", "ptrace"} {
-		call, err := seccomp.GetSyscallFromName(name)
-		if err != nil {
-			return fmt.Errorf("sandbox: seccomp: unknown system call %s: %w", name, err)
+	b.rule("clone", b.deny, b.cond(0, seccomp.CompareMaskedEqual, unix.CLONE_NEWUSER, unix.CLONE_NEWUSER))
+	b.rule("unshare", b.deny, b.cond(0, seccomp.CompareMaskedEqual, unix.CLONE_NEWUSER, unix.CLONE_NEWUSER))
+	b.rule("prlimit64", b.deny, b.cond(0, seccomp.CompareNotEqual, 0))
+	if closeNetwork {
+		for _, name := range []string{"socket", "socketpair"} {
+			b.rule(name, b.deny, b.cond(0, seccomp.CompareNotEqual, unix.AF_UNIX))
 		}
-		if err := filter.AddRule(call, deny); err != nil {
-			return fmt.Errorf("sandbox: seccomp rule for %s: %w", name, err)
-		}
+		b.rule("connect", b.deny)
+		b.rule("sendto", b.deny, b.cond(4, seccomp.CompareNotEqual, 0))
+		b.rule("sendmsg", b.deny)
+		b.rule("sendmmsg", b.deny)
+	}
+	if b.err != nil {
+		return b.err
 	}
 	if err := filter.Load(); err != nil {
 		return fmt.Errorf("sandbox: load seccomp filter: %w", err)
 	}
 	return nil
+}
+
+// filterBuilder adds rules to a filter and keeps the first error.
+type filterBuilder struct {
+	filter *seccomp.ScmpFilter
+	deny   seccomp.ScmpAction
+	err    error
+}
+
+// cond makes a condition on argument arg; values are the operands of op.
+func (b *filterBuilder) cond(arg uint, op seccomp.ScmpCompareOp, values ...uint64) seccomp.ScmpCondition {
+	c, err := seccomp.MakeCondition(arg, op, values...)
+	if err != nil && b.err == nil {
+		b.err = fmt.Errorf("sandbox: seccomp condition on argument %d: %w", arg, err)
+	}
+	return c
+}
+
+// rule makes the system call name take action, under conds when given.
+func (b *filterBuilder) rule(name string, action seccomp.ScmpAction, conds ...seccomp.ScmpCondition) {
+	if b.err != nil {
+		return
+	}
+	call, err := seccomp.GetSyscallFromName(name)
+	if err != nil {
+		// A system call this architecture does not have cannot be made.
+		return
+	}
+	if len(conds) == 0 {
+		err = b.filter.AddRule(call, action)
+	} else {
+		err = b.filter.AddRuleConditional(call, action, conds)
+	}
+	if err != nil {
+		b.err = fmt.Errorf("sandbox: seccomp rule for %s: %w", name, err)
+	}
 }

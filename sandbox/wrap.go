@@ -3,6 +3,7 @@ package sandbox
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
 	"slices"
 
 	"github.com/codex-go/codex/protocol"
@@ -13,12 +14,14 @@ const SeatbeltExecutable = "/usr/bin/sandbox-exec"
 
 // Wrap returns the argv to execute so that argv runs under policy p, with
 // cwd the directory the policy is evaluated for (normally the command's
-// working directory). For danger-full-access it is a copy of argv. On Linux
-// it is [self, HelperArg, <policy and cwd>..., "--", argv...], where self is
-// the path of the codex executable (os.Executable()); on macOS it is
-// [SeatbeltExecutable, "-p", profile, "-D", "KEY=VALUE"..., "--", argv...].
-// On other systems every other policy is an error.
-func Wrap(self string, p protocol.SandboxPolicy, cwd string, argv []string) ([]string, error) {
+// working directory) and prot the paths protected beyond the policy. For
+// danger-full-access it is a copy of argv. On Linux it is [self, HelperArg,
+// <policy, cwd and protection>..., "--", argv...], where self is the path
+// of the codex executable (os.Executable()); start it with Start to get the
+// namespaces the helper can use. On macOS it is [SeatbeltExecutable, "-p",
+// profile, "-D", "KEY=VALUE"..., "--", argv...]. On other systems every
+// other policy is an error.
+func Wrap(self string, p protocol.SandboxPolicy, cwd string, argv []string, prot Protection) ([]string, error) {
 	if len(argv) == 0 {
 		return nil, errors.New("sandbox: empty command")
 	}
@@ -28,18 +31,18 @@ func Wrap(self string, p protocol.SandboxPolicy, cwd string, argv []string) ([]s
 	if p.Mode == protocol.SandboxDangerFullAccess {
 		return slices.Clone(argv), nil
 	}
-	return wrapPlatform(self, p, cwd, argv)
+	return wrapPlatform(self, p, cwd, argv, prot)
 }
 
 // wrapHelper builds the argv that runs argv through the Linux helper.
-func wrapHelper(self string, p protocol.SandboxPolicy, cwd string, argv []string) ([]string, error) {
+func wrapHelper(self string, p protocol.SandboxPolicy, cwd string, argv []string, prot Protection) ([]string, error) {
 	if self == "" {
 		return nil, errors.New("sandbox: path of the helper executable is empty")
 	}
 	if cwd == "" {
 		return nil, errors.New("sandbox: empty policy cwd")
 	}
-	args, err := encodeHelperArgs(p, cwd, argv)
+	args, err := encodeHelperArgs(p, cwd, argv, prot)
 	if err != nil {
 		return nil, err
 	}
@@ -47,8 +50,8 @@ func wrapHelper(self string, p protocol.SandboxPolicy, cwd string, argv []string
 }
 
 // wrapSeatbelt builds the argv that runs argv under sandbox-exec.
-func wrapSeatbelt(p protocol.SandboxPolicy, cwd string, argv []string, getenv func(string) string) []string {
-	profile, params := SeatbeltProfile(p, cwd, getenv)
+func wrapSeatbelt(p protocol.SandboxPolicy, cwd string, argv []string, getenv func(string) string, prot Protection) []string {
+	profile, params := SeatbeltProfile(p, cwd, getenv, prot)
 	out := make([]string, 0, 4+2*len(params)+len(argv))
 	out = append(out, SeatbeltExecutable, "-p", profile)
 	for _, kv := range params {
@@ -56,4 +59,15 @@ func wrapSeatbelt(p protocol.SandboxPolicy, cwd string, argv []string, getenv fu
 	}
 	out = append(out, "--")
 	return append(out, argv...)
+}
+
+// CodexHomeProtection is the protection of the configuration directory
+// home: commands may read it but not change it (a changed config.toml
+// could start an MCP server outside the sandbox with the next
+// conversation), and cannot read the stored credentials (auth.json).
+func CodexHomeProtection(home string) Protection {
+	if home == "" {
+		return Protection{}
+	}
+	return Protection{ReadOnly: []string{home}, Hidden: []string{filepath.Join(home, "auth.json")}}
 }

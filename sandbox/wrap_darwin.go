@@ -8,6 +8,6 @@ import (
 
 // wrapPlatform runs argv under sandbox-exec; the environment of the current
 // process supplies TMPDIR.
-func wrapPlatform(_ string, p protocol.SandboxPolicy, cwd string, argv []string) ([]string, error) {
-	return wrapSeatbelt(p, cwd, argv, os.Getenv), nil
+func wrapPlatform(_ string, p protocol.SandboxPolicy, cwd string, argv []string, prot Protection) ([]string, error) {
+	return wrapSeatbelt(p, cwd, argv, os.Getenv, prot), nil
 }

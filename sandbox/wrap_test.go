@@ -10,7 +10,7 @@ import (
 
 func TestWrapDangerFullAccessIsUnchanged(t *testing.T) {
 	argv := []string{"echo", "hi"}
-	got, err := Wrap("/unused", protocol.SandboxPolicy{Mode: protocol.SandboxDangerFullAccess}, "/", argv)
+	got, err := Wrap("/unused", protocol.SandboxPolicy{Mode: protocol.SandboxDangerFullAccess}, "/", argv, Protection{})
 	require.NoError(t, err)
 	assert.Equal(t, argv, got)
 	got[0] = "changed"
@@ -18,9 +18,9 @@ func TestWrapDangerFullAccessIsUnchanged(t *testing.T) {
 }
 
 func TestWrapErrors(t *testing.T) {
-	_, err := Wrap("/bin/codex", protocol.SandboxPolicy{Mode: protocol.SandboxReadOnly}, "/", nil)
+	_, err := Wrap("/bin/codex", protocol.SandboxPolicy{Mode: protocol.SandboxReadOnly}, "/", nil, Protection{})
 	require.ErrorContains(t, err, "empty command")
-	_, err = Wrap("/bin/codex", protocol.SandboxPolicy{Mode: "bogus"}, "/", []string{"true"})
+	_, err = Wrap("/bin/codex", protocol.SandboxPolicy{Mode: "bogus"}, "/", []string{"true"}, Protection{})
 	require.ErrorContains(t, err, "unknown sandbox mode")
 }
 
@@ -33,7 +33,8 @@ func TestHelperArgsRoundTrip(t *testing.T) {
 	for _, p := range policies {
 		t.Run(string(p.Mode), func(t *testing.T) {
 			argv := []string{"sh", "-c", "echo -- $1", "--", "x"}
-			wrapped, err := wrapHelper("/usr/bin/codex", p, "/work dir", argv)
+			prot := Protection{ReadOnly: []string{"/home/u/.codex"}, Hidden: []string{"/home/u/.codex/auth.json"}}
+			wrapped, err := wrapHelper("/usr/bin/codex", p, "/work dir", argv, prot)
 			require.NoError(t, err)
 			require.Equal(t, []string{"/usr/bin/codex", HelperArg}, wrapped[:2])
 			assert.Equal(t, argv, wrapped[len(wrapped)-len(argv):])
@@ -45,6 +46,8 @@ func TestHelperArgsRoundTrip(t *testing.T) {
 				assert.Equal(t, p, req.policy)
 				assert.Equal(t, "/work dir", req.cwd)
 				assert.Equal(t, argv, req.argv)
+				assert.Equal(t, prot, req.protect)
+				assert.Equal(t, -1, req.statusFD)
 			}
 		})
 	}
@@ -78,8 +81,8 @@ func TestParseHelperArgsErrors(t *testing.T) {
 func TestWrapSeatbeltArgv(t *testing.T) {
 	cwd := resolved(t, t.TempDir())
 	p := protocol.SandboxPolicy{Mode: protocol.SandboxWorkspaceWrite, ExcludeTmpdirEnvVar: true, ExcludeSlashTmp: true}
-	got := wrapSeatbelt(p, cwd, []string{"ls", "-l"}, nil)
-	profile, params := SeatbeltProfile(p, cwd, nil)
+	got := wrapSeatbelt(p, cwd, []string{"ls", "-l"}, nil, Protection{})
+	profile, params := SeatbeltProfile(p, cwd, nil, Protection{})
 	require.Equal(t, []string{"WRITABLE_ROOT_0=" + cwd}, params)
 	assert.Equal(t, []string{SeatbeltExecutable, "-p", profile, "-D", "WRITABLE_ROOT_0=" + cwd, "--", "ls", "-l"}, got)
 }

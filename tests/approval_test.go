@@ -200,18 +200,34 @@ func decodeApproval(t *testing.T, m rpcMessage) approvalParams {
 	return p
 }
 
-// processGone reports whether pid no longer runs; a zombie counts as gone.
-func processGone(pid int) bool {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return true
+// processesRunning lists the running (not zombie) processes whose command
+// line is argv. Commands may run in PID namespaces of their own, where the
+// numbers they see mean nothing outside, so tests find them by command line.
+func processesRunning(argv ...string) []int {
+	want := strings.Join(argv, "\x00") + "\x00"
+	entries, _ := os.ReadDir("/proc")
+	var pids []int
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+		if err != nil || string(cmdline) != want {
+			continue
+		}
+		stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			continue
+		}
+		if i := bytes.LastIndexByte(stat, ')'); i >= 0 {
+			if f := strings.Fields(string(stat[i+1:])); len(f) > 0 && (f[0] == "Z" || f[0] == "X") {
+				continue
+			}
+		}
+		pids = append(pids, pid)
 	}
-	i := bytes.LastIndexByte(data, ')')
-	if i < 0 {
-		return false
-	}
-	fields := strings.Fields(string(data[i+1:]))
-	return len(fields) > 0 && (fields[0] == "Z" || fields[0] == "X")
+	return pids
 }
 
 func TestUntrustedCommandApproval(t *testing.T) {
@@ -356,7 +372,7 @@ func TestOnFailureAsksToRetryWithoutSandbox(t *testing.T) {
 	notes := eventMessages(events, "background_event")
 	require.Len(t, notes, 2, rawLines(events))
 	assert.True(t, strings.HasPrefix(notes[0], "Execution failed: sandbox denied exec error, exit code: 1, stdout: , stderr: "), notes[0])
-	assert.Contains(t, notes[0], "Permission denied")
+	assert.Regexp(t, "Permission denied|Read-only file system", notes[0])
 	assert.Equal(t, "retrying command without sandbox", notes[1])
 
 	assert.Equal(t, 1, countOf(events, "exec_command_begin"))
@@ -420,7 +436,7 @@ func TestNeverReportsSandboxFailure(t *testing.T) {
 	assert.Equal(t, protocol.Duration{}, end.Duration)
 	assert.Empty(t, end.Stdout)
 	assert.True(t, strings.HasPrefix(end.Stderr, "failed in sandbox: "), end.Stderr)
-	assert.Contains(t, end.Stderr, "Permission denied")
+	assert.Regexp(t, "Permission denied|Read-only file system", end.Stderr)
 	assert.Equal(t, end.Stderr, end.AggregatedOutput)
 	assert.Equal(t, end.Stderr, end.FormattedOutput)
 
@@ -589,8 +605,10 @@ func TestUpdatePlanEmitsPlanUpdate(t *testing.T) {
 }
 
 func TestShellTimeoutKillsProcessGroup(t *testing.T) {
+	// A duration no other process uses, to find the background sleep by.
+	duration := fmt.Sprintf("30.%d", time.Now().UnixNano()%1000000)
 	s, model := startModel(t, nil, shellCall("call1", map[string]any{
-		"command":    []string{"bash", "-lc", "sleep 30 & echo $! > pid; wait"},
+		"command":    []string{"bash", "-lc", "sleep " + duration + " & touch started; wait"},
 		"timeout_ms": 500,
 	}), answer())
 	conv := startConversation(s, map[string]any{"approvalPolicy": "never", "sandbox": "workspace-write", "cwd": s.workDir})
@@ -605,15 +623,12 @@ func TestShellTimeoutKillsProcessGroup(t *testing.T) {
 	assert.Equal(t, 124, out.Metadata.ExitCode)
 	assert.Contains(t, out.Output, "timed out")
 
-	data, err := os.ReadFile(filepath.Join(s.workDir, "pid"))
-	require.NoError(t, err)
-	pid, err := strconv.Atoi(strings.TrimSpace(string(data)))
-	require.NoError(t, err)
+	require.FileExists(t, filepath.Join(s.workDir, "started"), "the background sleep was started")
 	deadline := time.Now().Add(waitLimit)
-	for !processGone(pid) && time.Now().Before(deadline) {
+	for len(processesRunning("sleep", duration)) > 0 && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
 	}
-	assert.True(t, processGone(pid), "the background sleep %d survived the timeout", pid)
+	assert.Empty(t, processesRunning("sleep", duration), "the background sleep survived the timeout")
 }
 
 func TestShellEnvironmentDropsSecrets(t *testing.T) {
@@ -653,7 +668,7 @@ func TestExecOneOffCommandOverStdio(t *testing.T) {
 	}
 	s.callResult("execOneOffCommand", map[string]any{"command": []string{"touch", denied}}, &res)
 	assert.NotZero(t, res.ExitCode)
-	assert.Contains(t, res.Stderr, "Permission denied")
+	assert.Regexp(t, "Permission denied|Read-only file system", res.Stderr)
 	assert.NoFileExists(t, denied)
 
 	m = s.call("execOneOffCommand", map[string]any{"command": []string{}})

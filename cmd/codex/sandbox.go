@@ -38,6 +38,9 @@ func newSandboxCommand(flags *globalFlags, std stdio) *cobra.Command {
 			short:       "Run a command under the Linux sandbox (Landlock and seccomp)",
 			goos:        "linux",
 			unavailable: "the Linux sandbox (Landlock and seccomp) is only available on Linux",
+			logDenials:  true,
+			logDenialsHelp: "before the command, list on standard error the protections the sandbox applied " +
+				"and those this system lacks",
 		}),
 		newSandboxRunCommand(flags, std, sandboxBackend{
 			name:        "macos",
@@ -46,6 +49,8 @@ func newSandboxCommand(flags *globalFlags, std stdio) *cobra.Command {
 			goos:        "darwin",
 			unavailable: "Seatbelt is only available on macOS",
 			logDenials:  true,
+			logDenialsHelp: "after the command, list the operations the sandbox refused to it and its children " +
+				"(from the system log)",
 		}),
 	)
 	return cmd
@@ -58,8 +63,9 @@ type sandboxBackend struct {
 	goos string
 	// unavailable is the error text on other systems.
 	unavailable string
-	// logDenials offers --log-denials.
-	logDenials bool
+	// logDenials offers --log-denials, described by logDenialsHelp.
+	logDenials     bool
+	logDenialsHelp string
 }
 
 // sandboxRunFlags are the flags of `codex sandbox linux|macos`.
@@ -104,7 +110,7 @@ func newSandboxRunCommand(flags *globalFlags, std stdio, backend sandboxBackend)
 			if err != nil {
 				return failed(err)
 			}
-			return runSandboxed(cmd, std, policy, cwd, args, local.logDenials)
+			return runSandboxed(cmd, std, policy, cwd, home, args, local.logDenials)
 		},
 	}
 	// Everything from the first argument that is not a flag belongs to the
@@ -113,8 +119,7 @@ func newSandboxRunCommand(flags *globalFlags, std stdio, backend sandboxBackend)
 	cmd.Flags().BoolVar(&local.fullAuto, "full-auto", false,
 		"use workspace-write: the working directory, /tmp, $TMPDIR, --add-dir and configured roots are writable; the network stays closed")
 	if backend.logDenials {
-		cmd.Flags().BoolVar(&local.logDenials, "log-denials", false,
-			"after the command, list the operations the sandbox refused to it and its children (from the system log)")
+		cmd.Flags().BoolVar(&local.logDenials, "log-denials", false, backend.logDenialsHelp)
 	}
 	return cmd
 }
@@ -138,14 +143,20 @@ func sandboxPolicy(opts config.LoadOptions, fullAuto bool) (protocol.SandboxPoli
 	return policy, cfg.Cwd, nil
 }
 
-// runSandboxed runs argv under policy in cwd. Without denial logging the
-// process becomes the sandboxed command (see sandbox.ExecSandboxed), so its
-// streams, signals and exit status are the command's own. With it, the
-// command runs as a child and the process exits with the child's status.
-func runSandboxed(cmd *cobra.Command, std stdio, policy protocol.SandboxPolicy, cwd string, argv []string, logDenials bool) error {
+// runSandboxed runs argv under policy in cwd. The process becomes the
+// sandboxed command (see sandbox.ExecSandboxed), so its streams, signals
+// and exit status are the command's own; on Linux, logDenials lists the
+// protections applied first. On macOS, with denial logging, the command
+// runs as a child while the system log is followed.
+func runSandboxed(cmd *cobra.Command, std stdio, policy protocol.SandboxPolicy, cwd, home string, argv []string, logDenials bool) error {
 	env := sandbox.CommandEnv(os.Environ(), policy)
+	prot := sandbox.CodexHomeProtection(home)
+	if runtime.GOOS == "linux" {
+		err := sandbox.ExecSandboxed(policy, cwd, argv, env, prot, logDenials)
+		return &exitError{code: sandbox.HelperExitCode(err), err: err}
+	}
 	if !logDenials {
-		err := sandbox.ExecSandboxed(policy, cwd, argv, env)
+		err := sandbox.ExecSandboxed(policy, cwd, argv, env, prot, false)
 		return &exitError{code: sandbox.HelperExitCode(err), err: err}
 	}
 
@@ -158,7 +169,7 @@ func runSandboxed(cmd *cobra.Command, std stdio, policy protocol.SandboxPolicy, 
 	if err != nil {
 		return failed(fmt.Errorf("locate the codex executable: %w", err))
 	}
-	wrapped, err := sandbox.Wrap(self, policy, cwd, argv)
+	wrapped, err := sandbox.Wrap(self, policy, cwd, argv, prot)
 	if err != nil {
 		return failed(err)
 	}

@@ -59,6 +59,9 @@ type Params struct {
 	// Cwd so that a command run in another directory does not make that
 	// directory writable.
 	SandboxCwd string
+	// Protect lists paths protected beyond the sandbox policy (see
+	// sandbox.Protection), such as the configuration directory.
+	Protect sandbox.Protection
 	// Timeout bounds the run; zero (or negative) means DefaultTimeout.
 	Timeout time.Duration
 	// Env is the full environment of the command (see BuildEnv); nil means
@@ -172,6 +175,7 @@ func Run(ctx context.Context, p Params, delta Delta) (Result, error) {
 	if p.Stdin != nil {
 		cmd.Stdin = bytes.NewReader(p.Stdin)
 	}
+	sandbox.Prepare(cmd)
 	err = cmd.Start()
 	// The child has its own copies of the write ends; closing ours lets the
 	// readers see EOF once every process holding them is gone.
@@ -296,7 +300,7 @@ func commandLine(p Params, cwd string) ([]string, error) {
 		}
 		policyCwd = abs
 	}
-	argv, err := sandbox.Wrap(p.SelfExe, p.Sandbox, policyCwd, p.Command)
+	argv, err := sandbox.Wrap(p.SelfExe, p.Sandbox, policyCwd, p.Command, p.Protect)
 	if err != nil {
 		return nil, fmt.Errorf("exec: wrap command for the sandbox: %w", err)
 	}

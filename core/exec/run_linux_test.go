@@ -69,7 +69,7 @@ func TestRunSandboxed(t *testing.T) {
 				assert.False(t, LikelyDenied(res))
 			} else {
 				assert.ErrorIs(t, statErr, os.ErrNotExist)
-				assert.Contains(t, res.Stderr, "Permission denied")
+				assert.Regexp(t, "Permission denied|Read-only file system", res.Stderr)
 				assert.True(t, LikelyDenied(res))
 			}
 		})

@@ -2,8 +2,10 @@ package exec
 
 import "syscall"
 
-// sysProcAttr puts the command in a process group of its own and has the
+// sysProcAttr puts the command in a session (and so a process group) of
+// its own, without a controlling terminal, so that it can neither open
+// /dev/tty nor reach the terminal codex was started from; and has the
 // kernel kill it when the thread that started it (and so the server) dies.
 func sysProcAttr() *syscall.SysProcAttr {
-	return &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	return &syscall.SysProcAttr{Setsid: true, Pdeathsig: syscall.SIGKILL}
 }

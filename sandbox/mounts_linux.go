@@ -1,0 +1,206 @@
+package sandbox
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// mountPlan is what isolateFiles does to the helper's private mount table.
+type mountPlan struct {
+	// writable are the writable roots that stay writable: existing,
+	// symlink-free directories, none below another, shortest first.
+	writable []string
+	// readOnly are existing paths below a writable root that are bound
+	// read-only on top of it (each root's .git, CODEX_HOME...).
+	readOnly []string
+	// hidden are existing files covered with an empty character device.
+	hidden []string
+	// freshPTS asks for a pseudo-terminal instance of the command's own on
+	// /dev/pts (only when the command was given no terminal).
+	freshPTS bool
+}
+
+// mountPlanFor computes the mount plan for the writable roots of a policy
+// and the paths of prot.
+func mountPlanFor(roots []WritableRoot, prot Protection, freshPTS bool) mountPlan {
+	plan := mountPlan{freshPTS: freshPTS}
+	var dirs []string
+	for _, r := range roots {
+		dirs = append(dirs, r.Root)
+	}
+	slices.Sort(dirs)
+	for _, d := range dirs {
+		if !insideAnyDir(plan.writable, d) {
+			plan.writable = append(plan.writable, d)
+		}
+	}
+	addReadOnly := func(p string) {
+		if insideAnyDir(plan.writable, p) && !slices.Contains(plan.readOnly, p) {
+			plan.readOnly = append(plan.readOnly, p)
+		}
+	}
+	for _, r := range roots {
+		for _, sub := range r.ReadOnlySubpaths {
+			addReadOnly(sub)
+		}
+	}
+	for _, p := range prot.ReadOnly {
+		if resolved, ok := resolveExisting(p); ok {
+			addReadOnly(resolved)
+		}
+	}
+	for _, p := range prot.Hidden {
+		resolved, ok := resolveExisting(p)
+		if !ok {
+			continue
+		}
+		if info, err := os.Stat(resolved); err == nil && !info.IsDir() && !slices.Contains(plan.hidden, resolved) {
+			plan.hidden = append(plan.hidden, resolved)
+		}
+	}
+	// Outer paths first, so that an inner bind lands on top of an outer one.
+	slices.SortFunc(plan.readOnly, func(a, b string) int { return strings.Count(a, "/") - strings.Count(b, "/") })
+	return plan
+}
+
+// insideAnyDir reports whether p is one of dirs or below one of them; all
+// are clean absolute paths.
+func insideAnyDir(dirs []string, p string) bool {
+	for _, d := range dirs {
+		if p == d || strings.HasPrefix(p, strings.TrimSuffix(d, "/")+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// isolateFiles rearranges the private mount table the process got before
+// the Go runtime started (see preinit_linux.c), before the restrictions are
+// applied:
+//
+//  1. Every mount becomes read-only, except the writable roots, which are
+//     cloned beforehand with their original flags and put back on top. So
+//     outside the roots not only writing (which Landlock refuses too) but
+//     also changing modes, owners, times and extended attributes fails,
+//     even for root.
+//  2. The plan's read-only paths (each root's .git, CODEX_HOME) are bound
+//     read-only on top of the roots; being mount points, they can neither
+//     be renamed nor removed.
+//  3. With ownProc (the process is process 1 of a PID namespace, whose
+//     /proc the constructor mounted), /proc/sys becomes read-only.
+//  4. The hidden files (the credentials in CODEX_HOME) are covered.
+//  5. Without a terminal of its own, the command gets a new /dev/pts, so
+//     other terminals are not even visible.
+//
+// A step that fails before changing anything is skipped and recorded in m
+// (Landlock still refuses every write outside the roots). A failure that
+// would leave the sandbox wrong (a writable root left read-only) is
+// returned.
+func isolateFiles(plan mountPlan, ownProc bool, m *measures) error {
+	if err := readOnlyOutsideRoots(plan.writable); err != nil {
+		if errors.Is(err, errRootsLost) {
+			return err
+		}
+		m.miss(measureReadOnlyMounts, err)
+	} else {
+		m.add(measureReadOnlyMounts)
+		for _, p := range plan.readOnly {
+			if err := bindReadOnly(p); err != nil {
+				m.miss(measure("read-only "+p), err)
+				continue
+			}
+			m.protected = append(m.protected, p)
+		}
+	}
+	if ownProc {
+		m.add(measurePIDNamespace)
+		for _, p := range []string{"/proc/sys", "/proc/sysrq-trigger"} {
+			if err := bindReadOnly(p); err != nil && !errors.Is(err, unix.ENOENT) {
+				m.miss(measure("read-only "+p), err)
+			}
+		}
+	}
+	for _, p := range plan.hidden {
+		if err := unix.Mount("/dev/null", p, "", unix.MS_BIND, ""); err != nil {
+			m.miss(measure("hide "+p), err)
+			continue
+		}
+		m.hidden = append(m.hidden, p)
+	}
+	if plan.freshPTS {
+		// Without it Landlock still keeps the other terminals unwritable.
+		if err := unix.Mount("devpts", "/dev/pts", "devpts", unix.MS_NOSUID|unix.MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620"); err == nil {
+			m.add(measureFreshPTS)
+		}
+	}
+	return nil
+}
+
+// errRootsLost marks a failure after the file system became read-only
+// that left a writable root read-only.
+var errRootsLost = errors.New("sandbox: a writable root could not be kept writable")
+
+// readOnlyOutsideRoots makes every mount read-only but the writable roots.
+func readOnlyOutsideRoots(writable []string) error {
+	trees := make([]int, 0, len(writable))
+	defer func() {
+		for _, fd := range trees {
+			unix.Close(fd)
+		}
+	}()
+	for _, root := range writable {
+		fd, err := unix.OpenTree(unix.AT_FDCWD, root, unix.OPEN_TREE_CLONE|unix.OPEN_TREE_CLOEXEC|unix.AT_RECURSIVE)
+		if err != nil {
+			return fmt.Errorf("clone mount of %s: %w", root, err)
+		}
+		trees = append(trees, fd)
+	}
+	if err := unix.MountSetattr(unix.AT_FDCWD, "/", unix.AT_RECURSIVE, &unix.MountAttr{Attr_set: unix.MOUNT_ATTR_RDONLY}); err != nil {
+		return fmt.Errorf("make the file system read-only: %w", err)
+	}
+	for i, root := range writable {
+		if err := unix.MoveMount(trees[i], "", unix.AT_FDCWD, root, unix.MOVE_MOUNT_F_EMPTY_PATH); err != nil {
+			return fmt.Errorf("%w: %s: %w", errRootsLost, root, err)
+		}
+	}
+	return nil
+}
+
+// bindReadOnly binds path onto itself, read-only (submounts included).
+func bindReadOnly(path string) error {
+	fd, err := unix.OpenTree(unix.AT_FDCWD, path, unix.OPEN_TREE_CLONE|unix.OPEN_TREE_CLOEXEC|unix.AT_RECURSIVE)
+	if err != nil {
+		return fmt.Errorf("clone mount of %s: %w", path, err)
+	}
+	defer unix.Close(fd)
+	if err := unix.MountSetattr(fd, "", unix.AT_EMPTY_PATH|unix.AT_RECURSIVE, &unix.MountAttr{Attr_set: unix.MOUNT_ATTR_RDONLY}); err != nil {
+		return fmt.Errorf("make %s read-only: %w", path, err)
+	}
+	if err := unix.MoveMount(fd, "", unix.AT_FDCWD, path, unix.MOVE_MOUNT_F_EMPTY_PATH); err != nil {
+		return fmt.Errorf("protect %s: %w", path, err)
+	}
+	return nil
+}
+
+// ownTerminals returns the device paths of the terminals among the
+// standard descriptors, which the command was given and may keep using.
+func ownTerminals() []string {
+	var ttys []string
+	for fd := 0; fd <= 2; fd++ {
+		if _, err := unix.IoctlGetTermios(fd, unix.TCGETS); err != nil {
+			continue
+		}
+		target, err := os.Readlink(fmt.Sprintf("/proc/self/fd/%d", fd))
+		if err != nil || !strings.HasPrefix(target, "/dev/") || slices.Contains(ttys, target) {
+			continue
+		}
+		ttys = append(ttys, filepath.Clean(target))
+	}
+	return ttys
+}

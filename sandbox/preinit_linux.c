@@ -1,0 +1,266 @@
+//go:build linux && cgo
+
+// Namespaces for the sandbox, created before the Go runtime starts.
+//
+// A process that asks for a PID namespace cannot create threads any more,
+// and a multi-threaded process cannot create a user namespace, so neither
+// can be done from Go, whose runtime starts threads before main. This
+// constructor runs first, while the process is still single-threaded, but
+// only for the two invocations that run a command under the sandbox: the
+// helper started with --sandbox-isolate (see Start), and `codex sandbox
+// linux` (or its aliases). It then
+//
+//   1. creates a user namespace mapping the caller's own user and group
+//      (only when not root) and a mount namespace, and makes every mount
+//      private;
+//   2. checks that a proc file system can be mounted there (a container may
+//      refuse it), and if so creates a PID namespace and forks: the child,
+//      process 1 of the new namespace, mounts its own /proc and continues
+//      into the Go program, while this process stays outside to wait for it,
+//      pass signals on, and end the way it ended.
+//
+// Whatever fails leaves the process as it is (or with the mount namespace
+// only) and records why; the Go side reads codex_isolation and applies the
+// rest of the sandbox without what is missing.
+
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+// codex_isolation says what the constructor achieved: 0 nothing (not asked,
+// or refused), 1 a private mount namespace, 2 also a PID namespace whose
+// process 1 is this process, with its own /proc.
+int codex_isolation = 0;
+// codex_isolation_error says why isolation stopped short, or is empty.
+char codex_isolation_error[160];
+// codex_status_fd is where process 1 reports the signal that ended the
+// command ("signal N\n"), so that the waiting parent can die of it too.
+int codex_status_fd = -1;
+
+static pid_t codex_child;
+
+static void codex_fail(const char *what) {
+	snprintf(codex_isolation_error, sizeof codex_isolation_error, "%s: %s", what, strerror(errno));
+}
+
+// codex_value_flag reports whether a global flag of the command line takes
+// the next argument as its value.
+static int codex_value_flag(const char *a) {
+	static const char *const flags[] = {"-c", "--config", "-p", "--profile", "-m", "--model",
+		"-s", "--sandbox", "-a", "--ask-for-approval", "-C", "--cd", "--add-dir", NULL};
+	for (int i = 0; flags[i]; i++) {
+		if (strcmp(a, flags[i]) == 0) {
+			return 1;
+		}
+	}
+	return 0;
+}
+
+// codex_wants_isolation recognises the invocations to isolate.
+static int codex_wants_isolation(int argc, char **argv) {
+	if (getenv("CODEX_SANDBOX_NO_NAMESPACES") != NULL) {
+		return 0;
+	}
+	if (argc > 2 && strcmp(argv[1], "__codex_linux_sandbox") == 0) {
+		for (int i = 2; i < argc && strcmp(argv[i], "--") != 0; i++) {
+			if (strcmp(argv[i], "--sandbox-isolate") == 0) {
+				return 1;
+			}
+		}
+		return 0;
+	}
+	// codex [global flags] sandbox|debug [global flags] linux|landlock ...
+	int positional = 0;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "--") == 0) {
+			return 0;
+		}
+		if (a[0] == '-') {
+			if (codex_value_flag(a)) {
+				i++;
+			}
+			continue;
+		}
+		if (positional == 0) {
+			if (strcmp(a, "sandbox") != 0 && strcmp(a, "debug") != 0) {
+				return 0;
+			}
+			positional = 1;
+			continue;
+		}
+		return strcmp(a, "linux") == 0 || strcmp(a, "landlock") == 0;
+	}
+	return 0;
+}
+
+static int codex_write_file(const char *path, const char *data) {
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0) {
+		return -1;
+	}
+	ssize_t len = (ssize_t)strlen(data);
+	ssize_t n = write(fd, data, len);
+	int saved = errno;
+	close(fd);
+	errno = saved;
+	return n == len ? 0 : -1;
+}
+
+static void codex_forward(int sig) {
+	if (codex_child > 0) {
+		kill(codex_child, sig);
+	}
+}
+
+// codex_die ends this process the way the command ended.
+static void codex_die(int status, int status_rd) {
+	char buf[64] = {0};
+	size_t len = 0;
+	while (len < sizeof buf - 1) {
+		ssize_t n = read(status_rd, buf + len, sizeof buf - 1 - len);
+		if (n < 0 && errno == EINTR) {
+			continue;
+		}
+		if (n <= 0) {
+			break;
+		}
+		len += (size_t)n;
+	}
+	int sig = 0;
+	const char *report = strstr(buf, "signal ");
+	if (report != NULL) {
+		sig = atoi(report + 7);
+	} else if (WIFSIGNALED(status)) {
+		sig = WTERMSIG(status);
+	}
+	if (sig > 0 && sig != SIGSTOP && sig != SIGTSTP && sig != SIGTTIN && sig != SIGTTOU) {
+		signal(sig, SIG_DFL);
+		sigset_t set;
+		sigemptyset(&set);
+		sigaddset(&set, sig);
+		sigprocmask(SIG_UNBLOCK, &set, NULL);
+		raise(sig);
+	}
+	if (sig > 0) {
+		_exit(128 + sig);
+	}
+	_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 1);
+}
+
+// codex_supervise waits for process 1 of the new namespace, passing the
+// usual termination and user signals on, and never returns.
+static void codex_supervise(pid_t child, int status_rd) {
+	codex_child = child;
+	static const int forwarded[] = {SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2, SIGALRM, 0};
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = codex_forward;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	for (int i = 0; forwarded[i]; i++) {
+		sigaction(forwarded[i], &sa, NULL);
+	}
+	int status;
+	while (waitpid(child, &status, 0) < 0) {
+		if (errno != EINTR) {
+			_exit(1);
+		}
+	}
+	codex_die(status, status_rd);
+}
+
+__attribute__((constructor)) static void codex_preinit(int argc, char **argv, char **envp) {
+	(void)envp;
+	if (!codex_wants_isolation(argc, argv)) {
+		return;
+	}
+	uid_t uid = geteuid();
+	gid_t gid = getegid();
+	int flags = CLONE_NEWNS;
+	if (uid != 0) {
+		flags |= CLONE_NEWUSER;
+	}
+	if (unshare(flags) != 0) {
+		codex_fail("create namespaces");
+		return;
+	}
+	if (uid != 0) {
+		char map[64];
+		if (codex_write_file("/proc/self/setgroups", "deny") != 0 && errno != ENOENT) {
+			codex_fail("deny setgroups");
+			_exit(125);
+		}
+		snprintf(map, sizeof map, "%u %u 1\n", (unsigned)uid, (unsigned)uid);
+		if (codex_write_file("/proc/self/uid_map", map) != 0) {
+			codex_fail("map user");
+			_exit(125);
+		}
+		snprintf(map, sizeof map, "%u %u 1\n", (unsigned)gid, (unsigned)gid);
+		if (codex_write_file("/proc/self/gid_map", map) != 0) {
+			codex_fail("map group");
+			_exit(125);
+		}
+	}
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) {
+		// A user namespace without the right to mount (as under Ubuntu's
+		// AppArmor restriction): nothing to gain from it.
+		codex_fail("make mounts private");
+		return;
+	}
+	codex_isolation = 1;
+	if (uid != 0) {
+		// In a user namespace the kernel refuses a new proc when the
+		// existing one is partly hidden (as in many containers); find out
+		// before committing to a PID namespace.
+		if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0) {
+			codex_fail("mount /proc");
+			return;
+		}
+		umount2("/proc", MNT_DETACH);
+	}
+
+	int pipefd[2];
+	if (pipe2(pipefd, O_CLOEXEC) != 0) {
+		codex_fail("create status pipe");
+		return;
+	}
+	if (unshare(CLONE_NEWPID) != 0) {
+		codex_fail("create PID namespace");
+		close(pipefd[0]);
+		close(pipefd[1]);
+		return;
+	}
+	pid_t child = fork();
+	if (child < 0) {
+		// This process can no longer start threads (its children would be
+		// in the new namespace), so it cannot go on as a Go program.
+		perror("sandbox: fork into the PID namespace");
+		_exit(125);
+	}
+	if (child > 0) {
+		close(pipefd[1]);
+		codex_supervise(child, pipefd[0]);
+	}
+	close(pipefd[0]);
+	// The parent is outside the namespace (getppid() says 0), so its end
+	// cannot be checked for; it only ends after this process anyway, unless
+	// killed, and then SIGKILL follows it here.
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0) {
+		perror("sandbox: mount /proc");
+		_exit(125);
+	}
+	codex_status_fd = pipefd[1];
+	codex_isolation = 2;
+}

@@ -1,0 +1,72 @@
+package sandbox
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"syscall"
+
+	"github.com/codex-go/codex/protocol"
+)
+
+// runAsChild runs argv under p through the helper, as a child of this
+// process (see Prepare), passes on the signals the command would not get
+// otherwise (SIGTERM, SIGHUP, SIGUSR1, SIGUSR2, SIGALRM, and SIGINT and
+// SIGQUIT that did not come from the terminal, which also delivers them to
+// the command, in this process's group) and then ends this process the way
+// the command ended. It only returns when the helper could not be started.
+func runAsChild(p protocol.SandboxPolicy, cwd string, argv, env []string, prot Protection, report bool) error {
+	self, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("sandbox: locate the codex executable: %w", err)
+	}
+	wrapped, err := Wrap(self, p, cwd, argv, prot)
+	if err != nil {
+		return err
+	}
+	if report {
+		wrapped = insertHelperFlags(wrapped, reportFlag)
+	}
+	signals := make(chan os.Signal, 8)
+	signal.Notify(signals, forwardedSignals()...)
+
+	cmd := exec.Command(wrapped[0], wrapped[1:]...)
+	cmd.Dir = cwd
+	cmd.Env = env
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	Prepare(cmd)
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("sandbox: start %s: %w", wrapped[0], err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	for {
+		select {
+		case err := <-exited:
+			var exitErr *exec.ExitError
+			if err != nil && !errors.As(err, &exitErr) {
+				return fmt.Errorf("sandbox: wait for %s: %w", wrapped[0], err)
+			}
+			signal.Stop(signals)
+			if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+				dieOf(ws.Signal())
+			}
+			os.Exit(cmd.ProcessState.ExitCode())
+		case s := <-signals:
+			if sys, ok := s.(syscall.Signal); ok && !fromTerminal(sys) {
+				_ = cmd.Process.Signal(sys)
+			}
+		}
+	}
+}
+
+// dieOf ends the process with sig, as the command it ran did, so that a
+// shell sees the same death; if the signal does not end it, the process
+// exits with 128+sig.
+func dieOf(sig syscall.Signal) {
+	signal.Reset(sig)
+	_ = syscall.Kill(os.Getpid(), sig)
+	os.Exit(128 + int(sig))
+}
