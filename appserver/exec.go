@@ -8,6 +8,7 @@ import (
 
 	"github.com/codex-go/codex/core/exec"
 	"github.com/codex-go/codex/protocol"
+	"github.com/codex-go/codex/sandbox"
 )
 
 // Error messages of execOneOffCommand, worded as the reference server's.
@@ -60,6 +61,7 @@ func (s *Server) execOneOffCommand(_ context.Context, r *request) (any, error) {
 		Env:        exec.BuildEnv(cfg.ShellEnvironmentPolicy, os.Environ()),
 		Sandbox:    policy,
 		SelfExe:    s.opts.SelfExe,
+		Protect:    sandbox.CodexHomeProtection(s.opts.CodexHome),
 	}
 
 	life := s.lifetime()

@@ -13,11 +13,11 @@
 //   1. creates a user namespace mapping the caller's own user and group
 //      (only when not root) and a mount namespace, and makes every mount
 //      private;
-//   2. checks that a proc file system can be mounted there (a container may
-//      refuse it), and if so creates a PID namespace and forks: the child,
-//      process 1 of the new namespace, mounts its own /proc and continues
-//      into the Go program, while this process stays outside to wait for it,
-//      pass signals on, and end the way it ended.
+//   2. starts a child in a new PID namespace: the child, process 1 of the
+//      namespace, mounts its own /proc and continues into the Go program,
+//      while this process stays outside to wait for it, pass signals on, and
+//      end the way it ended. If the child cannot mount /proc (a container
+//      may refuse it), this process goes on with the mount namespace only.
 //
 // Whatever fails leaves the process as it is (or with the mount namespace
 // only) and records why; the Go side reads codex_isolation and applies the
@@ -33,6 +33,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -219,38 +220,41 @@ __attribute__((constructor)) static void codex_preinit(int argc, char **argv, ch
 		return;
 	}
 	codex_isolation = 1;
-	if (uid != 0) {
-		// In a user namespace the kernel refuses a new proc when the
-		// existing one is partly hidden (as in many containers); find out
-		// before committing to a PID namespace.
-		if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0) {
-			codex_fail("mount /proc");
-			return;
-		}
-		umount2("/proc", MNT_DETACH);
-	}
 
 	int pipefd[2];
 	if (pipe2(pipefd, O_CLOEXEC) != 0) {
 		codex_fail("create status pipe");
 		return;
 	}
-	if (unshare(CLONE_NEWPID) != 0) {
+	// clone with CLONE_NEWPID, unlike unshare, leaves this process able to
+	// start threads, so it can still go on as the Go program if the child
+	// cannot mount its /proc (a container may refuse that).
+	pid_t child = (pid_t)syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, NULL, NULL, NULL, NULL);
+	if (child < 0) {
 		codex_fail("create PID namespace");
 		close(pipefd[0]);
 		close(pipefd[1]);
 		return;
 	}
-	pid_t child = fork();
-	if (child < 0) {
-		// This process can no longer start threads (its children would be
-		// in the new namespace), so it cannot go on as a Go program.
-		perror("sandbox: fork into the PID namespace");
-		_exit(125);
-	}
 	if (child > 0) {
 		close(pipefd[1]);
-		codex_supervise(child, pipefd[0]);
+		char ok[4] = {0};
+		ssize_t n;
+		do {
+			n = read(pipefd[0], ok, 3);
+		} while (n < 0 && errno == EINTR);
+		if (n == 3 && memcmp(ok, "ok\n", 3) == 0) {
+			codex_supervise(child, pipefd[0]);
+		}
+		// The child could not mount /proc and is gone: go on without a
+		// PID namespace.
+		int status;
+		while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
+		}
+		close(pipefd[0]);
+		errno = EPERM;
+		codex_fail("mount /proc in a PID namespace");
+		return;
 	}
 	close(pipefd[0]);
 	// The parent is outside the namespace (getppid() says 0), so its end
@@ -258,7 +262,9 @@ __attribute__((constructor)) static void codex_preinit(int argc, char **argv, ch
 	// killed, and then SIGKILL follows it here.
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0) {
-		perror("sandbox: mount /proc");
+		_exit(125);
+	}
+	if (write(pipefd[1], "ok\n", 3) != 3) {
 		_exit(125);
 	}
 	codex_status_fd = pipefd[1];

@@ -289,5 +289,6 @@ func (m *Manager) defaultTools(cfg *config.Config) *tools.Router {
 		WritableRoots: func(p protocol.SandboxPolicy, cwd string) []sandbox.WritableRoot {
 			return sandbox.WritableRoots(p, cwd, getenv)
 		},
+		Protect: sandbox.CodexHomeProtection(m.deps.CodexHome),
 	})
 }

@@ -52,6 +52,7 @@ func (h *patchHandler) applySandboxed(ctx context.Context, t *Turn, plan *patch.
 		Env:        env,
 		Sandbox:    t.SandboxPolicy,
 		SelfExe:    h.env.SelfExe,
+		Protect:    h.env.Protect,
 		Stdin:      data,
 	}, nil)
 	if err != nil {

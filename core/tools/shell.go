@@ -48,6 +48,9 @@ type ExecEnv struct {
 	// WritableRoots lists the directories a turn's sandbox lets commands
 	// write, with the subpaths that stay read-only.
 	WritableRoots func(p protocol.SandboxPolicy, cwd string) []sandbox.WritableRoot
+	// Protect lists paths protected beyond the sandbox policy (the
+	// configuration directory).
+	Protect sandbox.Protection
 }
 
 // shellHandler runs shell and local_shell calls.
@@ -231,6 +234,7 @@ func (h *shellHandler) exec(ctx context.Context, t *Turn, callID string, argv []
 	// command runs: a workdir must not make itself writable.
 	return exec.Run(ctx, exec.Params{
 		Command: argv, Cwd: cwd, SandboxCwd: t.Cwd, Timeout: timeout, Env: env, Sandbox: policy, SelfExe: h.env.SelfExe,
+		Protect: h.env.Protect,
 	}, func(s exec.Stream, chunk []byte) {
 		t.Emit(protocol.ExecCommandOutputDeltaEvent{CallID: callID, Stream: string(s), Chunk: chunk})
 	})
