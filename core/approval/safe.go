@@ -22,30 +22,113 @@ var safeAnyArgs = map[string]bool{
 // lines N to M.
 var sedPrint = regexp.MustCompile(`^[0-9]+(,[0-9]+)?p$`)
 
-// findUnsafe are the find actions that run commands or write files.
+// findUnsafe are the find actions that run commands or write files. find
+// reads its expression word by word and matches these names exactly.
 var findUnsafe = map[string]bool{
 	"-exec": true, "-execdir": true, "-ok": true, "-okdir": true, "-delete": true,
 	"-fls": true, "-fprint": true, "-fprint0": true, "-fprintf": true,
 }
 
-// gitReadOnly are the git subcommands that only read the repository.
-var gitReadOnly = map[string]bool{
-	"status": true, "log": true, "diff": true, "show": true, "branch": true,
-	"rev-parse": true, "ls-files": true, "blame": true, "grep": true,
+// dateOptions are GNU date's options: -s/--set sets the clock. An operand
+// that does not start with "+" sets it too; isSafeCommand checks those.
+var dateOptions = optionTable{
+	dangerLong:  []string{"set"},
+	dangerShort: "s",
+	long: []string{"date=", "debug", "file=", "iso-8601", "resolution", "rfc-email",
+		"rfc-3339=", "reference=", "utc", "universal", "help", "version"},
+	complete:   true,
+	valueShort: "dfr",
+	optShort:   "I",
 }
 
-// gitBranchWriteLong are the git branch options that change branches.
-var gitBranchWriteLong = map[string]bool{
-	"--delete": true, "--move": true, "--copy": true, "--force": true,
-	"--set-upstream-to": true, "--unset-upstream": true, "--edit-description": true,
-	"--track": true, "--no-track": true, "--create-reflog": true, "--recurse-submodules": true,
+// treeOptions are tree's options: -o writes the listing to a file and -R
+// writes one into every directory it reruns in. tree has no --output;
+// refusing it costs nothing.
+var treeOptions = optionTable{
+	dangerLong:  []string{"output"},
+	dangerShort: "oR",
+	valueShort:  "LPIHT",
+	valueAfter:  true,
 }
 
-// gitBranchListLong are the git branch options that select list mode, in
-// which operands are patterns or commits rather than new branch names.
-var gitBranchListLong = map[string]bool{
-	"--list": true, "--contains": true, "--no-contains": true, "--merged": true,
-	"--no-merged": true, "--points-at": true, "--verbose": true,
+// fileOptions are file's options: -C/--compile writes a compiled magic
+// file, -z/-Z run decompressors and -p/--preserve-date sets file times.
+var fileOptions = optionTable{
+	dangerLong:  []string{"compile", "uncompress", "uncompress-noreport", "preserve-date"},
+	dangerShort: "CzZp",
+	long: []string{"magic-file=", "exclude=", "exclude-quiet=", "files-from=", "separator=",
+		"parameter="},
+	valueShort: "mefFP",
+}
+
+// rgOptions are ripgrep's options: --pre and --hostname-bin run programs,
+// -z/--search-zip runs decompressors. -d is --max-depth from ripgrep 14 on.
+var rgOptions = optionTable{
+	dangerLong:  []string{"pre", "hostname-bin", "search-zip"},
+	dangerShort: "z",
+	valueShort:  "ABCEMTdefgjmrt",
+}
+
+// gitDangerLong are refused for every git subcommand: --output writes a
+// file and --ext-diff runs the configured diff program.
+var gitDangerLong = []string{"output", "ext-diff"}
+
+// gitEndOfOptions ends git's options as "--" does.
+const gitEndOfOptions = "--end-of-options"
+
+// gitOptions are the options of the read-only git subcommands that need
+// nothing more than gitDangerLong.
+var gitOptions = optionTable{dangerLong: gitDangerLong, endOfOptions: gitEndOfOptions}
+
+// gitGrepOptions are git grep's options: -O/--open-files-in-pager runs a
+// pager on the matching files and --textconv runs the configured filters.
+var gitGrepOptions = optionTable{
+	dangerLong:   append([]string{"open-files-in-pager", "textconv"}, gitDangerLong...),
+	dangerShort:  "O",
+	long:         []string{"text"},
+	valueShort:   "efABCm",
+	endOfOptions: gitEndOfOptions,
+}
+
+// gitBranchOptions are every option of git branch (git 2.39, including
+// hidden ones and the "--no-" forms parse-options accepts), so that an
+// abbreviation can be resolved. The dangerous ones create, delete, rename,
+// copy or retarget branches.
+var gitBranchOptions = optionTable{
+	dangerLong: append([]string{"delete", "move", "copy", "force", "set-upstream-to",
+		"set-upstream", "unset-upstream", "edit-description", "track", "no-track",
+		"create-reflog", "recurse-submodules"}, gitDangerLong...),
+	dangerShort: "dDmMcCfut",
+	long: []string{"abbrev", "all", "color", "column", "contains=", "format=", "ignore-case",
+		"list", "merged=", "points-at=", "quiet", "remotes", "show-current", "sort=",
+		"verbose", "with=", "without=", "no-abbrev", "no-all", "no-color", "no-column",
+		"no-contains=", "no-copy", "no-create-reflog", "no-delete", "no-edit-description",
+		"no-force", "no-format", "no-ignore-case", "no-list", "no-merged=", "no-move",
+		"no-points-at", "no-quiet", "no-recurse-submodules", "no-remotes",
+		"no-set-upstream", "no-set-upstream-to", "no-show-current", "no-sort",
+		"no-unset-upstream", "no-verbose"},
+	complete:     true,
+	valueShort:   "u",
+	optShort:     "t",
+	endOfOptions: gitEndOfOptions,
+}
+
+// gitBranchList are the git branch options that select list mode, in
+// which operands are patterns rather than names of branches to create.
+var gitBranchList = map[string]bool{
+	"list": true, "contains=": true, "no-contains=": true, "merged=": true,
+	"no-merged=": true, "points-at=": true, "with=": true, "without=": true,
+}
+
+// gitBranchUnlist are the git branch options that undo a list option.
+var gitBranchUnlist = map[string]bool{"no-list": true, "no-points-at": true}
+
+// gitSubcommands are the git subcommands that only read, with their
+// options.
+var gitSubcommands = map[string]*optionTable{
+	"status": &gitOptions, "log": &gitOptions, "diff": &gitOptions, "show": &gitOptions,
+	"rev-parse": &gitOptions, "ls-files": &gitOptions, "blame": &gitOptions,
+	"grep": &gitGrepOptions, "branch": &gitBranchOptions,
 }
 
 // IsKnownSafe reports whether argv only reads: it can be split into simple
@@ -72,20 +155,25 @@ func isSafeCommand(words []string) bool {
 	}
 	switch name {
 	case "date":
-		// -s/--set changes the system clock.
-		return !anyLong(args, "--set") && !anyShort(args, "s", "dfIr")
+		s := dateOptions.scan(args)
+		if s.danger {
+			return false
+		}
+		for _, o := range s.operands {
+			if !strings.HasPrefix(o, "+") {
+				return false
+			}
+		}
+		return true
 	case "tree":
-		// -o writes the listing to a file; -R writes one into every directory.
-		return !anyLong(args, "--output") && !anyShort(args, "oR", "LPIHT")
+		return !treeOptions.scan(args).danger
 	case "file":
-		// -C compiles a magic file and writes it out.
-		return !anyLong(args, "--compile") && !anyShort(args, "C", "eFfmP")
+		return !fileOptions.scan(args).danger
 	case "sed":
 		return (len(args) == 2 || len(args) == 3) && args[0] == "-n" && sedPrint.MatchString(args[1]) &&
 			(len(args) == 2 || !strings.HasPrefix(args[2], "-"))
 	case "rg":
-		// --pre and --hostname-bin run programs; -z runs decompressors.
-		return !anyLong(args, "--pre", "--hostname-bin", "--search-zip") && !anyShort(args, "z", "efgtTmABCMjErd")
+		return !rgOptions.scan(args).danger
 	case "find":
 		for _, a := range args {
 			if findUnsafe[a] {
@@ -95,8 +183,6 @@ func isSafeCommand(words []string) bool {
 		return true
 	case "git":
 		return isSafeGit(args)
-	case "cargo":
-		return len(args) > 0 && args[0] == "check"
 	}
 	return false
 }
@@ -105,94 +191,38 @@ func isSafeCommand(words []string) bool {
 // Global options before the subcommand are refused because they can set
 // configuration that runs programs.
 func isSafeGit(args []string) bool {
-	if len(args) == 0 || !gitReadOnly[args[0]] {
+	if len(args) == 0 || gitSubcommands[args[0]] == nil {
 		return false
 	}
-	sub, rest := args[0], args[1:]
-	// --output writes a file, --ext-diff runs the configured diff program.
-	if anyLong(rest, "--output", "--ext-diff") {
+	s := gitSubcommands[args[0]].scan(args[1:])
+	if s.danger {
 		return false
 	}
-	switch sub {
-	case "grep":
-		// -O opens the matching files in a pager.
-		return !anyLong(rest, "--open-files-in-pager") && !anyShort(rest, "O", "efABCm")
-	case "branch":
-		return isSafeGitBranch(rest)
-	}
-	return true
+	return args[0] != "branch" || len(s.operands) == 0 || gitBranchListMode(s.options)
 }
 
-// isSafeGitBranch accepts git branch only in list mode: no option that
-// creates, deletes, renames, copies or retargets a branch, and operands only
-// when an option selects list mode.
-func isSafeGitBranch(args []string) bool {
-	listMode := false
-	hasOperand := false
-	for _, a := range args {
-		switch {
-		case a == "--":
-			hasOperand = true
-		case strings.HasPrefix(a, "--"):
-			name, _, _ := strings.Cut(a, "=")
-			if gitBranchWriteLong[name] {
-				return false
-			}
-			if gitBranchListLong[name] {
-				listMode = true
-			}
-		case strings.HasPrefix(a, "-") && a != "-":
-			if strings.ContainsAny(a[1:], "dDmMcCfut") {
-				return false
-			}
-			if strings.ContainsAny(a[1:], "lv") {
-				listMode = true
-			}
-		default:
-			hasOperand = true
+// gitBranchListMode reports whether the options given to git branch
+// certainly select list mode: one of them can only be a list option, and
+// none could undo it.
+func gitBranchListMode(options []string) bool {
+	list := false
+	for _, o := range options {
+		if o == "-l" {
+			list = true
 		}
-	}
-	return !hasOperand || listMode
-}
-
-// anyLong reports whether args, before any "--", contain one of the long
-// options names, alone or with "=value".
-func anyLong(args []string, names ...string) bool {
-	for _, a := range args {
-		if a == "--" {
-			return false
-		}
-		name, _, _ := strings.Cut(a, "=")
-		for _, n := range names {
-			if name == n {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// anyShort reports whether args, before any "--", contain one of the short
-// option letters in letters. Clusters are read letter by letter; a letter
-// in valued takes the rest of its cluster as its value, so it ends the scan
-// of that cluster. Values given as separate words are scanned like options,
-// which can only make the answer more cautious.
-func anyShort(args []string, letters, valued string) bool {
-	for _, a := range args {
-		if a == "--" {
-			return false
-		}
-		if len(a) < 2 || a[0] != '-' || a[1] == '-' {
+		name, ok := strings.CutPrefix(o, "--")
+		if !ok {
 			continue
 		}
-		for _, c := range a[1:] {
-			if strings.ContainsRune(letters, c) {
-				return true
-			}
-			if strings.ContainsRune(valued, c) {
-				break
+		cands := gitBranchOptions.candidates(name)
+		if len(cands) == 1 && gitBranchList[cands[0]] {
+			list = true
+		}
+		for _, c := range cands {
+			if gitBranchUnlist[c] {
+				return false
 			}
 		}
 	}
-	return false
+	return list
 }

@@ -56,7 +56,8 @@ func TestIsKnownSafe(t *testing.T) {
 		{"tree -o", bash("tree -o out.txt"), false},
 		{"tree -ao", bash("tree -ao out.txt"), false},
 		{"tree -R", bash("tree -R -H x"), false},
-		{"tree pattern value", bash("tree -Ifoo"), true},
+		{"tree pattern value", bash("tree -I foo"), true},
+		{"tree letters after a value letter", bash("tree -Ifoo"), false},
 
 		// file
 		{"file", bash("file -b go.mod"), true},
@@ -136,7 +137,7 @@ func TestIsKnownSafe(t *testing.T) {
 		{"git branch -l pattern", bash("git branch -l 'feat*'"), true},
 		{"git branch --contains commit", bash("git branch --contains HEAD"), true},
 		{"git branch --merged main", bash("git branch --merged main"), true},
-		{"git branch -v pattern", bash("git branch -v x"), true},
+		{"git branch -v creates", bash("git branch -v x"), false},
 		{"git branch create", bash("git branch newbranch"), false},
 		{"git branch create from", bash("git branch newbranch main"), false},
 		{"git branch -a with name", bash("git branch -a newbranch"), false},
@@ -160,7 +161,7 @@ func TestIsKnownSafe(t *testing.T) {
 		{"git branch --list with delete", bash("git branch --list -d x"), false},
 
 		// cargo
-		{"cargo check", bash("cargo check --all-targets"), true},
+		{"cargo check runs build scripts", bash("cargo check --all-targets"), false},
 		{"cargo build", bash("cargo build"), false},
 		{"cargo alone", bash("cargo"), false},
 	}
