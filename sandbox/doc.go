@@ -4,60 +4,65 @@
 //
 // # Policies
 //
-//   - read-only: every file may be read, none may be written (apart from a
-//     few character devices such as /dev/null), and the network is closed.
+//   - read-only: every file may be read (but the Protection's hidden
+//     files), none may be written (apart from a few character devices such
+//     as /dev/null and the command's own terminals), and the network is
+//     closed.
 //   - workspace-write: as read-only, plus writes below the writable roots
 //     (see WritableRoots): the working directory, the configured extra
 //     roots, $TMPDIR and /tmp unless excluded. A ".git" entry directly
-//     inside a root is meant to stay read-only. The network is closed
-//     unless network_access is set.
+//     inside a root, and the Protection's read-only paths, stay read-only.
+//     The network is closed unless network_access is set.
 //   - danger-full-access: no sandbox; commands run as they are.
 //
 // # Linux
 //
-// The codex binary is re-executed as a helper (first argument HelperArg).
-// The helper applies the restrictions to itself and then replaces itself
-// with the command through execve, so the command and everything it starts
-// inherit them:
+// The codex binary is re-executed as a helper (first argument HelperArg,
+// argv built by Wrap, started after Prepare). The helper confines itself
+// and then starts the command, so the command and everything it starts
+// inherit the restrictions (see RunHelper and confine):
 //
-//   - The helper pins itself to one OS thread and restricts that thread, in
-//     order: no_new_privs, Landlock, then seccomp; it then calls execve from
-//     the same thread. Restricting that thread right before execve is
-//     enough: these restrictions belong to the thread, execve hands the
-//     calling thread's restrictions to the new program, and the helper's
-//     other threads end at execve without ever running the command. So
-//     no_new_privs and Landlock are applied to that thread only; restricting
-//     every thread (as go-landlock's Config.Restrict does through psx on
-//     kernels before Landlock ABI 8) would only cost time. The seccomp
-//     filter is synchronised to the other threads by the kernel
-//     (libseccomp-golang always asks for it), which is one system call.
-//   - The Landlock ruleset is built with go-landlock's low-level syscall
-//     package and handles the file-system access rights of the kernel's
-//     ABI, up to those of ABI 5; connecting to existing Unix domain sockets
-//     stays possible and IPC scopes are not restricted. The ABI is read
-//     with LandlockGetABIVersion and the ruleset handles exactly that ABI's
-//     rights, without any best-effort fallback, so a mismatch fails instead
-//     of silently enforcing less. The whole tree is granted read and
-//     execute; the writable roots are granted the write rights (except
-//     creating device nodes); /dev/null, /dev/zero, /dev/full, /dev/random,
-//     /dev/urandom, /dev/tty, /dev/ptmx and /dev/pts are granted read,
-//     write and device ioctl so shells and terminals keep working. A rule
-//     on something other than a directory keeps only the rights that apply
-//     to files, and a path that does not exist gets no rule. A kernel
-//     without Landlock makes the helper fail instead of running the command
-//     unrestricted. Landlock only adds permissions, so it cannot take write
-//     access back from a subdirectory of a writable root: on Linux a ".git"
-//     inside a writable root is writable.
-//   - When the network is closed, a seccomp filter (libseccomp) makes
-//     socket(2) and socketpair(2) fail with EPERM for every address family
-//     except AF_UNIX, and refuses io_uring (which can create sockets on its
-//     own) and ptrace. Sockets can therefore only be Unix domain sockets, so
-//     connect, bind, listen and accept cannot reach the network. On Landlock
-//     ABI 4 and later TCP bind and connect are also refused by Landlock's
-//     network rules. no_new_privs is always set. The seccomp part needs a
-//     cgo build; without cgo a policy that closes the network makes the
-//     helper fail.
+//   - Namespaces. Go cannot create a user namespace (its runtime is
+//     multi-threaded) nor keep creating threads after asking for a PID
+//     namespace, so a C constructor (preinit_linux.c) does it before the Go
+//     runtime starts, for the helper started with --sandbox-isolate and for
+//     `codex sandbox linux`: a user namespace mapping the caller's own ids
+//     (unless root), a mount namespace with private propagation, and a
+//     child in a new PID namespace that mounts its own /proc and goes on as
+//     the Go program, while the parent waits outside, passes signals on and
+//     ends as the command did. What fails is recorded and skipped.
+//   - Mounts (isolateFiles). Everything becomes read-only except the
+//     writable roots, so that not only writes (which Landlock refuses) but
+//     also mode, owner, time and attribute changes fail outside them, even
+//     for root. Each root's .git and the Protection's read-only paths
+//     (CODEX_HOME) are bound read-only on top, its hidden files (auth.json)
+//     are covered, /proc/sys is made read-only and a command without a
+//     terminal gets its own /dev/pts.
+//   - Restrictions (applyPolicy), applied to the helper's one locked OS
+//     thread right before the command starts from it: no_new_privs, every
+//     capability dropped (bounding set and secure bits included), Landlock,
+//     then seccomp. These belong to the thread and carry over to the child
+//     or the execve; the helper's other threads never run the command. The
+//     Landlock ruleset is built with go-landlock's low-level syscall package
+//     for exactly the kernel's ABI (file rights up to ABI 5, without any
+//     best-effort fallback, so a mismatch fails instead of silently
+//     enforcing less): read and execute everywhere, the write rights (except
+//     creating device nodes) on the writable roots, read, write and device
+//     ioctl on a few character devices and the command's own terminals,
+//     TCP bind and connect handled when the network is closed (ABI 4), and
+//     the signal and abstract-socket scopes (ABI 6). The seccomp filter
+//     (libseccomp, linked statically; see installFilter) refuses terminal
+//     input injection, kernel interfaces no command needs, user namespaces
+//     and, with the network closed, every socket family but AF_UNIX and any
+//     way of reaching a Unix socket outside.
+//   - Supervision. As process 1 of its PID namespace the helper starts the
+//     command as its child and stays as the namespace's init
+//     (superviseCommand); without namespaces it executes the command in its
+//     place.
 //
+// A kernel without Landlock makes the helper fail instead of running the
+// command unrestricted; a build without cgo fails every restricting policy.
+
 // # macOS
 //
 // Commands run under /usr/bin/sandbox-exec with a Seatbelt profile built by
@@ -69,11 +74,10 @@
 //
 // # Running one command in place of the process
 //
-// ExecSandboxed (used by `codex sandbox`) replaces the calling process with
-// a sandboxed command, so the command's streams, signals and exit status
-// become the process's own. On Linux the process applies the helper's
-// restrictions to itself and executes the command directly; on macOS it
-// becomes sandbox-exec. RunLoggingDenials instead runs a wrapped command as
+// ExecSandboxed (used by `codex sandbox`) turns the calling process into a
+// sandboxed command, so the command's streams, signals and exit status
+// become the process's own. On Linux the process confines itself as the
+// helper does; on macOS it becomes sandbox-exec. RunLoggingDenials instead runs a wrapped command as
 // a child while following `log stream` for Seatbelt violation reports
 // (ParseDenialLogLine) and the child's process tree, and lists the
 // violations of that tree afterwards.
