@@ -3,7 +3,6 @@
 package gitdiff
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -46,37 +45,55 @@ func (e *Error) Unwrap() error { return e.Err }
 func DiffToRemote(ctx context.Context, cwd string) (sha string, diff string, err error) {
 	fail := func(err error) (string, string, error) { return "", "", &Error{Cwd: cwd, Err: err} }
 
-	top, err := git(ctx, cwd, "rev-parse", "--show-toplevel")
+	r := newRunner(cwd, os.Environ())
+	top, err := r.run(ctx, "rev-parse", "--show-toplevel")
 	if err != nil {
 		return fail(err)
 	}
 	top = strings.TrimRight(top, "\r\n")
+	r = r.in(top)
 
-	base, err := remoteBase(ctx, top)
+	base, err := remoteBase(ctx, r)
 	if err != nil {
 		return fail(err)
 	}
-	sha, err = git(ctx, top, "merge-base", "HEAD", base)
+	sha, err = r.run(ctx, "merge-base", "HEAD", base)
 	if err != nil {
 		return fail(fmt.Errorf("merge base of HEAD and %s: %w", base, err))
 	}
 	sha = strings.TrimSpace(sha)
 
-	tracked, err := git(ctx, top, "diff", "--binary", "--no-color", "--no-ext-diff", "--no-textconv",
-		"--src-prefix=a/", "--dst-prefix=b/", sha, "--")
+	// Reading file contents of the work tree is left to the isolated view,
+	// which does not run filter drivers configured in the repository.
+	view, done, err := isolatedView(ctx, r, top)
 	if err != nil {
 		return fail(err)
 	}
-	untracked, err := untrackedDiffs(ctx, top)
+	defer done()
+	args := append(append([]string{"diff"}, patchOptions()...), sha, "--")
+	tracked, err := view.run(ctx, args...)
+	if err != nil {
+		return fail(err)
+	}
+	untracked, err := untrackedDiffs(ctx, r, view)
 	if err != nil {
 		return fail(err)
 	}
 	return sha, tracked + untracked, nil
 }
 
+// patchOptions are the options of every diff this package asks for: a
+// patch that `git apply` takes, including binary files, with the usual
+// prefixes whatever the configuration says, without external diff
+// programs, text conversion or a look inside submodules.
+func patchOptions() []string {
+	return []string{"--binary", "--no-color", "--no-ext-diff", "--no-textconv",
+		"--ignore-submodules=dirty", "--submodule=short", "--src-prefix=a/", "--dst-prefix=b/"}
+}
+
 // remoteBase returns the revision to compare HEAD with.
-func remoteBase(ctx context.Context, top string) (string, error) {
-	if up, err := git(ctx, top, "rev-parse", "--verify", "--quiet", "@{upstream}"); err == nil {
+func remoteBase(ctx context.Context, r runner) (string, error) {
+	if up, err := r.run(ctx, "rev-parse", "--verify", "--quiet", "@{upstream}"); err == nil {
 		if up = strings.TrimSpace(up); up != "" {
 			return up, nil
 		}
@@ -84,7 +101,7 @@ func remoteBase(ctx context.Context, top string) (string, error) {
 	// Without an upstream: the remote's default branch, then the usual
 	// names for it.
 	for _, ref := range []string{"refs/remotes/origin/HEAD", "refs/remotes/origin/main", "refs/remotes/origin/master"} {
-		out, err := git(ctx, top, "rev-parse", "--verify", "--quiet", ref+"^{commit}")
+		out, err := r.run(ctx, "rev-parse", "--verify", "--quiet", ref+"^{commit}")
 		if err == nil && strings.TrimSpace(out) != "" {
 			return strings.TrimSpace(out), nil
 		}
@@ -96,9 +113,10 @@ func remoteBase(ctx context.Context, top string) (string, error) {
 }
 
 // untrackedDiffs returns new-file diffs for the untracked, not ignored files
-// of the work tree at top, in the order git lists them.
-func untrackedDiffs(ctx context.Context, top string) (string, error) {
-	out, err := git(ctx, top, "ls-files", "--others", "--exclude-standard", "-z")
+// of the work tree r runs in, in the order git lists them. The files are
+// listed by r and read by view, the isolated view of the same work tree.
+func untrackedDiffs(ctx context.Context, r, view runner) (string, error) {
+	out, err := r.run(ctx, "ls-files", "--others", "--exclude-standard", "-z")
 	if err != nil {
 		return "", err
 	}
@@ -118,7 +136,7 @@ func untrackedDiffs(ctx context.Context, top string) (string, error) {
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			diffs[i], errs[i] = newFileDiff(ctx, top, name)
+			diffs[i], errs[i] = newFileDiff(ctx, view, name)
 		})
 	}
 	wg.Wait()
@@ -128,11 +146,11 @@ func untrackedDiffs(ctx context.Context, top string) (string, error) {
 	return strings.Join(diffs, ""), nil
 }
 
-// newFileDiff renders the untracked file name (relative to top) as a diff
-// that creates it.
-func newFileDiff(ctx context.Context, top, name string) (string, error) {
-	out, err := git(ctx, top, "diff", "--no-index", "--binary", "--no-color", "--no-ext-diff", "--no-textconv",
-		"--src-prefix=a/", "--dst-prefix=b/", "--", "/dev/null", name)
+// newFileDiff renders the untracked file name (relative to the top of the
+// work tree, where view runs) as a diff that creates it.
+func newFileDiff(ctx context.Context, view runner, name string) (string, error) {
+	args := append(append([]string{"diff", "--no-index"}, patchOptions()...), "--", "/dev/null", name)
+	out, err := view.run(ctx, args...)
 	// With --no-index, exit status 1 means the files differ.
 	var exitErr *exec.ExitError
 	if errors.As(err, &exitErr) && exitErr.ExitCode() == 1 {
@@ -142,26 +160,4 @@ func newFileDiff(ctx context.Context, top, name string) (string, error) {
 		return "", err
 	}
 	return out, nil
-}
-
-// git runs git with args in dir and returns its standard output.
-func git(ctx context.Context, dir string, args ...string) (string, error) {
-	ctx, cancel := context.WithTimeout(ctx, commandTimeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "git", args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GIT_TERMINAL_PROMPT=0", "GIT_OPTIONAL_LOCKS=0")
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		if ctx.Err() != nil {
-			err = fmt.Errorf("%w (%w)", err, ctx.Err())
-		}
-		msg := strings.TrimSpace(stderr.String())
-		if msg != "" {
-			return stdout.String(), fmt.Errorf("git %s: %w: %s", strings.Join(args, " "), err, msg)
-		}
-		return stdout.String(), fmt.Errorf("git %s: %w", strings.Join(args, " "), err)
-	}
-	return stdout.String(), nil
 }

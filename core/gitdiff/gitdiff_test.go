@@ -13,7 +13,8 @@ import (
 )
 
 // isolate keeps the user's and the system's git configuration out of the
-// test and stops git from finding a repository above dir.
+// test, stops git from finding a repository above dir and keeps the
+// isolated views of DiffToRemote out of the user's cache directory.
 func isolate(t *testing.T, dir string) {
 	t.Helper()
 	if _, err := exec.LookPath("git"); err != nil {
@@ -22,6 +23,7 @@ func isolate(t *testing.T, dir string) {
 	t.Setenv("GIT_CONFIG_GLOBAL", os.DevNull)
 	t.Setenv("GIT_CONFIG_NOSYSTEM", "1")
 	t.Setenv("GIT_CEILING_DIRECTORIES", dir)
+	t.Setenv("XDG_CACHE_HOME", filepath.Join(dir, "cache"))
 }
 
 // run runs git in dir and returns its trimmed output.
