@@ -404,8 +404,31 @@ func TestPlanLandlock(t *testing.T) {
 			for _, r := range plan.rules {
 				assert.Equal(t, r.access, r.access&plan.handledFS, "rule %s grants only handled rights", r.path)
 			}
+			if tt.abi >= 6 {
+				assert.NotZero(t, plan.scoped&llsys.ScopeSignal, "signal scope")
+				assert.Equal(t, !tt.network, plan.scoped&llsys.ScopeAbstractUnixSocket != 0, "abstract socket scope")
+			} else {
+				assert.Zero(t, plan.scoped)
+			}
 		})
 	}
+}
+
+func TestPlanLandlockTerminals(t *testing.T) {
+	paths := func(plan landlockPlan) []string {
+		var out []string
+		for _, r := range plan.rules {
+			out = append(out, r.path)
+		}
+		return out
+	}
+	plan := planLandlock(nil, false, 7, terminalDevices([]string{"/dev/pts/3"}, false))
+	assert.Contains(t, paths(plan), "/dev/pts/3", "the command's own terminal")
+	assert.NotContains(t, paths(plan), "/dev/pts", "not the other terminals")
+	assert.Contains(t, paths(plan), "/dev/tty")
+
+	fresh := planLandlock(nil, false, 7, terminalDevices(nil, true))
+	assert.Contains(t, paths(fresh), "/dev/pts", "a pseudo-terminal instance of the command's own")
 }
 
 func TestLandlockHandledMatchesPresets(t *testing.T) {

@@ -73,15 +73,8 @@ func WritableRoots(p protocol.SandboxPolicy, cwd string, getenv func(string) str
 // existingDir returns the absolute, symlink-free form of path when it names
 // an existing directory.
 func existingDir(path string) (string, bool) {
-	if path == "" {
-		return "", false
-	}
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		return "", false
-	}
-	resolved, err := filepath.EvalSymlinks(abs)
-	if err != nil {
+	resolved, ok := resolveExisting(path)
+	if !ok {
 		return "", false
 	}
 	info, err := os.Stat(resolved)

@@ -1,0 +1,56 @@
+package sandbox
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestMountPlanFor(t *testing.T) {
+	base := resolvedTemp(t)
+	ws := filepath.Join(base, "ws")
+	home := filepath.Join(ws, ".codex")
+	outsideHome := filepath.Join(base, "home", ".codex")
+	for _, d := range []string{filepath.Join(ws, ".git"), home, outsideHome, filepath.Join(ws, "sub")} {
+		require.NoError(t, os.MkdirAll(d, 0o755))
+	}
+	require.NoError(t, os.WriteFile(filepath.Join(home, "auth.json"), []byte("{}"), 0o600))
+	require.NoError(t, os.WriteFile(filepath.Join(outsideHome, "auth.json"), []byte("{}"), 0o600))
+
+	roots := []WritableRoot{
+		{Root: filepath.Join(ws, "sub")},
+		{Root: ws, ReadOnlySubpaths: []string{filepath.Join(ws, ".git")}},
+	}
+	plan := mountPlanFor(roots, Protection{
+		ReadOnly: []string{home, outsideHome, filepath.Join(base, "missing")},
+		Hidden:   []string{filepath.Join(home, "auth.json"), filepath.Join(outsideHome, "auth.json"), home},
+	}, true)
+
+	assert.Equal(t, []string{ws}, plan.writable, "a root inside another is not mounted twice")
+	assert.ElementsMatch(t, []string{filepath.Join(ws, ".git"), home}, plan.readOnly,
+		"only paths inside a writable root need binding; outside, everything is read-only already")
+	assert.Equal(t, []string{filepath.Join(home, "auth.json"), filepath.Join(outsideHome, "auth.json")}, plan.hidden,
+		"hidden files are covered wherever they lie; directories are not hidden")
+	assert.True(t, plan.freshPTS)
+}
+
+func TestInsideAnyDir(t *testing.T) {
+	dirs := []string{"/a/b", "/c"}
+	for p, want := range map[string]bool{
+		"/a/b": true, "/a/b/c": true, "/a/bc": false, "/a": false, "/c/d": true, "/cd": false,
+	} {
+		assert.Equal(t, want, insideAnyDir(dirs, p), p)
+	}
+	assert.True(t, insideAnyDir([]string{"/"}, "/x"))
+}
+
+// resolvedTemp is a temporary directory without symbolic links in its path.
+func resolvedTemp(t *testing.T) string {
+	t.Helper()
+	dir, err := filepath.EvalSymlinks(t.TempDir())
+	require.NoError(t, err)
+	return dir
+}
