@@ -34,7 +34,7 @@ func ExecSandboxed(p protocol.SandboxPolicy, cwd string, argv, env []string, pro
 		return err
 	}
 	req.report = report
-	iso := preinitIsolation()
+	iso := isolationOf(preinitIsolation())
 	if iso.level == isolationNone && iso.reason == "" && p.Mode != protocol.SandboxDangerFullAccess && namespacesPossible() {
 		return runAsChild(p, cwd, argv, env, prot, report)
 	}

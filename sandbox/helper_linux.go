@@ -29,7 +29,16 @@ func RunHelper(args []string) error {
 	if err != nil {
 		return err
 	}
-	return confine(req, path, env, preinitIsolation())
+	return confine(req, path, env, isolationOf(preinitIsolation()))
+}
+
+// isolationOf completes iso with the reason namespaces were not even
+// tried, when they were turned off.
+func isolationOf(iso isolation) isolation {
+	if iso.level == isolationNone && iso.reason == "" && os.Getenv(EnvNoNamespaces) != "" {
+		iso.reason = "turned off by " + EnvNoNamespaces
+	}
+	return iso
 }
 
 // confine runs the command of req (found at path, with the environment env)

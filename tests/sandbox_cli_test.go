@@ -304,3 +304,43 @@ func TestSandboxCLIErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestSandboxLinuxLogDenialsListsTheProtections(t *testing.T) {
+	requireLinuxSandbox(t)
+	cwd := t.TempDir()
+	tests := []struct {
+		name        string
+		env         []string
+		applied     []string
+		unavailable []string
+	}{
+		{
+			name:    "namespaces",
+			applied: []string{"read-only mounts", "own PID namespace", "capabilities dropped", "landlock file rules", "seccomp filter"},
+		},
+		{
+			name:        "namespaces turned off",
+			env:         []string{"CODEX_SANDBOX_NO_NAMESPACES=1"},
+			applied:     []string{"capabilities dropped", "landlock file rules", "seccomp filter"},
+			unavailable: []string{"read-only mounts", "own PID namespace", "turned off by CODEX_SANDBOX_NO_NAMESPACES"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cmd := exec.Command(codexBin, "sandbox", "linux", "--log-denials", "--", "true")
+			cmd.Dir = cwd
+			cmd.Env = append(append(filteredEnv(), "CODEX_HOME="+t.TempDir()), tt.env...)
+			out, err := cmd.CombinedOutput()
+			require.NoError(t, err, "%s", out)
+			for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+				assert.True(t, strings.HasPrefix(line, "sandbox: "), "report line %q", line)
+			}
+			for _, m := range tt.applied {
+				assert.Regexp(t, `(?m)^sandbox: applied: .*`+m, string(out))
+			}
+			for _, m := range tt.unavailable {
+				assert.Regexp(t, `(?m)^sandbox: unavailable: .*`+m, string(out))
+			}
+		})
+	}
+}
