@@ -30,30 +30,37 @@ func (s fileState) sameAs(o fileState) bool {
 	return s.exists == o.exists && s.content == o.content
 }
 
+// fileReader is what reading a file's state needs: the file system by path
+// (osFiles) or below a root (*os.Root).
+type fileReader interface {
+	Stat(name string) (fs.FileInfo, error)
+	ReadFile(name string) ([]byte, error)
+}
+
+// osFiles reads files by path.
+type osFiles struct{}
+
+// Stat is os.Stat.
+func (osFiles) Stat(name string) (fs.FileInfo, error) { return os.Stat(name) }
+
+// ReadFile is os.ReadFile.
+func (osFiles) ReadFile(name string) ([]byte, error) { return os.ReadFile(name) }
+
 // readState reads path from disk. A missing path is a state, not an error;
 // a directory or unreadable file is an error.
 func readState(path string) (fileState, error) {
-	info, err := os.Stat(path)
-	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
-		return fileState{}, nil
-	}
-	if err != nil {
-		return fileState{}, err
-	}
-	if info.IsDir() {
-		return fileState{}, fmt.Errorf("%s is a directory", path)
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return fileState{}, err
-	}
-	return fileState{exists: true, content: string(data), perm: info.Mode().Perm()}, nil
+	return readStateFrom(osFiles{}, path, path)
 }
 
 // readStateIn is readState for rel below root; path names the file in
 // errors.
 func readStateIn(root *os.Root, rel, path string) (fileState, error) {
-	info, err := root.Stat(rel)
+	return readStateFrom(root, rel, path)
+}
+
+// readStateFrom reads name from files; path names the file in errors.
+func readStateFrom(files fileReader, name, path string) (fileState, error) {
+	info, err := files.Stat(name)
 	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
 		return fileState{}, nil
 	}
@@ -63,7 +70,7 @@ func readStateIn(root *os.Root, rel, path string) (fileState, error) {
 	if info.IsDir() {
 		return fileState{}, fmt.Errorf("%s is a directory", path)
 	}
-	data, err := root.ReadFile(rel)
+	data, err := files.ReadFile(name)
 	if err != nil {
 		return fileState{}, err
 	}
