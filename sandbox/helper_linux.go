@@ -140,7 +140,11 @@ func applyPolicy(p protocol.SandboxPolicy, roots []WritableRoot, ttys []string, 
 		return err
 	}
 	network := p.HasFullNetworkAccess()
-	plan := planLandlock(roots, network, abi, terminalDevices(ttys, freshPTS))
+	entries, err := rootEntries()
+	if err != nil {
+		return err
+	}
+	plan := planLandlock(roots, network, abi, terminalDevices(ttys, freshPTS), entries)
 	if err := enforceLandlock(plan); err != nil {
 		return err
 	}

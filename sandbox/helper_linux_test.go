@@ -392,15 +392,20 @@ func TestPlanLandlock(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			plan := planLandlock(roots, tt.network, tt.abi, nil)
+			plan := planLandlock(roots, tt.network, tt.abi, nil, []string{"usr", "dev", "tmp"})
 			assert.Equal(t, tt.wantNet, plan.handledNet)
 			assert.Equal(t, tt.handled, plan.handledFS&tt.handled, "handled rights")
 			assert.Zero(t, plan.handledFS&tt.notHandled, "rights not handled")
 			require.NotEmpty(t, plan.rules)
-			assert.Equal(t, landlockRule{path: "/", access: llRead}, plan.rules[0])
-			assert.Equal(t, "/w", plan.rules[1].path)
-			assert.Zero(t, plan.rules[1].access&tt.rootExcepts, "root rights")
-			assert.NotZero(t, plan.rules[1].access&llsys.AccessFSWriteFile)
+			assert.Equal(t, []landlockRule{
+				{path: "/", access: llsys.AccessFSReadDir},
+				{path: "/usr", access: llRead},
+				{path: "/tmp", access: llRead},
+				{path: "/dev/shm", access: llRead},
+			}, plan.rules[:4], "everything but /dev is readable")
+			assert.Equal(t, "/w", plan.rules[4].path)
+			assert.Zero(t, plan.rules[4].access&tt.rootExcepts, "root rights")
+			assert.NotZero(t, plan.rules[4].access&llsys.AccessFSWriteFile)
 			for _, r := range plan.rules {
 				assert.Equal(t, r.access, r.access&plan.handledFS, "rule %s grants only handled rights", r.path)
 			}
@@ -422,12 +427,12 @@ func TestPlanLandlockTerminals(t *testing.T) {
 		}
 		return out
 	}
-	plan := planLandlock(nil, false, 7, terminalDevices([]string{"/dev/pts/3"}, false))
+	plan := planLandlock(nil, false, 7, terminalDevices([]string{"/dev/pts/3"}, false), nil)
 	assert.Contains(t, paths(plan), "/dev/pts/3", "the command's own terminal")
 	assert.NotContains(t, paths(plan), "/dev/pts", "not the other terminals")
 	assert.Contains(t, paths(plan), "/dev/tty")
 
-	fresh := planLandlock(nil, false, 7, terminalDevices(nil, true))
+	fresh := planLandlock(nil, false, 7, terminalDevices(nil, true), nil)
 	assert.Contains(t, paths(fresh), "/dev/pts", "a pseudo-terminal instance of the command's own")
 }
 
@@ -464,7 +469,9 @@ func TestEnforceLandlockRestrictsTheCallingThreadOnly(t *testing.T) {
 	require.NoError(t, os.WriteFile(file, nil, 0o644))
 	outside := filepath.Join(dir, "outside")
 
-	plan := planLandlock([]WritableRoot{{Root: root}}, true, abi, nil)
+	entries, err := rootEntries()
+	require.NoError(t, err)
+	plan := planLandlock([]WritableRoot{{Root: root}}, true, abi, nil, entries)
 	plan.rules = append(plan.rules,
 		// Directory rights on a regular file are dropped rather than refused.
 		landlockRule{path: file, access: plan.handledFS},

@@ -157,11 +157,15 @@ func insertHelperFlags(argv []string, flags ...string) []string {
 	return append(out, argv[2:]...)
 }
 
-// loaderVariable reports whether the environment variable name changes how
+// LoaderVariable reports whether the environment variable name changes how
 // the dynamic loader or the C library of a program behaves before its own
-// code runs (what the C library ignores for set-user-ID programs). The
-// helper is started without them; the command gets them back.
-func loaderVariable(name string) bool {
+// code runs (what the C library ignores for set-user-ID programs), such as
+// LD_PRELOAD and LD_LIBRARY_PATH. The helper is started without them (the
+// command gets them back), and so should any program codex runs outside the
+// sandbox in a directory commands can write: an empty or relative
+// LD_LIBRARY_PATH entry, or one inside a writable root, would load a
+// library a command planted there.
+func LoaderVariable(name string) bool {
 	if strings.HasPrefix(name, "LD_") {
 		return true
 	}
@@ -171,4 +175,47 @@ func loaderVariable(name string) bool {
 		return true
 	}
 	return false
+}
+
+// AbsoluteLoaderPaths returns the value of LD_LIBRARY_PATH or LD_PRELOAD
+// without its empty and relative entries, which the loader takes relative
+// to the current directory of whatever program it starts: with codex in a
+// workspace, a library a sandboxed command planted there would be loaded by
+// the next program codex runs outside the sandbox (an MCP server, the
+// notify program, git). Library names without a slash in LD_PRELOAD are
+// looked up in the library directories and stay.
+func AbsoluteLoaderPaths(name, value string) string {
+	var kept []string
+	switch name {
+	case "LD_LIBRARY_PATH":
+		for _, dir := range strings.Split(value, ":") {
+			if strings.HasPrefix(dir, "/") {
+				kept = append(kept, dir)
+			}
+		}
+		return strings.Join(kept, ":")
+	case "LD_PRELOAD":
+		for _, lib := range strings.FieldsFunc(value, func(r rune) bool { return r == ':' || r == ' ' }) {
+			if strings.HasPrefix(lib, "/") || !strings.Contains(lib, "/") {
+				kept = append(kept, lib)
+			}
+		}
+		return strings.Join(kept, " ")
+	}
+	return value
+}
+
+// OutsideEnv is environ (entries "NAME=value") for a program codex runs
+// outside the sandbox: LD_LIBRARY_PATH and LD_PRELOAD lose their empty and
+// relative entries (see AbsoluteLoaderPaths).
+func OutsideEnv(environ []string) []string {
+	out := make([]string, len(environ))
+	for i, kv := range environ {
+		name, value, _ := strings.Cut(kv, "=")
+		if name == "LD_LIBRARY_PATH" || name == "LD_PRELOAD" {
+			kv = name + "=" + AbsoluteLoaderPaths(name, value)
+		}
+		out[i] = kv
+	}
+	return out
 }

@@ -3,6 +3,8 @@ package sandbox
 import (
 	"errors"
 	"fmt"
+	"os"
+	"strings"
 
 	llsys "github.com/landlock-lsm/go-landlock/landlock/syscall"
 	"golang.org/x/sys/unix"
@@ -33,10 +35,11 @@ const (
 	llNetTCP uint64 = llsys.AccessNetBindTCP | llsys.AccessNetConnectTCP
 )
 
-// devicePaths are the character devices that commands may write to and use
-// ioctl on under every restricting policy. /dev/tty is the calling
+// devicePaths are the character devices that commands may read, write and
+// use ioctl on under every restricting policy. /dev/tty is the calling
 // process's controlling terminal, if it has one; /dev/ptmx creates
-// pseudo-terminals of the command's own.
+// pseudo-terminals of the command's own. No other device can even be read
+// (see readRules).
 func devicePaths() []string {
 	return []string{
 		"/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom",
@@ -118,14 +121,15 @@ func landlockScopes(abi int, network bool) uint64 {
 // abi. network says whether the network stays open; when it is closed and
 // the ABI knows network rules, TCP bind and connect are handled without any
 // rule granting them back. terminals are devices granted on top of
-// devicePaths (see terminalDevices).
-func planLandlock(roots []WritableRoot, network bool, abi int, terminals []string) landlockPlan {
+// devicePaths (see terminalDevices); rootEntries are the names in "/" (see
+// readRules).
+func planLandlock(roots []WritableRoot, network bool, abi int, terminals, rootEntries []string) landlockPlan {
 	handledFS, handledNet := landlockHandled(abi)
 	plan := landlockPlan{handledFS: handledFS, scoped: landlockScopes(abi, network)}
 	if !network {
 		plan.handledNet = handledNet
 	}
-	plan.rules = append(plan.rules, landlockRule{path: "/", access: llRead & handledFS})
+	plan.rules = append(plan.rules, readRules(rootEntries, handledFS)...)
 	rootAccess := handledFS &^ (llMakeDevice | llsys.AccessFSIoctlDev)
 	for _, r := range roots {
 		plan.rules = append(plan.rules, landlockRule{path: r.Root, access: rootAccess})
@@ -134,6 +138,37 @@ func planLandlock(roots []WritableRoot, network bool, abi int, terminals []strin
 		plan.rules = append(plan.rules, landlockRule{path: d, access: llDevice & handledFS})
 	}
 	return plan
+}
+
+// readRules grants reading the whole file system but /dev: listing
+// directories everywhere, and reading and executing below every entry of
+// "/" (rootEntries) except /dev, where only devicePaths, the command's
+// terminals and /dev/shm can be read. A rule on "/" itself would take in
+// every device: raw disks (and with them files the sandbox hides), other
+// terminals' input, virtual consoles, keyboards, cameras and microphones.
+// An entry created in "/" after the sandbox started cannot be read.
+func readRules(rootEntries []string, handledFS uint64) []landlockRule {
+	rules := []landlockRule{{path: "/", access: llsys.AccessFSReadDir & handledFS}}
+	for _, name := range rootEntries {
+		if name == "dev" || name == "" || strings.Contains(name, "/") {
+			continue
+		}
+		rules = append(rules, landlockRule{path: "/" + name, access: llRead & handledFS})
+	}
+	return append(rules, landlockRule{path: "/dev/shm", access: llRead & handledFS})
+}
+
+// rootEntries lists the names in "/".
+func rootEntries() ([]string, error) {
+	entries, err := os.ReadDir("/")
+	if err != nil {
+		return nil, fmt.Errorf("sandbox: list /: %w", err)
+	}
+	names := make([]string, len(entries))
+	for i, e := range entries {
+		names[i] = e.Name()
+	}
+	return names, nil
 }
 
 // landlock records what plan enforces on ABI abi.

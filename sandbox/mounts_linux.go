@@ -19,6 +19,11 @@ type mountPlan struct {
 	// readOnly are existing paths below a writable root that are bound
 	// read-only on top of it (each root's .git, CODEX_HOME...).
 	readOnly []string
+	// pinned are the directories between a writable root and a read-only
+	// path, bound onto themselves (still writable) so that, being mount
+	// points, they cannot be renamed: renaming one would take the
+	// read-only path with it and leave its place free for a copy.
+	pinned []string
 	// hidden are existing files covered with an empty character device.
 	hidden []string
 	// freshPTS asks for a pseudo-terminal instance of the command's own on
@@ -64,9 +69,30 @@ func mountPlanFor(roots []WritableRoot, prot Protection, freshPTS bool) mountPla
 			plan.hidden = append(plan.hidden, resolved)
 		}
 	}
+	for _, p := range plan.readOnly {
+		for _, dir := range between(plan.writable, p) {
+			if !slices.Contains(plan.pinned, dir) && !slices.Contains(plan.readOnly, dir) {
+				plan.pinned = append(plan.pinned, dir)
+			}
+		}
+	}
 	// Outer paths first, so that an inner bind lands on top of an outer one.
-	slices.SortFunc(plan.readOnly, func(a, b string) int { return strings.Count(a, "/") - strings.Count(b, "/") })
+	byDepth := func(a, b string) int { return strings.Count(a, "/") - strings.Count(b, "/") }
+	slices.SortFunc(plan.readOnly, byDepth)
+	slices.SortFunc(plan.pinned, byDepth)
 	return plan
+}
+
+// between returns the directories strictly between the writable root (one
+// of roots) that holds p and p itself, outermost first.
+func between(roots []string, p string) []string {
+	var dirs []string
+	for dir := filepath.Dir(p); dir != p && !slices.Contains(roots, dir) && insideAnyDir(roots, dir); dir = filepath.Dir(dir) {
+		dirs = append(dirs, dir)
+		p = dir
+	}
+	slices.Reverse(dirs)
+	return dirs
 }
 
 // insideAnyDir reports whether p is one of dirs or below one of them; all
@@ -91,7 +117,8 @@ func insideAnyDir(dirs []string, p string) bool {
 //     even for root.
 //  2. The plan's read-only paths (each root's .git, CODEX_HOME) are bound
 //     read-only on top of the roots; being mount points, they can neither
-//     be renamed nor removed.
+//     be renamed nor removed, and neither can the directories between them
+//     and their root, which are bound onto themselves first.
 //  3. With ownProc (the process is process 1 of a PID namespace, whose
 //     /proc the constructor mounted), /proc/sys becomes read-only.
 //  4. The hidden files (the credentials in CODEX_HOME) are covered.
@@ -110,6 +137,11 @@ func isolateFiles(plan mountPlan, ownProc bool, m *measures) error {
 		m.miss(measureReadOnlyMounts, err)
 	} else {
 		m.add(measureReadOnlyMounts)
+		for _, dir := range plan.pinned {
+			if err := bindOnItself(dir, false); err != nil {
+				m.miss(measure("pin "+dir), err)
+			}
+		}
 		for _, p := range plan.readOnly {
 			if err := bindReadOnly(p); err != nil {
 				m.miss(measure("read-only "+p), err)
@@ -174,16 +206,24 @@ func readOnlyOutsideRoots(writable []string) error {
 
 // bindReadOnly binds path onto itself, read-only (submounts included).
 func bindReadOnly(path string) error {
+	return bindOnItself(path, true)
+}
+
+// bindOnItself binds path onto itself (submounts included), read-only when
+// readOnly is set.
+func bindOnItself(path string, readOnly bool) error {
 	fd, err := unix.OpenTree(unix.AT_FDCWD, path, unix.OPEN_TREE_CLONE|unix.OPEN_TREE_CLOEXEC|unix.AT_RECURSIVE)
 	if err != nil {
 		return fmt.Errorf("clone mount of %s: %w", path, err)
 	}
 	defer unix.Close(fd)
-	if err := unix.MountSetattr(fd, "", unix.AT_EMPTY_PATH|unix.AT_RECURSIVE, &unix.MountAttr{Attr_set: unix.MOUNT_ATTR_RDONLY}); err != nil {
-		return fmt.Errorf("make %s read-only: %w", path, err)
+	if readOnly {
+		if err := unix.MountSetattr(fd, "", unix.AT_EMPTY_PATH|unix.AT_RECURSIVE, &unix.MountAttr{Attr_set: unix.MOUNT_ATTR_RDONLY}); err != nil {
+			return fmt.Errorf("make %s read-only: %w", path, err)
+		}
 	}
 	if err := unix.MoveMount(fd, "", unix.AT_FDCWD, path, unix.MOVE_MOUNT_F_EMPTY_PATH); err != nil {
-		return fmt.Errorf("protect %s: %w", path, err)
+		return fmt.Errorf("bind %s: %w", path, err)
 	}
 	return nil
 }

@@ -54,3 +54,36 @@ func resolvedTemp(t *testing.T) string {
 	require.NoError(t, err)
 	return dir
 }
+
+func TestMountPlanPinsTheWayToProtectedPaths(t *testing.T) {
+	base := resolvedTemp(t)
+	repo := filepath.Join(base, "x", "repo")
+	home := filepath.Join(base, "x", "repo", "sub", "codex-home")
+	require.NoError(t, os.MkdirAll(filepath.Join(repo, ".git"), 0o755))
+	require.NoError(t, os.MkdirAll(home, 0o755))
+	roots := []WritableRoot{
+		{Root: base},
+		{Root: repo, ReadOnlySubpaths: []string{filepath.Join(repo, ".git")}},
+	}
+	plan := mountPlanFor(roots, Protection{ReadOnly: []string{home}}, false)
+	assert.Equal(t, []string{base}, plan.writable)
+	assert.Equal(t, []string{filepath.Join(repo, ".git"), home}, plan.readOnly)
+	assert.Equal(t, []string{filepath.Join(base, "x"), repo, filepath.Join(repo, "sub")}, plan.pinned,
+		"every directory between the outer root and a protected path cannot be renamed")
+}
+
+func TestBetween(t *testing.T) {
+	roots := []string{"/r", "/s/t"}
+	tests := []struct {
+		p    string
+		want []string
+	}{
+		{"/r/.git", nil},
+		{"/r/a/b/.git", []string{"/r/a", "/r/a/b"}},
+		{"/s/t/u/v", []string{"/s/t/u"}},
+		{"/elsewhere/x", nil},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, between(roots, tt.p), tt.p)
+	}
+}

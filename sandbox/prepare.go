@@ -28,7 +28,7 @@ func Prepare(cmd *exec.Cmd) {
 	flags := []string{isolateFlag}
 	for _, kv := range env {
 		name, _, _ := strings.Cut(kv, "=")
-		if loaderVariable(name) {
+		if LoaderVariable(name) {
 			flags = append(flags, setenvFlag+kv)
 			continue
 		}

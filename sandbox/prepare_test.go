@@ -43,7 +43,7 @@ func TestLoaderVariable(t *testing.T) {
 		{"PATH", false}, {"HOME", false}, {"TMPDIR", false}, {"OLD_PATH", false}, {"LANG", false},
 	}
 	for _, tt := range tests {
-		assert.Equal(t, tt.want, loaderVariable(tt.name), tt.name)
+		assert.Equal(t, tt.want, LoaderVariable(tt.name), tt.name)
 	}
 }
 
@@ -73,4 +73,24 @@ func TestParseHelperArgsExtras(t *testing.T) {
 func TestCodexHomeProtection(t *testing.T) {
 	assert.Equal(t, Protection{}, CodexHomeProtection(""))
 	assert.Equal(t, Protection{ReadOnly: []string{"/h/.codex"}, Hidden: []string{"/h/.codex/auth.json"}}, CodexHomeProtection("/h/.codex"))
+}
+
+func TestAbsoluteLoaderPaths(t *testing.T) {
+	tests := []struct {
+		name, value, want string
+	}{
+		{"LD_LIBRARY_PATH", ":/opt/lib", "/opt/lib"},
+		{"LD_LIBRARY_PATH", "/a::/b:.:lib:/c", "/a:/b:/c"},
+		{"LD_LIBRARY_PATH", "", ""},
+		{"LD_PRELOAD", "/opt/x.so ./y.so libz.so:sub/w.so", "/opt/x.so libz.so"},
+		{"PATH", ":/bin", ":/bin"},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, AbsoluteLoaderPaths(tt.name, tt.value), "%s=%s", tt.name, tt.value)
+	}
+}
+
+func TestOutsideEnv(t *testing.T) {
+	got := OutsideEnv([]string{"PATH=/bin", "LD_LIBRARY_PATH=:/opt/lib", "LD_PRELOAD=./x.so", "HOME=/h"})
+	assert.Equal(t, []string{"PATH=/bin", "LD_LIBRARY_PATH=/opt/lib", "LD_PRELOAD=", "HOME=/h"}, got)
 }

@@ -18,7 +18,7 @@ import (
 // the command, in this process's group) and then ends this process the way
 // the command ended. It only returns when the helper could not be started.
 func runAsChild(p protocol.SandboxPolicy, cwd string, argv, env []string, prot Protection, report bool) error {
-	self, err := os.Executable()
+	self, err := SelfExecutable()
 	if err != nil {
 		return fmt.Errorf("sandbox: locate the codex executable: %w", err)
 	}

@@ -41,7 +41,12 @@ func deniedSyscalls() []string {
 //   - creating a user namespace (clone, unshare) and clone3, whose flags a
 //     filter cannot inspect (it fails with ENOSYS, so the C library falls
 //     back to clone);
-//   - prlimit64 on another process;
+//   - changing another process's limits, priorities, scheduling or memory
+//     placement (prlimit64, setpriority, ioprio_set, sched_set*,
+//     migrate_pages, move_pages with another process or user named): in a
+//     PID namespace other processes cannot be named anyway, but without
+//     one an ordinary user's command could reach the user's other
+//     processes;
 //
 // and, when closeNetwork is set:
 //
@@ -75,7 +80,21 @@ func installFilter(closeNetwork bool) error {
 	}
 	b.rule("clone", b.deny, b.cond(0, seccomp.CompareMaskedEqual, unix.CLONE_NEWUSER, unix.CLONE_NEWUSER))
 	b.rule("unshare", b.deny, b.cond(0, seccomp.CompareMaskedEqual, unix.CLONE_NEWUSER, unix.CLONE_NEWUSER))
-	b.rule("prlimit64", b.deny, b.cond(0, seccomp.CompareNotEqual, 0))
+	// Calls that act on another process by its number, or on every
+	// process of the user, are refused unless they name the caller (0).
+	for _, name := range []string{"prlimit64", "sched_setaffinity", "sched_setscheduler", "sched_setparam",
+		"sched_setattr", "migrate_pages", "move_pages"} {
+		b.rule(name, b.deny, b.cond(0, seccomp.CompareNotEqual, 0))
+	}
+	for _, name := range []string{"setpriority", "ioprio_set"} {
+		// Only (which = the process itself, who = 0) is allowed.
+		self := uint64(unix.PRIO_PROCESS)
+		if name == "ioprio_set" {
+			self = 1 // IOPRIO_WHO_PROCESS
+		}
+		b.rule(name, b.deny, b.cond(0, seccomp.CompareNotEqual, self))
+		b.rule(name, b.deny, b.cond(1, seccomp.CompareNotEqual, 0))
+	}
 	if closeNetwork {
 		for _, name := range []string{"socket", "socketpair"} {
 			b.rule(name, b.deny, b.cond(0, seccomp.CompareNotEqual, unix.AF_UNIX))

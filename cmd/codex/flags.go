@@ -14,6 +14,7 @@ import (
 	"github.com/codex-go/codex/core/client"
 	"github.com/codex-go/codex/core/config"
 	"github.com/codex-go/codex/protocol"
+	"github.com/codex-go/codex/sandbox"
 )
 
 // globalFlags are the flags every command accepts.
@@ -137,7 +138,7 @@ func (f *globalFlags) resolveEngine() (engineSetup, error) {
 	if err != nil {
 		return engineSetup{}, failed(err)
 	}
-	self, err := os.Executable()
+	self, err := sandbox.SelfExecutable()
 	if err != nil {
 		self = ""
 	}

@@ -9,6 +9,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+
+	"github.com/codex-go/codex/sandbox"
 )
 
 // Every git command of this package runs through a runner. git runs here
@@ -28,7 +30,8 @@ import (
 //     considers (see keepGitEnv), and PAGER and SSH_ASKPASS; it sets
 //     GIT_OPTIONAL_LOCKS=0 so that nothing rewrites the index (which would
 //     run the post-index-change hook, were hooks not off already),
-//     GIT_TERMINAL_PROMPT=0 and GIT_NO_LAZY_FETCH=1.
+//     GIT_TERMINAL_PROMPT=0 and GIT_NO_LAZY_FETCH=1; and removes the
+//     dynamic loader's variables (see sandbox.LoaderVariable).
 //
 // Filter drivers (filter.<name>.clean, .smudge, .process) cannot be switched
 // off that way: the attributes choose their names, and git 2.39 has no
@@ -82,6 +85,10 @@ func hardenedEnv(environ []string) []string {
 		case strings.HasPrefix(upper, "GIT_") && !keepGitEnv(upper):
 			continue
 		case upper == "PAGER" || upper == "SSH_ASKPASS":
+			continue
+		case sandbox.LoaderVariable(name):
+			// git runs in the workspace, where commands can plant a
+			// library for an empty or relative LD_LIBRARY_PATH entry.
 			continue
 		}
 		env = append(env, kv)

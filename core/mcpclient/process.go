@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/codex-go/codex/sandbox"
 )
 
 // baseEnvNames are the variables a server inherits from this process.
@@ -104,7 +106,7 @@ func spawn(command string, args, env []string) (*process, error) {
 	}
 
 	cmd := exec.Command(command, args...)
-	cmd.Env = env
+	cmd.Env = sandbox.OutsideEnv(env)
 	cmd.Stdin = inR
 	cmd.Stdout = outW
 	cmd.Stderr = errW
