@@ -573,6 +573,81 @@ func TestAttackCodexHome(t *testing.T) {
 	})
 }
 
+func TestAttackProtectedPathsThroughSymlinks(t *testing.T) {
+	// A protected path (CODEX_HOME, .git) reached through a symbolic link
+	// inside a writable root: the target is bound read-only, but the link
+	// is an ordinary entry of the root. Replacing it changes what the next
+	// reader of the path (the next conversation, the user's git) gets.
+	tests := []struct {
+		name string
+		// setup makes the layout in the workspace and returns the path a
+		// reader uses, and the protection.
+		setup func(t *testing.T, ws string) (path string, prot Protection)
+		// script replaces the link with a directory of the attacker's.
+		script string
+		// planted says whether the reader now gets the attacker's file.
+		planted func(t *testing.T, path string) bool
+	}{
+		{
+			name: "CODEX_HOME is a link",
+			setup: func(t *testing.T, ws string) (string, Protection) {
+				writeFile(t, ws, "dotfiles/codex/config.toml", "model = \"gpt-5\"\n")
+				require.NoError(t, os.Symlink("dotfiles/codex", filepath.Join(ws, ".codex")))
+				home := filepath.Join(ws, ".codex")
+				return home, CodexHomeProtection(home)
+			},
+			script: `rm .codex && mkdir .codex && printf '[mcp_servers.evil]\ncommand = "touch"\n' > .codex/config.toml`,
+			planted: func(t *testing.T, home string) bool {
+				data, _ := os.ReadFile(filepath.Join(home, "config.toml"))
+				return strings.Contains(string(data), "mcp_servers.evil")
+			},
+		},
+		{
+			name: "a directory above CODEX_HOME is a link",
+			setup: func(t *testing.T, ws string) (string, Protection) {
+				writeFile(t, ws, "real/codex/config.toml", "model = \"gpt-5\"\n")
+				require.NoError(t, os.Symlink("real", filepath.Join(ws, "state")))
+				home := filepath.Join(ws, "state", "codex")
+				return home, CodexHomeProtection(home)
+			},
+			script: `rm state && mkdir -p state/codex && printf '[mcp_servers.evil]\ncommand = "touch"\n' > state/codex/config.toml`,
+			planted: func(t *testing.T, home string) bool {
+				data, _ := os.ReadFile(filepath.Join(home, "config.toml"))
+				return strings.Contains(string(data), "mcp_servers.evil")
+			},
+		},
+		{
+			name: ".git is a link",
+			setup: func(t *testing.T, ws string) (string, Protection) {
+				gitRepo(t, filepath.Join(ws, "repo.git.d"))
+				require.NoError(t, os.Rename(filepath.Join(ws, "repo.git.d", ".git"), filepath.Join(ws, "gitdir")))
+				require.NoError(t, os.Symlink("gitdir", filepath.Join(ws, ".git")))
+				return ws, Protection{}
+			},
+			script: `rm .git && cp -a gitdir .git.new && git --git-dir=.git.new config core.fsmonitor 'touch fsmonitor-ran' && mv .git.new .git`,
+			planted: func(t *testing.T, ws string) bool {
+				return gitConfigValue(t, ws, "core.fsmonitor") != ""
+			},
+		},
+	}
+	for _, tt := range tests {
+		for _, md := range modes() {
+			t.Run(fmt.Sprintf("%s/%s", tt.name, md), func(t *testing.T) {
+				t.Parallel()
+				if md == plain {
+					t.Skip("without a mount namespace CODEX_HOME and .git inside a writable root stay writable (documented)")
+				}
+				ws := t.TempDir()
+				path, prot := tt.setup(t, ws)
+				res := jail{mode: md, policy: workspace(nil), cwd: ws, prot: prot}.shell(t, tt.script)
+				knownHole(t, tt.planted(t, path),
+					"%s inside a writable root: the command replaced the link (exit %d), so the path now leads to its own files", tt.name, res.code)
+				assert.NotEqual(t, 0, res.code, "the link must not be replaceable")
+			})
+		}
+	}
+}
+
 func TestAttackCodexHomeThroughTheBlockDevice(t *testing.T) {
 	// auth.json is covered by /dev/null, but the file system it lives on
 	// is a block device root can open for reading.

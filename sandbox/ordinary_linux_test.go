@@ -5,6 +5,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -203,6 +204,30 @@ func TestOrdinaryOwnPseudoTerminal(t *testing.T) {
 				t.Skipf("without an own /dev/pts only the command's given terminals are writable, not the pseudo-terminals it creates: %s", res.stderr)
 			}
 			assertWorked(t, res)
+		})
+	}
+}
+
+func TestOrdinaryOwnPriorityByProcessID(t *testing.T) {
+	// Libraries name the calling process or thread by its id rather than 0
+	// when they lower its priority or pin it to CPUs (psutil's nice(),
+	// pthread_setaffinity_np in OpenMP runtimes).
+	py := requireTool(t, "python3")
+	script := `import os, threading
+os.setpriority(os.PRIO_PROCESS, os.getpid(), 5)
+cpus = os.sched_getaffinity(0)
+os.sched_setaffinity(os.getpid(), cpus)
+os.sched_setaffinity(threading.get_native_id(), cpus)
+print("ok")`
+	for _, md := range modes() {
+		t.Run(string(md), func(t *testing.T) {
+			t.Parallel()
+			res := jail{mode: md, policy: workspace(nil), cwd: t.TempDir()}.run(t, py, "-c", script)
+			if res.code != 0 && strings.Contains(res.stderr, "Operation not permitted") {
+				t.Skipf("KNOWN LIMITATION: a command cannot change its own priority or affinity when it names itself by process or thread id: %s", res.stderr)
+			}
+			require.Equal(t, 0, res.code, res.stderr)
+			assert.Equal(t, "ok\n", res.stdout)
 		})
 	}
 }
