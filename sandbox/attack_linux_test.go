@@ -372,6 +372,67 @@ func readString(t *testing.T, path string) string {
 	return string(data)
 }
 
+// int80Connect connects to the Unix socket named by its argument through
+// the 32-bit system call interface (int $0x80, socketcall), whose calls a
+// filter written for x86-64 would not recognise.
+const int80Connect = `#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+static long socketcall32(long call, unsigned int *args) {
+	long r;
+	__asm__ volatile("int $0x80" : "=a"(r) : "a"(102), "b"(call), "c"(args) : "memory", "r8", "r9", "r10", "r11");
+	return r;
+}
+
+int main(int argc, char **argv) {
+	if (argc != 2) return 2;
+	/* Memory the 32-bit interface can address. */
+	char *low = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
+	if (low == MAP_FAILED) return 2;
+	struct sockaddr_un *sa = (struct sockaddr_un *)low;
+	sa->sun_family = AF_UNIX;
+	strncpy(sa->sun_path, argv[1], sizeof sa->sun_path - 1);
+	unsigned int *args = (unsigned int *)(low + 1024);
+	args[0] = AF_UNIX; args[1] = SOCK_STREAM; args[2] = 0;
+	long fd = socketcall32(1 /* SYS_SOCKET */, args);
+	if (fd < 0) { printf("socket %ld\n", fd); return 3; }
+	args[0] = (unsigned int)fd; args[1] = (unsigned int)(unsigned long)sa; args[2] = sizeof *sa;
+	long r = socketcall32(3 /* SYS_CONNECT */, args);
+	printf("connect %ld\n", r);
+	return r == 0 ? 0 : 3;
+}
+`
+
+func TestAttackUnixSocketThrough32BitCalls(t *testing.T) {
+	gcc := requireTool(t, "gcc")
+	dir := outsideDir(t)
+	src := writeFile(t, dir, "int80.c", int80Connect)
+	bin := filepath.Join(dir, "int80")
+	if out, err := exec.Command(gcc, "-O1", "-o", bin, src).CombinedOutput(); err != nil {
+		t.Skipf("cannot build a program using int $0x80: %v: %s", err, out)
+	}
+	path := filepath.Join(dir, "s")
+	ln := listenUnix(t, unix.SOCK_STREAM, path)
+	res := jail{policy: unrestricted(), cwd: t.TempDir()}.run(t, bin, path)
+	if res.code != 0 {
+		t.Skipf("this kernel does not run 32-bit system calls: %s", res.stdout)
+	}
+	conns, _, _ := ln.received(t)
+	require.Equal(t, 1, conns, "the control connection must arrive")
+
+	forEachJail(t, "int 0x80 connect", func(t *testing.T, p protocol.SandboxPolicy, md mode) {
+		ln := listenUnix(t, unix.SOCK_STREAM, filepath.Join(outsideDir(t), "s"))
+		res := jail{mode: md, policy: p, cwd: t.TempDir()}.run(t, bin, ln.addr)
+		assert.NotEqual(t, 0, res.code, "the 32-bit call must kill the process: %s", res.stdout)
+		assert.NotContains(t, res.stdout, "connect 0")
+		conns, msgs, _ := ln.received(t)
+		assert.Equal(t, []int{0, 0}, []int{conns, msgs})
+	})
+}
+
 // treeState maps every path below dir to its mode and content, to tell
 // whether anything in the tree changed.
 func treeState(t *testing.T, dir string) map[string]string {
@@ -645,6 +706,62 @@ func TestAttackProtectedPathsThroughSymlinks(t *testing.T) {
 				assert.NotEqual(t, 0, res.code, "the link must not be replaceable")
 			})
 		}
+	}
+}
+
+func TestAttackCodexHomeRewrittenWhileACommandRuns(t *testing.T) {
+	// codex rewrites auth.json by renaming a new file over it (a login, a
+	// refreshed token). The file a running command sees must stay hidden.
+	const secret = "sk-refreshed-secret-0123456789"
+	for _, md := range modes() {
+		t.Run(string(md), func(t *testing.T) {
+			t.Parallel()
+			if md == plain {
+				t.Skip("without a mount namespace auth.json stays readable anyway (documented)")
+			}
+			ws, home := t.TempDir(), filepath.Join(outsideDir(t), "codex-home")
+			auth := writeFile(t, home, "auth.json", `{"OPENAI_API_KEY":"sk-old"}`)
+			ready, goOn := filepath.Join(ws, "ready"), filepath.Join(ws, "go")
+			script := fmt.Sprintf(`touch %s; while [ ! -e %s ]; do sleep 0.01; done; cat %s`, ready, goOn, auth)
+			// The rewrite happens outside, once the command runs.
+			rewritten := make(chan error, 1)
+			go func() {
+				rewritten <- func() error {
+					if err := waitForFile(ready); err != nil {
+						return err
+					}
+					// As core/auth writes it: a new file renamed over the old one.
+					tmp := filepath.Join(home, ".auth.json.tmp")
+					if err := os.WriteFile(tmp, []byte(`{"OPENAI_API_KEY":"`+secret+`"}`), 0o600); err != nil {
+						return err
+					}
+					if err := os.Rename(tmp, auth); err != nil {
+						return err
+					}
+					return os.WriteFile(goOn, nil, 0o644)
+				}()
+			}()
+			res := jail{mode: md, policy: workspace(nil), cwd: ws, prot: CodexHomeProtection(home)}.shell(t, script)
+			require.NoError(t, <-rewritten)
+			knownHole(t, strings.Contains(res.stdout, secret),
+				"auth.json rewritten by rename while a command runs is readable by it: the /dev/null cover was on the replaced file")
+			assert.NotContains(t, res.stdout+res.stderr, secret)
+		})
+	}
+}
+
+// waitForFile waits until path exists (a command signalling that it got
+// somewhere), and fails after a generous while.
+func waitForFile(path string) error {
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if _, err := os.Stat(path); err == nil {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s never appeared", path)
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
 

@@ -671,3 +671,31 @@ func TestSandboxAttackLoaderPathInWorkspaceUnderExec(t *testing.T) {
 		"an LD_LIBRARY_PATH entry inside a writable root reaches the notify program codex runs outside the sandbox: %s", strings.TrimSpace(string(data)))
 	assert.NotContains(t, string(data), "Seccomp:\t0")
 }
+
+func TestSandboxAttackMCPServerStartedInTheWorkspace(t *testing.T) {
+	// codex starts MCP servers outside the sandbox, in its own working
+	// directory, which is the workspace. A server started as `python3 -m
+	// module` imports from that directory first: a command plants the
+	// module there, and the next conversation runs it.
+	t.Parallel()
+	requireLinuxSandbox(t)
+	py := python(t)
+	marker := filepath.Join(outsideTmp(t), "marker")
+	module := fmt.Sprintf("open(%q, 'a').write([l for l in open('/proc/self/status') if l.startswith('Seccomp:')][0])", marker)
+	plant := fmt.Sprintf("printf '%%s' %q > codex_probe_mcp.py && echo planted", module)
+	s := newExecSetup(t, bashCall("call_1", plant), fakemodel.Text("done"), fakemodel.Text("again"))
+	f, err := os.OpenFile(filepath.Join(s.home, "config.toml"), os.O_APPEND|os.O_WRONLY, 0)
+	require.NoError(t, err)
+	_, err = fmt.Fprintf(f, "\n[mcp_servers.tool]\ncommand = %q\nargs = [\"-m\", \"codex_probe_mcp\"]\n", py)
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
+	r := codexRun{dir: s.dir, home: s.home}
+	res := r.run(t, "exec", "--full-auto", "plant")
+	require.Equal(t, 0, res.code, res.stderr)
+	require.FileExists(t, filepath.Join(s.dir, "codex_probe_mcp.py"))
+	r.run(t, "exec", "--full-auto", "next conversation")
+	data, _ := os.ReadFile(marker)
+	knownHole(t, strings.Contains(string(data), "Seccomp:\t0"),
+		"MCP servers start in the workspace, outside the sandbox: `python3 -m` ran a module a command planted there")
+	assert.NotContains(t, string(data), "Seccomp:\t0")
+}
