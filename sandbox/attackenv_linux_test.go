@@ -38,8 +38,6 @@ type jail struct {
 	env []string
 	// stdin is the standard input (nil: /dev/null).
 	stdin *os.File
-	// stdout, when set, is the standard output instead of a buffer.
-	stdout *os.File
 	// session starts the command in a session of its own, as codex starts
 	// model commands; ctty also makes stdin its controlling terminal.
 	session, ctty bool
@@ -73,9 +71,6 @@ func (j jail) run(t *testing.T, argv ...string) result {
 	}
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if j.stdout != nil {
-		cmd.Stdout = j.stdout
-	}
 	if j.stdin != nil {
 		cmd.Stdin = j.stdin
 	}
@@ -140,7 +135,6 @@ const (
 	errENXIO  = "no such device or address"
 	errENOSYS = "function not implemented"
 	errEXDEV  = "invalid cross-device link"
-	errEBUSY  = "device or resource busy"
 )
 
 // assertDenied asserts that the probe failed with one of the errors.
