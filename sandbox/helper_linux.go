@@ -72,6 +72,10 @@ func confine(req helperRequest, path string, env []string, iso isolation) error 
 			return err
 		}
 		freshPTS = m.has(measureFreshPTS)
+		if m.has(measurePrivateShm) {
+			// Nobody else sees it: the command may write there.
+			roots = append(roots, WritableRoot{Root: "/dev/shm"})
+		}
 		// The working directory still refers to what was there before the
 		// mounts (a writable root now lies on top of it): enter it again.
 		if wd, err := os.Getwd(); err == nil {
@@ -80,7 +84,7 @@ func confine(req helperRequest, path string, env []string, iso isolation) error 
 			}
 		}
 	}
-	if err := applyPolicy(req.policy, roots, ttys, freshPTS, &m); err != nil {
+	if err := applyPolicy(req.policy, roots, ttys, freshPTS, iso.level == isolationFull, &m); err != nil {
 		return err
 	}
 	if req.report {
@@ -121,11 +125,12 @@ func lookCommand(name string) (string, error) {
 // applyPolicy restricts the calling OS thread according to p, in this
 // order: no_new_privs (which Landlock requires of an unprivileged thread),
 // every capability dropped, Landlock, then the seccomp filter. roots are
-// the writable roots of p, ttys the terminals the command was given and
+// the writable roots of p, ttys the terminals the command was given,
 // freshPTS whether /dev/pts is a pseudo-terminal instance of the command's
-// own. The caller must keep its goroutine locked to the thread. A kernel
+// own and ownPIDNamespace whether the command runs in a PID namespace of
+// its own. The caller must keep its goroutine locked to the thread. A kernel
 // without Landlock is an error unless p is danger-full-access.
-func applyPolicy(p protocol.SandboxPolicy, roots []WritableRoot, ttys []string, freshPTS bool, m *measures) error {
+func applyPolicy(p protocol.SandboxPolicy, roots []WritableRoot, ttys []string, freshPTS, ownPIDNamespace bool, m *measures) error {
 	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
 		return fmt.Errorf("sandbox: set no_new_privs: %w", err)
 	}
@@ -149,7 +154,7 @@ func applyPolicy(p protocol.SandboxPolicy, roots []WritableRoot, ttys []string, 
 		return err
 	}
 	m.landlock(abi, plan)
-	if err := installFilter(!network); err != nil {
+	if err := installFilter(!network, ownPIDNamespace); err != nil {
 		return err
 	}
 	m.add(measureSeccomp)

@@ -20,6 +20,8 @@ const (
 	// hiddenFlag names a file whose content commands must not read
 	// (repeatable).
 	hiddenFlag = "--sandbox-hidden="
+	// privateFlag names a directory commands see empty (repeatable).
+	privateFlag = "--sandbox-private="
 	// setenvFlag carries a NAME=VALUE loader variable that the helper itself
 	// is started without and that the command gets back (repeatable).
 	setenvFlag = "--sandbox-setenv="
@@ -42,6 +44,10 @@ type Protection struct {
 	ReadOnly []string
 	// Hidden are files whose content commands cannot read.
 	Hidden []string
+	// Private are directories that commands see empty (and cannot write),
+	// unless a writable root lies inside one; ReadOnly and Hidden then
+	// protect what they list there.
+	Private []string
 }
 
 // helperRequest is what the helper needs to know: the policy, the directory
@@ -68,7 +74,7 @@ func encodeHelperArgs(p protocol.SandboxPolicy, cwd string, argv []string, prot 
 	if err != nil {
 		return nil, fmt.Errorf("sandbox: encode policy: %w", err)
 	}
-	args := make([]string, 0, 3+len(prot.ReadOnly)+len(prot.Hidden)+len(argv))
+	args := make([]string, 0, 3+len(prot.ReadOnly)+len(prot.Hidden)+len(prot.Private)+len(argv))
 	args = append(args, policyFlag+string(data), cwdFlag+cwd)
 	for _, p := range prot.ReadOnly {
 		if p != "" {
@@ -78,6 +84,11 @@ func encodeHelperArgs(p protocol.SandboxPolicy, cwd string, argv []string, prot 
 	for _, p := range prot.Hidden {
 		if p != "" {
 			args = append(args, hiddenFlag+p)
+		}
+	}
+	for _, p := range prot.Private {
+		if p != "" {
+			args = append(args, privateFlag+p)
 		}
 	}
 	args = append(args, "--")
@@ -121,6 +132,8 @@ func parseHelperArgs(args []string) (helperRequest, error) {
 			req.protect.ReadOnly = append(req.protect.ReadOnly, strings.TrimPrefix(a, readOnlyFlag))
 		case strings.HasPrefix(a, hiddenFlag):
 			req.protect.Hidden = append(req.protect.Hidden, strings.TrimPrefix(a, hiddenFlag))
+		case strings.HasPrefix(a, privateFlag):
+			req.protect.Private = append(req.protect.Private, strings.TrimPrefix(a, privateFlag))
 		case strings.HasPrefix(a, setenvFlag):
 			kv := strings.TrimPrefix(a, setenvFlag)
 			if !strings.Contains(kv, "=") {
@@ -216,6 +229,20 @@ func OutsideEnv(environ []string) []string {
 			kv = name + "=" + AbsoluteLoaderPaths(name, value)
 		}
 		out[i] = kv
+	}
+	return out
+}
+
+// WithoutLoaderVariables is environ (entries "NAME=value") without the
+// loader's variables (see LoaderVariable), for a program codex runs outside
+// the sandbox that has no need of them: an LD_LIBRARY_PATH directory inside
+// a writable root would let a command plant a library it loads.
+func WithoutLoaderVariables(environ []string) []string {
+	out := make([]string, 0, len(environ))
+	for _, kv := range environ {
+		if name, _, _ := strings.Cut(kv, "="); !LoaderVariable(name) {
+			out = append(out, kv)
+		}
 	}
 	return out
 }

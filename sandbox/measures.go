@@ -15,6 +15,7 @@ const (
 	measureReadOnlyMounts   measure = "read-only mounts outside the writable roots"
 	measurePIDNamespace     measure = "own PID namespace and /proc"
 	measureFreshPTS         measure = "own /dev/pts"
+	measurePrivateShm       measure = "own /dev/shm"
 	measureCapabilities     measure = "all capabilities dropped"
 	measureLandlockFiles    measure = "landlock file rules"
 	measureLandlockTCP      measure = "landlock TCP rules"

@@ -19,22 +19,34 @@ type mountPlan struct {
 	// readOnly are existing paths below a writable root that are bound
 	// read-only on top of it (each root's .git, CODEX_HOME...).
 	readOnly []string
-	// pinned are the directories between a writable root and a read-only
-	// path, bound onto themselves (still writable) so that, being mount
-	// points, they cannot be renamed: renaming one would take the
-	// read-only path with it and leave its place free for a copy.
+	// private are existing directories covered with an empty read-only
+	// directory (CODEX_HOME, unless a writable root lies inside it).
+	private []string
+	// pinned are the directories between a writable root and a protected
+	// path (read-only, private or a link leading to one), bound onto
+	// themselves (still writable) so that, being mount points, they cannot
+	// be renamed: renaming one would take the protected path with it and
+	// leave its place free for a copy.
 	pinned []string
+	// links are the symbolic links inside writable roots through which a
+	// protected path is reached, bound onto themselves so that they cannot
+	// be removed or replaced by a link to a copy.
+	links []string
 	// hidden are existing files covered with an empty character device.
 	hidden []string
 	// freshPTS asks for a pseudo-terminal instance of the command's own on
 	// /dev/pts (only when the command was given no terminal).
 	freshPTS bool
+	// privateShm asks for an empty, writable /dev/shm of the command's own
+	// (when it may write at all), which POSIX shared memory and semaphores
+	// need (Python's multiprocessing, for one).
+	privateShm bool
 }
 
 // mountPlanFor computes the mount plan for the writable roots of a policy
 // and the paths of prot.
 func mountPlanFor(roots []WritableRoot, prot Protection, freshPTS bool) mountPlan {
-	plan := mountPlan{freshPTS: freshPTS}
+	plan := mountPlan{freshPTS: freshPTS, privateShm: len(roots) > 0}
 	var dirs []string
 	for _, r := range roots {
 		dirs = append(dirs, r.Root)
@@ -45,37 +57,67 @@ func mountPlanFor(roots []WritableRoot, prot Protection, freshPTS bool) mountPla
 			plan.writable = append(plan.writable, d)
 		}
 	}
+	for _, p := range prot.Private {
+		resolved, ok := existingDir(p)
+		if !ok || slices.Contains(plan.private, resolved) {
+			continue
+		}
+		if slices.ContainsFunc(dirs, func(root string) bool { return insideAnyDir([]string{resolved}, root) }) {
+			// A writable root inside it would vanish: protect it as
+			// read-only with hidden files instead.
+			continue
+		}
+		plan.private = append(plan.private, resolved)
+	}
+	// raw are the protected paths as given, to find the links on the way.
+	var raw []string
 	addReadOnly := func(p string) {
-		if insideAnyDir(plan.writable, p) && !slices.Contains(plan.readOnly, p) {
+		if insideAnyDir(plan.writable, p) && !insideAnyDir(plan.private, p) && !slices.Contains(plan.readOnly, p) {
 			plan.readOnly = append(plan.readOnly, p)
 		}
 	}
 	for _, r := range roots {
+		raw = append(raw, filepath.Join(r.Root, protectedName))
 		for _, sub := range r.ReadOnlySubpaths {
 			addReadOnly(sub)
 		}
 	}
 	for _, p := range prot.ReadOnly {
+		raw = append(raw, p)
 		if resolved, ok := resolveExisting(p); ok {
 			addReadOnly(resolved)
 		}
 	}
+	raw = append(raw, prot.Private...)
 	for _, p := range prot.Hidden {
+		raw = append(raw, p)
 		resolved, ok := resolveExisting(p)
-		if !ok {
+		if !ok || insideAnyDir(plan.private, resolved) {
 			continue
 		}
 		if info, err := os.Stat(resolved); err == nil && !info.IsDir() && !slices.Contains(plan.hidden, resolved) {
 			plan.hidden = append(plan.hidden, resolved)
 		}
 	}
-	for _, p := range plan.readOnly {
-		for _, dir := range between(plan.writable, p) {
-			if !slices.Contains(plan.pinned, dir) && !slices.Contains(plan.readOnly, dir) {
-				plan.pinned = append(plan.pinned, dir)
+	for _, p := range raw {
+		for _, link := range linksOnPath(p) {
+			if insideAnyDir(plan.writable, link) && !slices.Contains(plan.links, link) {
+				plan.links = append(plan.links, link)
 			}
 		}
 	}
+	pin := func(paths []string) {
+		for _, p := range paths {
+			for _, dir := range between(plan.writable, p) {
+				if !slices.Contains(plan.pinned, dir) && !slices.Contains(plan.readOnly, dir) && !slices.Contains(plan.private, dir) {
+					plan.pinned = append(plan.pinned, dir)
+				}
+			}
+		}
+	}
+	pin(plan.readOnly)
+	pin(plan.links)
+	pin(slices.DeleteFunc(slices.Clone(plan.private), func(p string) bool { return !insideAnyDir(plan.writable, p) }))
 	// Outer paths first, so that an inner bind lands on top of an outer one.
 	byDepth := func(a, b string) int { return strings.Count(a, "/") - strings.Count(b, "/") }
 	slices.SortFunc(plan.readOnly, byDepth)
@@ -115,15 +157,21 @@ func insideAnyDir(dirs []string, p string) bool {
 //     outside the roots not only writing (which Landlock refuses too) but
 //     also changing modes, owners, times and extended attributes fails,
 //     even for root.
-//  2. The plan's read-only paths (each root's .git, CODEX_HOME) are bound
-//     read-only on top of the roots; being mount points, they can neither
-//     be renamed nor removed, and neither can the directories between them
-//     and their root, which are bound onto themselves first.
+//  2. The plan's read-only paths (each root's .git, CODEX_HOME when a root
+//     lies inside it) are bound read-only on top of the roots; being mount
+//     points, they can neither be renamed nor removed, and neither can the
+//     directories between them and their root, nor the symbolic links that
+//     lead to them, which are bound onto themselves first. The private
+//     directories (CODEX_HOME otherwise) are covered with an empty
+//     read-only directory: what the server writes there later (a renewed
+//     auth.json replaces the file, which would drop a cover on the file
+//     alone) stays out of sight.
 //  3. With ownProc (the process is process 1 of a PID namespace, whose
 //     /proc the constructor mounted), /proc/sys becomes read-only.
 //  4. The hidden files (the credentials in CODEX_HOME) are covered.
 //  5. Without a terminal of its own, the command gets a new /dev/pts, so
-//     other terminals are not even visible.
+//     other terminals are not even visible; under a policy with writable
+//     roots it also gets an empty /dev/shm of its own.
 //
 // A step that fails before changing anything is skipped and recorded in m
 // (Landlock still refuses every write outside the roots). A failure that
@@ -142,6 +190,11 @@ func isolateFiles(plan mountPlan, ownProc bool, m *measures) error {
 				m.miss(measure("pin "+dir), err)
 			}
 		}
+		for _, link := range plan.links {
+			if err := bindLinkOnItself(link); err != nil {
+				m.miss(measure("pin "+link), err)
+			}
+		}
 		for _, p := range plan.readOnly {
 			if err := bindReadOnly(p); err != nil {
 				m.miss(measure("read-only "+p), err)
@@ -149,6 +202,13 @@ func isolateFiles(plan mountPlan, ownProc bool, m *measures) error {
 			}
 			m.protected = append(m.protected, p)
 		}
+	}
+	for _, dir := range plan.private {
+		if err := unix.Mount("tmpfs", dir, "tmpfs", unix.MS_RDONLY|unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, "size=4k,mode=0755"); err != nil {
+			m.miss(measure("hide "+dir), err)
+			continue
+		}
+		m.hidden = append(m.hidden, dir+"/")
 	}
 	if ownProc {
 		m.add(measurePIDNamespace)
@@ -164,6 +224,11 @@ func isolateFiles(plan mountPlan, ownProc bool, m *measures) error {
 			continue
 		}
 		m.hidden = append(m.hidden, p)
+	}
+	if plan.privateShm {
+		if err := unix.Mount("tmpfs", "/dev/shm", "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, "mode=1777"); err == nil {
+			m.add(measurePrivateShm)
+		}
 	}
 	if plan.freshPTS {
 		// Without it Landlock still keeps the other terminals unwritable.
@@ -207,6 +272,22 @@ func readOnlyOutsideRoots(writable []string) error {
 // bindReadOnly binds path onto itself, read-only (submounts included).
 func bindReadOnly(path string) error {
 	return bindOnItself(path, true)
+}
+
+// bindLinkOnItself binds the symbolic link at path onto itself, which makes
+// it a mount point: it can then be neither removed nor replaced, while
+// paths through it resolve as before.
+func bindLinkOnItself(path string) error {
+	fd, err := unix.OpenTree(unix.AT_FDCWD, path, unix.OPEN_TREE_CLONE|unix.OPEN_TREE_CLOEXEC|unix.AT_SYMLINK_NOFOLLOW)
+	if err != nil {
+		return fmt.Errorf("clone link %s: %w", path, err)
+	}
+	defer unix.Close(fd)
+	// Without MOVE_MOUNT_T_SYMLINKS the link itself is the mount point.
+	if err := unix.MoveMount(fd, "", unix.AT_FDCWD, path, unix.MOVE_MOUNT_F_EMPTY_PATH); err != nil {
+		return fmt.Errorf("bind link %s: %w", path, err)
+	}
+	return nil
 }
 
 // bindOnItself binds path onto itself (submounts included), read-only when

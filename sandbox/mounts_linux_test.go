@@ -28,6 +28,7 @@ func TestMountPlanFor(t *testing.T) {
 		ReadOnly: []string{home, outsideHome, filepath.Join(base, "missing")},
 		Hidden:   []string{filepath.Join(home, "auth.json"), filepath.Join(outsideHome, "auth.json"), home},
 	}, true)
+	assert.True(t, plan.privateShm, "a policy with writable roots gets its own /dev/shm")
 
 	assert.Equal(t, []string{ws}, plan.writable, "a root inside another is not mounted twice")
 	assert.ElementsMatch(t, []string{filepath.Join(ws, ".git"), home}, plan.readOnly,
@@ -86,4 +87,62 @@ func TestBetween(t *testing.T) {
 	for _, tt := range tests {
 		assert.Equal(t, tt.want, between(roots, tt.p), tt.p)
 	}
+}
+
+func TestMountPlanPrivateDirectories(t *testing.T) {
+	base := resolvedTemp(t)
+	ws := filepath.Join(base, "ws")
+	home := filepath.Join(ws, "sub", ".codex")
+	other := filepath.Join(base, "elsewhere", ".codex")
+	holding := filepath.Join(base, "holding")
+	for _, d := range []string{home, other, filepath.Join(holding, "project")} {
+		require.NoError(t, os.MkdirAll(d, 0o755))
+	}
+	for _, d := range []string{home, other, holding} {
+		require.NoError(t, os.WriteFile(filepath.Join(d, "auth.json"), []byte("{}"), 0o600))
+	}
+	roots := []WritableRoot{{Root: ws}, {Root: filepath.Join(holding, "project")}}
+	prot := func(dirs ...string) Protection {
+		var p Protection
+		for _, d := range dirs {
+			c := CodexHomeProtection(d)
+			p.ReadOnly = append(p.ReadOnly, c.ReadOnly...)
+			p.Hidden = append(p.Hidden, c.Hidden...)
+			p.Private = append(p.Private, c.Private...)
+		}
+		return p
+	}
+	plan := mountPlanFor(roots, prot(home, other, holding), false)
+	assert.Equal(t, []string{home, other}, plan.private, "a directory holding a writable root is not emptied")
+	assert.NotContains(t, plan.readOnly, holding, "outside the roots it is read-only already")
+	assert.Equal(t, []string{filepath.Join(holding, "auth.json")}, plan.hidden, "and its credentials hidden")
+	assert.Contains(t, plan.pinned, filepath.Join(ws, "sub"), "the way to a private directory inside a root is pinned")
+	assert.False(t, mountPlanFor(nil, Protection{}, false).privateShm, "read-only gets no writable /dev/shm")
+}
+
+func TestMountPlanPinsLinksToProtectedPaths(t *testing.T) {
+	base := resolvedTemp(t)
+	ws := filepath.Join(base, "ws")
+	require.NoError(t, os.MkdirAll(filepath.Join(ws, "dotfiles", "codex"), 0o755))
+	require.NoError(t, os.MkdirAll(filepath.Join(ws, "gitdir"), 0o755))
+	require.NoError(t, os.MkdirAll(filepath.Join(ws, "deep", "dir"), 0o755))
+	require.NoError(t, os.Symlink("dotfiles/codex", filepath.Join(ws, "deep", "dir", ".codex")))
+	require.NoError(t, os.Symlink("gitdir", filepath.Join(ws, ".git")))
+	roots := []WritableRoot{{Root: ws, ReadOnlySubpaths: readOnlySubpaths(ws)}}
+
+	plan := mountPlanFor(roots, CodexHomeProtection(filepath.Join(ws, "deep", "dir", ".codex")), false)
+	assert.ElementsMatch(t, []string{filepath.Join(ws, ".git"), filepath.Join(ws, "deep", "dir", ".codex")}, plan.links)
+	assert.Contains(t, plan.readOnly, filepath.Join(ws, "gitdir"), "the link's target is read-only")
+	assert.Contains(t, plan.pinned, filepath.Join(ws, "deep", "dir"), "and the way to the link cannot be renamed")
+}
+
+func TestLinksOnPath(t *testing.T) {
+	base := resolvedTemp(t)
+	require.NoError(t, os.MkdirAll(filepath.Join(base, "a", "real"), 0o755))
+	require.NoError(t, os.Symlink("a", filepath.Join(base, "l1")))
+	require.NoError(t, os.Symlink(filepath.Join(base, "l1", "real"), filepath.Join(base, "a", "l2")))
+	assert.Equal(t, []string{filepath.Join(base, "l1"), filepath.Join(base, "a", "l2"), filepath.Join(base, "l1")},
+		linksOnPath(filepath.Join(base, "l1", "l2", "x")))
+	assert.Empty(t, linksOnPath(filepath.Join(base, "a", "real")))
+	assert.Empty(t, linksOnPath("relative"))
 }

@@ -51,14 +51,16 @@ func TestParseHelperArgsExtras(t *testing.T) {
 	args := []string{
 		isolateFlag, reportFlag, statusFlag + "7", setenvFlag + "LD_PRELOAD=/x.so",
 		policyFlag + `{"mode":"read-only"}`, cwdFlag + "/w",
-		readOnlyFlag + "/home/u/.codex", hiddenFlag + "/home/u/.codex/auth.json", "--", "true",
+		readOnlyFlag + "/home/u/.codex", hiddenFlag + "/home/u/.codex/auth.json", privateFlag + "/home/u/.codex", "--", "true",
 	}
 	req, err := parseHelperArgs(args)
 	require.NoError(t, err)
 	assert.True(t, req.report)
 	assert.Equal(t, 7, req.statusFD)
 	assert.Equal(t, []string{"LD_PRELOAD=/x.so"}, req.setenv)
-	assert.Equal(t, Protection{ReadOnly: []string{"/home/u/.codex"}, Hidden: []string{"/home/u/.codex/auth.json"}}, req.protect)
+	assert.Equal(t, Protection{
+		ReadOnly: []string{"/home/u/.codex"}, Hidden: []string{"/home/u/.codex/auth.json"}, Private: []string{"/home/u/.codex"},
+	}, req.protect)
 
 	for _, bad := range [][]string{
 		{statusFlag + "2", policyFlag + `{"mode":"read-only"}`, cwdFlag + "/w", "--", "true"},
@@ -72,7 +74,9 @@ func TestParseHelperArgsExtras(t *testing.T) {
 
 func TestCodexHomeProtection(t *testing.T) {
 	assert.Equal(t, Protection{}, CodexHomeProtection(""))
-	assert.Equal(t, Protection{ReadOnly: []string{"/h/.codex"}, Hidden: []string{"/h/.codex/auth.json"}}, CodexHomeProtection("/h/.codex"))
+	assert.Equal(t, Protection{
+		ReadOnly: []string{"/h/.codex"}, Hidden: []string{"/h/.codex/auth.json"}, Private: []string{"/h/.codex"},
+	}, CodexHomeProtection("/h/.codex"))
 }
 
 func TestAbsoluteLoaderPaths(t *testing.T) {
@@ -93,4 +97,9 @@ func TestAbsoluteLoaderPaths(t *testing.T) {
 func TestOutsideEnv(t *testing.T) {
 	got := OutsideEnv([]string{"PATH=/bin", "LD_LIBRARY_PATH=:/opt/lib", "LD_PRELOAD=./x.so", "HOME=/h"})
 	assert.Equal(t, []string{"PATH=/bin", "LD_LIBRARY_PATH=/opt/lib", "LD_PRELOAD=", "HOME=/h"}, got)
+}
+
+func TestWithoutLoaderVariables(t *testing.T) {
+	got := WithoutLoaderVariables([]string{"PATH=/bin", "LD_LIBRARY_PATH=/w/lib", "LD_PRELOAD=/x.so", "GCONV_PATH=/w", "HOME=/h"})
+	assert.Equal(t, []string{"PATH=/bin", "HOME=/h"}, got)
 }

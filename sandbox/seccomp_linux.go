@@ -41,12 +41,11 @@ func deniedSyscalls() []string {
 //   - creating a user namespace (clone, unshare) and clone3, whose flags a
 //     filter cannot inspect (it fails with ENOSYS, so the C library falls
 //     back to clone);
-//   - changing another process's limits, priorities, scheduling or memory
-//     placement (prlimit64, setpriority, ioprio_set, sched_set*,
-//     migrate_pages, move_pages with another process or user named): in a
-//     PID namespace other processes cannot be named anyway, but without
-//     one an ordinary user's command could reach the user's other
-//     processes;
+//   - without a PID namespace of its own (ownPIDNamespace), changing
+//     another process's limits, priorities, scheduling or memory placement
+//     (prlimit64, setpriority, ioprio_set, sched_set*, migrate_pages,
+//     move_pages naming another process or user), which an ordinary user's
+//     command could otherwise do to the user's other processes;
 //
 // and, when closeNetwork is set:
 //
@@ -57,7 +56,7 @@ func deniedSyscalls() []string {
 //
 // System calls of a foreign architecture (32-bit programs) kill the
 // process, because their arguments cannot be checked the same way.
-func installFilter(closeNetwork bool) error {
+func installFilter(closeNetwork, ownPIDNamespace bool) error {
 	filter, err := seccomp.NewFilter(seccomp.ActAllow)
 	if err != nil {
 		return fmt.Errorf("sandbox: seccomp filter: %w", err)
@@ -82,6 +81,26 @@ func installFilter(closeNetwork bool) error {
 	b.rule("unshare", b.deny, b.cond(0, seccomp.CompareMaskedEqual, unix.CLONE_NEWUSER, unix.CLONE_NEWUSER))
 	// Calls that act on another process by its number, or on every
 	// process of the user, are refused unless they name the caller (0).
+	// In a PID namespace of its own the command cannot name a process
+	// outside, and may go on naming itself by number (as psutil does).
+	if !ownPIDNamespace {
+		b.otherProcesses()
+	}
+	if closeNetwork {
+		b.network()
+	}
+	if b.err != nil {
+		return b.err
+	}
+	if err := filter.Load(); err != nil {
+		return fmt.Errorf("sandbox: load seccomp filter: %w", err)
+	}
+	return nil
+}
+
+// otherProcesses refuses changing another process's limits, priorities,
+// scheduling and memory placement.
+func (b *filterBuilder) otherProcesses() {
 	for _, name := range []string{"prlimit64", "sched_setaffinity", "sched_setscheduler", "sched_setparam",
 		"sched_setattr", "migrate_pages", "move_pages"} {
 		b.rule(name, b.deny, b.cond(0, seccomp.CompareNotEqual, 0))
@@ -95,22 +114,18 @@ func installFilter(closeNetwork bool) error {
 		b.rule(name, b.deny, b.cond(0, seccomp.CompareNotEqual, self))
 		b.rule(name, b.deny, b.cond(1, seccomp.CompareNotEqual, 0))
 	}
-	if closeNetwork {
-		for _, name := range []string{"socket", "socketpair"} {
-			b.rule(name, b.deny, b.cond(0, seccomp.CompareNotEqual, unix.AF_UNIX))
-		}
-		b.rule("connect", b.deny)
-		b.rule("sendto", b.deny, b.cond(4, seccomp.CompareNotEqual, 0))
-		b.rule("sendmsg", b.deny)
-		b.rule("sendmmsg", b.deny)
+}
+
+// network refuses every way of reaching the network, and Unix sockets
+// outside.
+func (b *filterBuilder) network() {
+	for _, name := range []string{"socket", "socketpair"} {
+		b.rule(name, b.deny, b.cond(0, seccomp.CompareNotEqual, unix.AF_UNIX))
 	}
-	if b.err != nil {
-		return b.err
-	}
-	if err := filter.Load(); err != nil {
-		return fmt.Errorf("sandbox: load seccomp filter: %w", err)
-	}
-	return nil
+	b.rule("connect", b.deny)
+	b.rule("sendto", b.deny, b.cond(4, seccomp.CompareNotEqual, 0))
+	b.rule("sendmsg", b.deny)
+	b.rule("sendmmsg", b.deny)
 }
 
 // filterBuilder adds rules to a filter and keeps the first error.

@@ -62,12 +62,18 @@ func wrapSeatbelt(p protocol.SandboxPolicy, cwd string, argv []string, getenv fu
 }
 
 // CodexHomeProtection is the protection of the configuration directory
-// home: commands may read it but not change it (a changed config.toml
-// could start an MCP server outside the sandbox with the next
-// conversation), and cannot read the stored credentials (auth.json).
+// home: commands cannot change it (a changed config.toml could start an MCP
+// server outside the sandbox with the next conversation), nor read the
+// stored credentials (auth.json). Where the system allows it they see it
+// empty (it holds other conversations too); when a writable root lies
+// inside it, they may read all but the credentials.
 func CodexHomeProtection(home string) Protection {
 	if home == "" {
 		return Protection{}
 	}
-	return Protection{ReadOnly: []string{home}, Hidden: []string{filepath.Join(home, "auth.json")}}
+	return Protection{
+		ReadOnly: []string{home},
+		Hidden:   []string{filepath.Join(home, "auth.json")},
+		Private:  []string{home},
+	}
 }

@@ -45,7 +45,7 @@ func Start(argv []string, n TurnComplete) error {
 	}
 	cmd := exec.Command(argv[0], append(append([]string(nil), argv[1:]...), string(payload))...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = nil, nil, nil
-	cmd.Env = sandbox.OutsideEnv(os.Environ())
+	cmd.Env = sandbox.WithoutLoaderVariables(os.Environ())
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start notify program %s: %w", argv[0], err)
 	}

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/codex-go/codex/protocol"
 )
@@ -119,7 +120,7 @@ func (p *humanPrinter) paint(style, s string) string {
 // entry writes one timestamped line.
 func (p *humanPrinter) entry(style, text string) {
 	stamp := p.paint(styleDim, "["+p.now().Format(timeLayout)+"]")
-	fmt.Fprintf(p.w, "%s %s\n", stamp, p.paint(style, text))
+	fmt.Fprintf(p.w, "%s %s\n", stamp, p.paint(style, displayText(text)))
 }
 
 // body writes text under an entry, ending in a newline.
@@ -127,7 +128,7 @@ func (p *humanPrinter) body(style, text string) {
 	if text == "" {
 		return
 	}
-	text = strings.TrimSuffix(text, "\n")
+	text = displayText(strings.TrimSuffix(text, "\n"))
 	if p.color && style != "" {
 		lines := strings.Split(text, "\n")
 		for i, l := range lines {
@@ -449,4 +450,41 @@ func shellQuote(s string) string {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// displayText makes text that came from a command, a tool or the model safe
+// to show on a terminal: control characters other than newline and tab
+// (escape sequences could set the clipboard or the window title, move the
+// cursor over earlier lines, or answer back into the terminal's input) are
+// shown as \xNN, and invalid UTF-8 as \uFFFD.
+func displayText(text string) string {
+	clean := true
+	for _, r := range text {
+		if isControl(r) || r == utf8.RuneError {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return text
+	}
+	var b strings.Builder
+	b.Grow(len(text) + 16)
+	for _, r := range text {
+		switch {
+		case r == utf8.RuneError:
+			b.WriteRune('\uFFFD')
+		case isControl(r):
+			fmt.Fprintf(&b, "\\x%02x", r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// isControl reports whether r is a C0 or C1 control character (or DEL)
+// other than newline and tab.
+func isControl(r rune) bool {
+	return (r < 0x20 && r != '\n' && r != '\t') || (r >= 0x7f && r <= 0x9f)
 }

@@ -331,3 +331,22 @@ func TestUseColor(t *testing.T) {
 	assert.False(t, UseColor(&b, func(string) string { return "" }), "not a terminal")
 	assert.False(t, IsTerminal(nil))
 }
+
+func TestDisplayTextDefusesControlSequences(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+	}{
+		{"plain", "hello\n\tworld", "hello\n\tworld"},
+		{"unicode", "héllo ✓", "héllo ✓"},
+		{"clipboard (OSC 52)", "a\x1b]52;c;dG91Y2g=\x07b", `a\x1b]52;c;dG91Y2g=\x07b`},
+		{"colour and cursor", "\x1b[31mred\x1b[2A", `\x1b[31mred\x1b[2A`},
+		{"carriage return", "ok\rfake", `ok\x0dfake`},
+		{"C1 control", "a\u009bb", `a\x9bb`},
+		{"invalid UTF-8", "a\xffb", "a\uFFFDb"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, displayText(tt.in))
+		})
+	}
+}
