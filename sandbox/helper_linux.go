@@ -99,17 +99,6 @@ func confine(req helperRequest, path string, env []string, iso isolation) error 
 	return errors.New("sandbox helper: exec returned without an error")
 }
 
-// commandEnvironment is environ with the loader variables that Prepare moved
-// out of the helper's environment put back.
-func commandEnvironment(environ, setenv []string) []string {
-	if len(setenv) == 0 {
-		return environ
-	}
-	env := make([]string, 0, len(environ)+len(setenv))
-	env = append(env, environ...)
-	return append(env, setenv...)
-}
-
 // lookCommand resolves name the way a shell would, using $PATH.
 func lookCommand(name string) (string, error) {
 	path, err := exec.LookPath(name)

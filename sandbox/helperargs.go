@@ -246,3 +246,14 @@ func WithoutLoaderVariables(environ []string) []string {
 	}
 	return out
 }
+
+// commandEnvironment is environ with the loader variables that Prepare moved
+// out of the helper's environment put back.
+func commandEnvironment(environ, setenv []string) []string {
+	if len(setenv) == 0 {
+		return environ
+	}
+	env := make([]string, 0, len(environ)+len(setenv))
+	env = append(env, environ...)
+	return append(env, setenv...)
+}
