@@ -28,41 +28,45 @@
 //     runtime starts, for the helper started with --sandbox-isolate and for
 //     `codex sandbox linux`: a user namespace mapping the caller's own ids
 //     (unless root), a mount namespace with private propagation, and a
-//     child in a new PID namespace that mounts its own /proc and goes on as
-//     the Go program, while the parent waits outside, passes signals on and
-//     ends as the command did. What fails is recorded and skipped.
+//     child in a new PID namespace. That child, process 1 there, mounts its
+//     own /proc and stays in C as the namespace's init (it reaps orphans,
+//     passes signals on and ends with the command, taking every process
+//     left behind with it), while its child, process 2, goes on as the Go
+//     program; the original process waits outside and ends the way the
+//     command did. What fails is recorded and skipped.
 //   - Mounts (isolateFiles). Everything becomes read-only except the
 //     writable roots, so that not only writes (which Landlock refuses) but
 //     also mode, owner, time and attribute changes fail outside them, even
-//     for root. Each root's .git and the Protection's read-only paths
-//     (CODEX_HOME) are bound read-only on top, its hidden files (auth.json)
-//     are covered, /proc/sys is made read-only and a command without a
-//     terminal gets its own /dev/pts.
+//     for root. Each root's .git and the Protection's read-only paths are
+//     bound read-only on top, with the directories and links on the way to
+//     them pinned; its private directories (CODEX_HOME) are covered with an
+//     empty one and its hidden files (auth.json) with an empty device;
+//     /proc/sys is made read-only, a command without a terminal gets its
+//     own /dev/pts and one that may write its own /dev/shm.
 //   - Restrictions (applyPolicy), applied to the helper's one locked OS
-//     thread right before the command starts from it: no_new_privs, every
+//     thread right before it executes the command: no_new_privs, every
 //     capability dropped (bounding set and secure bits included), Landlock,
-//     then seccomp. These belong to the thread and carry over to the child
-//     or the execve; the helper's other threads never run the command. The
+//     then seccomp. These belong to the thread and carry over through
+//     execve, which ends the helper's other threads. The
 //     Landlock ruleset is built with go-landlock's low-level syscall package
 //     for exactly the kernel's ABI (file rights up to ABI 5, without any
 //     best-effort fallback, so a mismatch fails instead of silently
-//     enforcing less): read and execute everywhere, the write rights (except
+//     enforcing less): read and execute everywhere but /dev, the write
+//     rights (except
 //     creating device nodes) on the writable roots, read, write and device
-//     ioctl on a few character devices and the command's own terminals,
+//     ioctl on a few character devices and the command's own terminals
+//     (no other device can be read),
 //     TCP bind and connect handled when the network is closed (ABI 4), and
 //     the signal and abstract-socket scopes (ABI 6). The seccomp filter
 //     (libseccomp, linked statically; see installFilter) refuses terminal
 //     input injection, kernel interfaces no command needs, user namespaces
 //     and, with the network closed, every socket family but AF_UNIX and any
 //     way of reaching a Unix socket outside.
-//   - Supervision. As process 1 of its PID namespace the helper starts the
-//     command as its child and stays as the namespace's init
-//     (superviseCommand); without namespaces it executes the command in its
-//     place.
+//   - The command. The helper then executes the command in its place.
 //
 // A kernel without Landlock makes the helper fail instead of running the
 // command unrestricted; a build without cgo fails every restricting policy.
-
+//
 // # macOS
 //
 // Commands run under /usr/bin/sandbox-exec with a Seatbelt profile built by

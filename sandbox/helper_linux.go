@@ -3,11 +3,9 @@ package sandbox
 import (
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"runtime"
-	"strings"
 	"syscall"
 
 	"github.com/codex-go/codex/protocol"
@@ -47,19 +45,17 @@ func isolationOf(iso isolation) isolation {
 //
 //   - With namespaces, it first rearranges the private mount table (see
 //     isolateFiles).
-//   - It restricts its thread (see applyPolicy).
-//   - As process 1 of its own PID namespace, it starts the command as its
-//     child and stays as the namespace's init (see superviseCommand);
-//     otherwise it executes the command in its place.
+//   - It restricts its thread (see applyPolicy) and executes the command
+//     in its place.
 //
 // It only returns on error.
 func confine(req helperRequest, path string, env []string, iso isolation) error {
 	// no_new_privs, the capabilities and the Landlock domain are applied
-	// to the calling OS thread only: execve (or the fork that starts the
-	// command) carries that thread's restrictions over to the command.
+	// to the calling OS thread only: execve carries that thread's
+	// restrictions over to the command while the other threads end.
 	// Everything from here on therefore runs on one OS thread, which is
-	// never released: the process either becomes the command, supervises
-	// it or exits with an error.
+	// never released: the process either becomes the command or exits
+	// with an error.
 	runtime.LockOSThread()
 	m := measures{isolation: iso}
 	roots := WritableRoots(req.policy, req.cwd, envLookup(env))
@@ -89,9 +85,6 @@ func confine(req helperRequest, path string, env []string, iso isolation) error 
 	}
 	if req.report {
 		m.report(os.Stderr)
-	}
-	if iso.level == isolationFull {
-		return superviseCommand(path, req.argv, env, newStatusWriter(iso.statusFD))
 	}
 	if err := syscall.Exec(path, req.argv, env); err != nil {
 		return &helperError{code: ExitCannotExecute, err: fmt.Errorf("sandbox: execute %s: %w", req.argv[0], err)}
@@ -151,28 +144,4 @@ func applyPolicy(p protocol.SandboxPolicy, roots []WritableRoot, ttys []string, 
 		m.add(measureSeccompNetwork)
 	}
 	return nil
-}
-
-// statusWriter is process 1's end of the status pipe to the parent that
-// waits outside the PID namespace. Writes are best effort.
-type statusWriter struct {
-	w io.WriteCloser
-}
-
-// newStatusWriter wraps descriptor fd (nil for -1), marked close-on-exec
-// so that the command never inherits it.
-func newStatusWriter(fd int) *statusWriter {
-	if fd < 0 {
-		return nil
-	}
-	unix.CloseOnExec(fd)
-	return &statusWriter{w: os.NewFile(uintptr(fd), "sandbox-status")}
-}
-
-// send writes one line (newlines inside msg are replaced).
-func (s *statusWriter) send(msg string) {
-	if s == nil {
-		return
-	}
-	_, _ = io.WriteString(s.w, strings.ReplaceAll(msg, "\n", " ")+"\n")
 }

@@ -11,8 +11,9 @@ const (
 	// isolationMounts: a private mount namespace (and a user namespace
 	// when not root), but no PID namespace.
 	isolationMounts
-	// isolationFull: also process 1 of a new PID namespace, with its own
-	// /proc; the parent waits outside.
+	// isolationFull: also process 2 of a new PID namespace, with its own
+	// /proc, whose init (process 1) waits for it, as does the process
+	// that started it, outside.
 	isolationFull
 )
 
@@ -21,7 +22,4 @@ type isolation struct {
 	level isolationLevel
 	// reason says why the isolation stopped short, or is empty.
 	reason string
-	// statusFD is where process 1 reports the signal that ended the
-	// command to the waiting parent, or -1.
-	statusFD int
 }

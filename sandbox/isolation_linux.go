@@ -5,7 +5,6 @@ package sandbox
 /*
 extern int codex_isolation;
 extern char codex_isolation_error[160];
-extern int codex_status_fd;
 */
 import "C"
 
@@ -13,8 +12,7 @@ import "C"
 // achieved before the Go runtime started.
 func preinitIsolation() isolation {
 	return isolation{
-		level:    isolationLevel(C.codex_isolation),
-		reason:   C.GoString(&C.codex_isolation_error[0]),
-		statusFD: int(C.codex_status_fd),
+		level:  isolationLevel(C.codex_isolation),
+		reason: C.GoString(&C.codex_isolation_error[0]),
 	}
 }

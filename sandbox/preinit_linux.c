@@ -7,17 +7,21 @@
 // can be done from Go, whose runtime starts threads before main. This
 // constructor runs first, while the process is still single-threaded, but
 // only for the two invocations that run a command under the sandbox: the
-// helper started with --sandbox-isolate (see Start), and `codex sandbox
+// helper started with --sandbox-isolate (see Prepare), and `codex sandbox
 // linux` (or its aliases). It then
 //
 //   1. creates a user namespace mapping the caller's own user and group
 //      (only when not root) and a mount namespace, and makes every mount
 //      private;
-//   2. starts a child in a new PID namespace: the child, process 1 of the
-//      namespace, mounts its own /proc and continues into the Go program,
-//      while this process stays outside to wait for it, pass signals on, and
-//      end the way it ended. If the child cannot mount /proc (a container
-//      may refuse it), this process goes on with the mount namespace only.
+//   2. starts a child in a new PID namespace. The child, process 1 there,
+//      mounts its own /proc, starts process 2, which goes on into the Go
+//      program (it confines itself and becomes the command), and stays as
+//      the namespace's init: it reaps orphans, passes signals on and, when
+//      process 2 ends, ends too, taking every process left in the
+//      namespace with it. This process waits outside, passes signals on,
+//      and ends the way the command ended. If the child cannot mount /proc
+//      (a container may refuse that), this process goes on into the Go
+//      program with the mount namespace only.
 //
 // Whatever fails leaves the process as it is (or with the mount namespace
 // only) and records why; the Go side reads codex_isolation and applies the
@@ -39,15 +43,13 @@
 #include <unistd.h>
 
 // codex_isolation says what the constructor achieved: 0 nothing (not asked,
-// or refused), 1 a private mount namespace, 2 also a PID namespace whose
-// process 1 is this process, with its own /proc.
+// or refused), 1 a private mount namespace, 2 also a PID namespace, with
+// its own /proc, in which this process is process 2.
 int codex_isolation = 0;
 // codex_isolation_error says why isolation stopped short, or is empty.
 char codex_isolation_error[160];
-// codex_status_fd is where process 1 reports the signal that ended the
-// command ("signal N\n"), so that the waiting parent can die of it too.
-int codex_status_fd = -1;
 
+// codex_child is the process signals are passed on to.
 static pid_t codex_child;
 
 static void codex_fail(const char *what) {
@@ -118,34 +120,38 @@ static int codex_write_file(const char *path, const char *data) {
 	return n == len ? 0 : -1;
 }
 
-static void codex_forward(int sig) {
+// codex_forward passes a signal on to codex_child, unless the kernel sent
+// it (a key typed at the terminal), in which case the command, in the
+// same process group, got it too.
+static void codex_forward(int sig, siginfo_t *info, void *context) {
+	(void)context;
+	if (info != NULL && info->si_code == SI_KERNEL) {
+		return;
+	}
 	if (codex_child > 0) {
 		kill(codex_child, sig);
 	}
 }
 
-// codex_die ends this process the way the command ended.
-static void codex_die(int status, int status_rd) {
-	char buf[64] = {0};
-	size_t len = 0;
-	while (len < sizeof buf - 1) {
-		ssize_t n = read(status_rd, buf + len, sizeof buf - 1 - len);
-		if (n < 0 && errno == EINTR) {
-			continue;
-		}
-		if (n <= 0) {
-			break;
-		}
-		len += (size_t)n;
+// codex_forward_signals installs codex_forward for the usual termination
+// and user signals.
+static void codex_forward_signals(pid_t child) {
+	codex_child = child;
+	static const int forwarded[] = {SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2, SIGALRM, 0};
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_sigaction = codex_forward;
+	sa.sa_flags = SA_RESTART | SA_SIGINFO;
+	sigemptyset(&sa.sa_mask);
+	for (int i = 0; forwarded[i]; i++) {
+		sigaction(forwarded[i], &sa, NULL);
 	}
-	int sig = 0;
-	const char *report = strstr(buf, "signal ");
-	if (report != NULL) {
-		sig = atoi(report + 7);
-	} else if (WIFSIGNALED(status)) {
-		sig = WTERMSIG(status);
-	}
-	if (sig > 0 && sig != SIGSTOP && sig != SIGTSTP && sig != SIGTTIN && sig != SIGTTOU) {
+}
+
+// codex_die_of ends this process with sig, or with 128+sig when the signal
+// cannot end it (a stop signal, or this process being a namespace's init).
+static void codex_die_of(int sig) {
+	if (sig != SIGSTOP && sig != SIGTSTP && sig != SIGTTIN && sig != SIGTTOU) {
 		signal(sig, SIG_DFL);
 		sigset_t set;
 		sigemptyset(&set);
@@ -153,32 +159,61 @@ static void codex_die(int status, int status_rd) {
 		sigprocmask(SIG_UNBLOCK, &set, NULL);
 		raise(sig);
 	}
-	if (sig > 0) {
-		_exit(128 + sig);
-	}
-	_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 1);
+	_exit(128 + sig);
 }
 
-// codex_supervise waits for process 1 of the new namespace, passing the
-// usual termination and user signals on, and never returns.
-static void codex_supervise(pid_t child, int status_rd) {
-	codex_child = child;
-	static const int forwarded[] = {SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2, SIGALRM, 0};
-	struct sigaction sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = codex_forward;
-	sa.sa_flags = SA_RESTART;
-	sigemptyset(&sa.sa_mask);
-	for (int i = 0; forwarded[i]; i++) {
-		sigaction(forwarded[i], &sa, NULL);
-	}
+// codex_outside waits outside the namespace for its init, passing signals
+// on, and ends the way the command ended: init reports a signal on
+// status_rd, since it cannot die of one itself. It never returns.
+static void codex_outside(pid_t init, int status_rd) {
+	codex_forward_signals(init);
 	int status;
-	while (waitpid(child, &status, 0) < 0) {
+	while (waitpid(init, &status, 0) < 0) {
 		if (errno != EINTR) {
 			_exit(1);
 		}
 	}
-	codex_die(status, status_rd);
+	char buf[32] = {0};
+	ssize_t n;
+	do {
+		n = read(status_rd, buf, sizeof buf - 1);
+	} while (n < 0 && errno == EINTR);
+	if (n > 0 && strncmp(buf, "signal ", 7) == 0) {
+		codex_die_of(atoi(buf + 7));
+	}
+	if (WIFSIGNALED(status)) {
+		codex_die_of(WTERMSIG(status));
+	}
+	_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 1);
+}
+
+// codex_init is process 1 of the namespace: it reaps every process, passes
+// signals on to process 2 and ends when process 2 does, reporting a signal
+// that ended it on status_wr. It never returns.
+static void codex_init(pid_t command, int status_wr) {
+	codex_forward_signals(command);
+	for (;;) {
+		int status;
+		pid_t pid = waitpid(-1, &status, 0);
+		if (pid < 0) {
+			if (errno == EINTR) {
+				continue;
+			}
+			_exit(1);
+		}
+		if (pid != command) {
+			continue;
+		}
+		if (WIFSIGNALED(status)) {
+			char msg[32];
+			int len = snprintf(msg, sizeof msg, "signal %d\n", WTERMSIG(status));
+			if (write(status_wr, msg, (size_t)len) != len) {
+				_exit(128 + WTERMSIG(status));
+			}
+			_exit(128 + WTERMSIG(status));
+		}
+		_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 1);
+	}
 }
 
 __attribute__((constructor)) static void codex_preinit(int argc, char **argv, char **envp) {
@@ -228,15 +263,15 @@ __attribute__((constructor)) static void codex_preinit(int argc, char **argv, ch
 	}
 	// clone with CLONE_NEWPID, unlike unshare, leaves this process able to
 	// start threads, so it can still go on as the Go program if the child
-	// cannot mount its /proc (a container may refuse that).
-	pid_t child = (pid_t)syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, NULL, NULL, NULL, NULL);
-	if (child < 0) {
+	// cannot mount its /proc.
+	pid_t init = (pid_t)syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, NULL, NULL, NULL, NULL);
+	if (init < 0) {
 		codex_fail("create PID namespace");
 		close(pipefd[0]);
 		close(pipefd[1]);
 		return;
 	}
-	if (child > 0) {
+	if (init > 0) {
 		close(pipefd[1]);
 		char ok[4] = {0};
 		ssize_t n;
@@ -244,29 +279,44 @@ __attribute__((constructor)) static void codex_preinit(int argc, char **argv, ch
 			n = read(pipefd[0], ok, 3);
 		} while (n < 0 && errno == EINTR);
 		if (n == 3 && memcmp(ok, "ok\n", 3) == 0) {
-			codex_supervise(child, pipefd[0]);
+			codex_outside(init, pipefd[0]);
 		}
 		// The child could not mount /proc and is gone: go on without a
 		// PID namespace.
 		int status;
-		while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
+		while (waitpid(init, &status, 0) < 0 && errno == EINTR) {
 		}
 		close(pipefd[0]);
 		errno = EPERM;
 		codex_fail("mount /proc in a PID namespace");
 		return;
 	}
+
+	// Process 1. The parent is outside the namespace (getppid() says 0),
+	// so its end cannot be checked for; it only ends after this process,
+	// unless killed, and then SIGKILL follows it here.
 	close(pipefd[0]);
-	// The parent is outside the namespace (getppid() says 0), so its end
-	// cannot be checked for; it only ends after this process anyway, unless
-	// killed, and then SIGKILL follows it here.
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0) {
 		_exit(125);
 	}
-	if (write(pipefd[1], "ok\n", 3) != 3) {
+	// It keeps capabilities (as root, or in its user namespace): nothing
+	// in the sandbox may read or write its memory through /proc.
+	prctl(PR_SET_DUMPABLE, 0);
+	pid_t command = fork();
+	if (command < 0) {
 		_exit(125);
 	}
-	codex_status_fd = pipefd[1];
+	if (command > 0) {
+		if (write(pipefd[1], "ok\n", 3) != 3) {
+			kill(command, SIGKILL);
+			_exit(125);
+		}
+		codex_init(command, pipefd[1]);
+	}
+	// Process 2: on into the Go program, which confines itself and becomes
+	// the command.
+	close(pipefd[1]);
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	codex_isolation = 2;
 }

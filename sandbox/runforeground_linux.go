@@ -62,6 +62,18 @@ func runAsChild(p protocol.SandboxPolicy, cwd string, argv, env []string, prot P
 	}
 }
 
+// forwardedSignals are the signals a process running a command on
+// someone's behalf passes on to it. SIGINT and SIGQUIT typed at a terminal
+// already reach the command, which shares the process group, so they are
+// only passed on when they did not come from the terminal (see
+// fromTerminal).
+func forwardedSignals() []os.Signal {
+	return []os.Signal{
+		syscall.SIGINT, syscall.SIGQUIT, syscall.SIGTERM, syscall.SIGHUP,
+		syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGALRM,
+	}
+}
+
 // dieOf ends the process with sig, as the command it ran did, so that a
 // shell sees the same death; if the signal does not end it, the process
 // exits with 128+sig.
