@@ -166,8 +166,9 @@ func insideAnyDir(dirs []string, p string) bool {
 //     read-only directory: what the server writes there later (a renewed
 //     auth.json replaces the file, which would drop a cover on the file
 //     alone) stays out of sight.
-//  3. With ownProc (the process is process 1 of a PID namespace, whose
-//     /proc the constructor mounted), /proc/sys becomes read-only.
+//  3. With ownProc (the process is in a PID namespace of its own, whose
+//     /proc the constructor mounted, and which the first step made
+//     read-only like every other mount), nothing more is needed for /proc.
 //  4. The hidden files (the credentials in CODEX_HOME) are covered.
 //  5. Without a terminal of its own, the command gets a new /dev/pts, so
 //     other terminals are not even visible; under a policy with writable
@@ -212,11 +213,6 @@ func isolateFiles(plan mountPlan, ownProc bool, m *measures) error {
 	}
 	if ownProc {
 		m.add(measurePIDNamespace)
-		for _, p := range []string{"/proc/sys", "/proc/sysrq-trigger"} {
-			if err := bindReadOnly(p); err != nil && !errors.Is(err, unix.ENOENT) {
-				m.miss(measure("read-only "+p), err)
-			}
-		}
 	}
 	for _, p := range plan.hidden {
 		if err := unix.Mount("/dev/null", p, "", unix.MS_BIND, ""); err != nil {
