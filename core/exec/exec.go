@@ -1,8 +1,9 @@
 // Package exec spawns the commands the model asks for: it resolves the
 // program, wraps it in the sandbox helper when the policy requires it, runs
-// it in its own process group with stdin on /dev/null, streams its output
-// while capturing it, enforces a timeout that kills the whole group, and
-// formats the result the way it is reported to the model.
+// it in a session of its own (no controlling terminal) with stdin on
+// /dev/null, streams its output while capturing it, enforces a timeout that
+// kills the whole process group, and formats the result the way it is
+// reported to the model.
 package exec
 
 import (
