@@ -62,7 +62,7 @@ func confine(req helperRequest, path string, env []string, iso isolation) error 
 	ttys := ownTerminals()
 	freshPTS := false
 	restricting := req.policy.Mode != protocol.SandboxDangerFullAccess
-	if iso.level >= isolationMounts && restricting {
+	if iso.level == isolationFull && restricting {
 		plan := mountPlanFor(roots, req.protect, len(ttys) == 0)
 		if err := isolateFiles(plan, iso.level == isolationFull, &m); err != nil {
 			return err
@@ -109,10 +109,10 @@ func lookCommand(name string) (string, error) {
 // every capability dropped, Landlock, then the seccomp filter. roots are
 // the writable roots of p, ttys the terminals the command was given,
 // freshPTS whether /dev/pts is a pseudo-terminal instance of the command's
-// own and ownPIDNamespace whether the command runs in a PID namespace of
-// its own. The caller must keep its goroutine locked to the thread. A kernel
+// own and ownNamespaces whether the command runs in PID and IPC namespaces
+// of its own. The caller must keep its goroutine locked to the thread. A kernel
 // without Landlock is an error unless p is danger-full-access.
-func applyPolicy(p protocol.SandboxPolicy, roots []WritableRoot, ttys []string, freshPTS, ownPIDNamespace bool, m *measures) error {
+func applyPolicy(p protocol.SandboxPolicy, roots []WritableRoot, ttys []string, freshPTS, ownNamespaces bool, m *measures) error {
 	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
 		return fmt.Errorf("sandbox: set no_new_privs: %w", err)
 	}
@@ -136,7 +136,7 @@ func applyPolicy(p protocol.SandboxPolicy, roots []WritableRoot, ttys []string, 
 		return err
 	}
 	m.landlock(abi, plan)
-	if err := installFilter(!network, ownPIDNamespace); err != nil {
+	if err := installFilter(!network, ownNamespaces); err != nil {
 		return err
 	}
 	m.add(measureSeccomp)

@@ -8,13 +8,11 @@ type isolationLevel int
 const (
 	// isolationNone: no namespaces.
 	isolationNone isolationLevel = iota
-	// isolationMounts: a private mount namespace (and a user namespace
-	// when not root), but no PID namespace.
-	isolationMounts
-	// isolationFull: also process 2 of a new PID namespace, with its own
-	// /proc, whose init (process 1) waits for it, as does the process
-	// that started it, outside.
-	isolationFull
+	// isolationFull: process 2 of new mount, PID and IPC namespaces (and a
+	// user namespace when not root), with its own /proc, whose init
+	// (process 1) waits for it, as does the process that started it,
+	// outside.
+	isolationFull isolationLevel = 2
 )
 
 // isolation is what the process got before the Go runtime started.

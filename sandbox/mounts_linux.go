@@ -17,11 +17,14 @@ type mountPlan struct {
 	// symlink-free directories, none below another, shortest first.
 	writable []string
 	// readOnly are existing paths below a writable root that are bound
-	// read-only on top of it (each root's .git, CODEX_HOME...).
+	// read-only on top of it (each root's .git...), none of them holding a
+	// writable root.
 	readOnly []string
 	// private are existing directories covered with an empty read-only
-	// directory (CODEX_HOME, unless a writable root lies inside it).
+	// directory (CODEX_HOME), but for the writable roots inside them,
+	// which holes lists by private directory.
 	private []string
+	holes   map[string][]string
 	// pinned are the directories between a writable root and a protected
 	// path (read-only, private or a link leading to one), bound onto
 	// themselves (still writable) so that, being mount points, they cannot
@@ -37,16 +40,16 @@ type mountPlan struct {
 	// freshPTS asks for a pseudo-terminal instance of the command's own on
 	// /dev/pts (only when the command was given no terminal).
 	freshPTS bool
-	// privateShm asks for an empty, writable /dev/shm of the command's own
-	// (when it may write at all), which POSIX shared memory and semaphores
-	// need (Python's multiprocessing, for one).
+	// privateShm makes the empty /dev/shm of the command's own writable
+	// (when it may write at all), for POSIX shared memory and semaphores
+	// (Python's multiprocessing, for one).
 	privateShm bool
 }
 
 // mountPlanFor computes the mount plan for the writable roots of a policy
 // and the paths of prot.
 func mountPlanFor(roots []WritableRoot, prot Protection, freshPTS bool) mountPlan {
-	plan := mountPlan{freshPTS: freshPTS, privateShm: len(roots) > 0}
+	plan := mountPlan{freshPTS: freshPTS, privateShm: len(roots) > 0, holes: map[string][]string{}}
 	var dirs []string
 	for _, r := range roots {
 		dirs = append(dirs, r.Root)
@@ -62,17 +65,29 @@ func mountPlanFor(roots []WritableRoot, prot Protection, freshPTS bool) mountPla
 		if !ok || slices.Contains(plan.private, resolved) {
 			continue
 		}
-		if slices.ContainsFunc(dirs, func(root string) bool { return insideAnyDir([]string{resolved}, root) }) {
-			// A writable root inside it would vanish: protect it as
-			// read-only with hidden files instead.
+		if slices.Contains(dirs, resolved) {
+			// It is a writable root itself: only its hidden files are
+			// protected.
 			continue
 		}
+		var holes []string
+		for _, root := range dirs {
+			if insideAnyDir([]string{resolved}, root) && !insideAnyDir(holes, root) {
+				holes = append(holes, root)
+			}
+		}
 		plan.private = append(plan.private, resolved)
+		plan.holes[resolved] = holes
+	}
+	// coversRoot reports whether binding p read-only would cover a
+	// writable root.
+	coversRoot := func(p string) bool {
+		return slices.ContainsFunc(dirs, func(root string) bool { return insideAnyDir([]string{p}, root) })
 	}
 	// raw are the protected paths as given, to find the links on the way.
 	var raw []string
 	addReadOnly := func(p string) {
-		if insideAnyDir(plan.writable, p) && !insideAnyDir(plan.private, p) && !slices.Contains(plan.readOnly, p) {
+		if insideAnyDir(plan.writable, p) && !insideAnyDir(plan.private, p) && !coversRoot(p) && !slices.Contains(plan.readOnly, p) {
 			plan.readOnly = append(plan.readOnly, p)
 		}
 	}
@@ -162,8 +177,9 @@ func insideAnyDir(dirs []string, p string) bool {
 //     points, they can neither be renamed nor removed, and neither can the
 //     directories between them and their root, nor the symbolic links that
 //     lead to them, which are bound onto themselves first. The private
-//     directories (CODEX_HOME otherwise) are covered with an empty
-//     read-only directory: what the server writes there later (a renewed
+//     directories (CODEX_HOME) are covered with an empty read-only
+//     directory, in which only the writable roots inside them show (see
+//     privateView): what the server writes there later (a renewed
 //     auth.json replaces the file, which would drop a cover on the file
 //     alone) stays out of sight.
 //  3. With ownProc (the process is in a PID namespace of its own, whose
@@ -171,8 +187,8 @@ func insideAnyDir(dirs []string, p string) bool {
 //     read-only like every other mount), nothing more is needed for /proc.
 //  4. The hidden files (the credentials in CODEX_HOME) are covered.
 //  5. Without a terminal of its own, the command gets a new /dev/pts, so
-//     other terminals are not even visible; under a policy with writable
-//     roots it also gets an empty /dev/shm of its own.
+//     other terminals are not even visible; it also gets an empty
+//     /dev/shm of its own, writable under a policy with writable roots.
 //
 // A step that fails before changing anything is skipped and recorded in m
 // (Landlock still refuses every write outside the roots). A failure that
@@ -205,7 +221,10 @@ func isolateFiles(plan mountPlan, ownProc bool, m *measures) error {
 		}
 	}
 	for _, dir := range plan.private {
-		if err := unix.Mount("tmpfs", dir, "tmpfs", unix.MS_RDONLY|unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, "size=4k,mode=0755"); err != nil {
+		if err := privateView(dir, plan.holes[dir]); err != nil {
+			if errors.Is(err, errRootsLost) {
+				return err
+			}
 			m.miss(measure("hide "+dir), err)
 			continue
 		}
@@ -221,10 +240,14 @@ func isolateFiles(plan mountPlan, ownProc bool, m *measures) error {
 		}
 		m.hidden = append(m.hidden, p)
 	}
-	if plan.privateShm {
-		if err := unix.Mount("tmpfs", "/dev/shm", "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, "mode=1777"); err == nil {
-			m.add(measurePrivateShm)
-		}
+	// The machine's /dev/shm is hidden either way; the command's own is
+	// writable only when the policy lets it write.
+	shmFlags := uintptr(unix.MS_NOSUID | unix.MS_NODEV)
+	if !plan.privateShm {
+		shmFlags |= unix.MS_RDONLY
+	}
+	if err := unix.Mount("tmpfs", "/dev/shm", "tmpfs", shmFlags, "mode=1777"); err == nil && plan.privateShm {
+		m.add(measurePrivateShm)
 	}
 	if plan.freshPTS {
 		// Without it Landlock still keeps the other terminals unwritable.
@@ -268,6 +291,42 @@ func readOnlyOutsideRoots(writable []string) error {
 // bindReadOnly binds path onto itself, read-only (submounts included).
 func bindReadOnly(path string) error {
 	return bindOnItself(path, true)
+}
+
+// privateView covers dir with an empty directory that cannot be written,
+// in which only the writable roots inside dir (holes) show, still
+// writable. Renaming or replacing a file in dir afterwards (as the server
+// does to renew auth.json) changes nothing in the view.
+func privateView(dir string, holes []string) error {
+	trees := make([]int, 0, len(holes))
+	defer func() {
+		for _, fd := range trees {
+			unix.Close(fd)
+		}
+	}()
+	for _, hole := range holes {
+		fd, err := unix.OpenTree(unix.AT_FDCWD, hole, unix.OPEN_TREE_CLONE|unix.OPEN_TREE_CLOEXEC|unix.AT_RECURSIVE)
+		if err != nil {
+			return fmt.Errorf("clone mount of %s: %w", hole, err)
+		}
+		trees = append(trees, fd)
+	}
+	if err := unix.Mount("tmpfs", dir, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, "size=64k,mode=0755"); err != nil {
+		return fmt.Errorf("cover %s: %w", dir, err)
+	}
+	for i, hole := range holes {
+		if err := os.MkdirAll(hole, 0o755); err != nil {
+			return fmt.Errorf("%w: %s: %w", errRootsLost, hole, err)
+		}
+		if err := unix.MoveMount(trees[i], "", unix.AT_FDCWD, hole, unix.MOVE_MOUNT_F_EMPTY_PATH); err != nil {
+			return fmt.Errorf("%w: %s: %w", errRootsLost, hole, err)
+		}
+	}
+	// Only the cover becomes read-only, not the roots on top of it.
+	if err := unix.MountSetattr(unix.AT_FDCWD, dir, 0, &unix.MountAttr{Attr_set: unix.MOUNT_ATTR_RDONLY}); err != nil {
+		return fmt.Errorf("%w: make the cover of %s read-only: %w", errRootsLost, dir, err)
+	}
+	return nil
 }
 
 // bindLinkOnItself binds the symbolic link at path onto itself, which makes

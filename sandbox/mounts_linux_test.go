@@ -113,10 +113,21 @@ func TestMountPlanPrivateDirectories(t *testing.T) {
 		return p
 	}
 	plan := mountPlanFor(roots, prot(home, other, holding), false)
-	assert.Equal(t, []string{home, other}, plan.private, "a directory holding a writable root is not emptied")
-	assert.NotContains(t, plan.readOnly, holding, "outside the roots it is read-only already")
-	assert.Equal(t, []string{filepath.Join(holding, "auth.json")}, plan.hidden, "and its credentials hidden")
+	assert.Equal(t, []string{home, other, holding}, plan.private)
+	assert.Equal(t, []string{filepath.Join(holding, "project")}, plan.holes[holding],
+		"a writable root inside a private directory shows through it")
+	assert.Empty(t, plan.holes[home])
+	assert.Empty(t, plan.hidden, "hidden files inside private directories need no cover of their own")
 	assert.Contains(t, plan.pinned, filepath.Join(ws, "sub"), "the way to a private directory inside a root is pinned")
+
+	self := mountPlanFor([]WritableRoot{{Root: holding}}, prot(holding), false)
+	assert.Empty(t, self.private, "a private directory that is a writable root itself stays visible")
+	assert.Empty(t, self.readOnly, "and writable")
+	assert.Equal(t, []string{filepath.Join(holding, "auth.json")}, self.hidden, "but for its credentials")
+
+	nested := mountPlanFor([]WritableRoot{{Root: base}, {Root: filepath.Join(holding, "project")}},
+		Protection{ReadOnly: []string{holding}}, false)
+	assert.Empty(t, nested.readOnly, "a read-only bind would cover the writable root inside it")
 	assert.False(t, mountPlanFor(nil, Protection{}, false).privateShm, "read-only gets no writable /dev/shm")
 }
 

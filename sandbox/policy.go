@@ -102,16 +102,55 @@ func resolveExisting(path string) (string, bool) {
 	return resolved, true
 }
 
-// readOnlySubpaths lists the protected entry of root when it exists.
+// readOnlySubpaths lists the protected entry of root when it exists: its
+// .git, and when .git is a file pointing elsewhere ("gitdir: PATH", as in a
+// linked worktree or a repository made with --separate-git-dir), the
+// directory it points to and that directory's common directory (its
+// "commondir" file), where the configuration and hooks live.
 func readOnlySubpaths(root string) []string {
 	p := filepath.Join(root, protectedName)
-	if _, err := os.Lstat(p); err != nil {
+	info, err := os.Lstat(p)
+	if err != nil {
 		return nil
 	}
 	if resolved, err := filepath.EvalSymlinks(p); err == nil {
 		p = resolved
+		info, err = os.Stat(p)
+		if err != nil {
+			return []string{p}
+		}
 	}
-	return []string{p}
+	paths := []string{p}
+	if !info.Mode().IsRegular() {
+		return paths
+	}
+	gitDir, ok := pointedDir(p, "gitdir: ")
+	if !ok {
+		return paths
+	}
+	paths = append(paths, gitDir)
+	if common, ok := pointedDir(filepath.Join(gitDir, "commondir"), ""); ok {
+		paths = append(paths, common)
+	}
+	return paths
+}
+
+// pointedDir reads the file at path, whose content is prefix followed by a
+// directory (relative to the file's own directory), and returns that
+// directory resolved, when it exists.
+func pointedDir(path, prefix string) (string, bool) {
+	data, err := os.ReadFile(path)
+	if err != nil || len(data) > 4096 {
+		return "", false
+	}
+	target, ok := strings.CutPrefix(strings.TrimSpace(string(data)), prefix)
+	if !ok || target == "" {
+		return "", false
+	}
+	if !filepath.IsAbs(target) {
+		target = filepath.Join(filepath.Dir(path), target)
+	}
+	return existingDir(target)
 }
 
 // linksOnPath returns where the symbolic links met while resolving the

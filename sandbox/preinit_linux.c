@@ -10,22 +10,24 @@
 // helper started with --sandbox-isolate (see Prepare), and `codex sandbox
 // linux` (or its aliases). It then
 //
-//   1. creates a user namespace mapping the caller's own user and group
-//      (only when not root) and a mount namespace, and makes every mount
-//      private;
-//   2. starts a child in a new PID namespace. The child, process 1 there,
-//      mounts its own /proc, starts process 2, which goes on into the Go
-//      program (it confines itself and becomes the command), and stays as
-//      the namespace's init: it reaps orphans, passes signals on and, when
+//   1. starts a child in new mount, PID and System V IPC namespaces, and a
+//      user namespace mapping the caller's own user and group when not
+//      root (this process writes the maps; the child waits for them);
+//   2. the child, process 1 there, makes every mount private, mounts its
+//      own /proc, starts process 2, which goes on into the Go program (it
+//      confines itself and becomes the command), and stays as the
+//      namespace's init: it reaps orphans, passes signals on and, when
 //      process 2 ends, ends too, taking every process left in the
-//      namespace with it. This process waits outside, passes signals on,
-//      and ends the way the command ended. If the child cannot mount /proc
-//      (a container may refuse that), this process goes on into the Go
-//      program with the mount namespace only.
+//      namespace with it;
+//   3. this process stays outside, never entering any of the namespaces:
+//      it waits, passes signals on, and ends the way the command ended.
 //
-// Whatever fails leaves the process as it is (or with the mount namespace
-// only) and records why; the Go side reads codex_isolation and applies the
-// rest of the sandbox without what is missing.
+// If anything fails before process 2 starts (the system refuses a
+// namespace, the user mapping, a mount: Ubuntu's AppArmor restriction of
+// user namespaces, a container's masked /proc), the child is gone, this
+// process goes on into the Go program as if nothing had been tried, and
+// codex_isolation_error says why; the Go side then applies the rest of the
+// sandbox without the namespaces.
 
 #define _GNU_SOURCE
 #include <errno.h>
@@ -43,8 +45,8 @@
 #include <unistd.h>
 
 // codex_isolation says what the constructor achieved: 0 nothing (not asked,
-// or refused), 1 a private mount namespace, 2 also a PID namespace, with
-// its own /proc, in which this process is process 2.
+// or refused), 2 namespaces of its own, with its own /proc, in which this
+// process is process 2.
 int codex_isolation = 0;
 // codex_isolation_error says why isolation stopped short, or is empty.
 char codex_isolation_error[160];
@@ -71,7 +73,8 @@ static int codex_value_flag(const char *a) {
 
 // codex_wants_isolation recognises the invocations to isolate.
 static int codex_wants_isolation(int argc, char **argv) {
-	if (getenv("CODEX_SANDBOX_NO_NAMESPACES") != NULL) {
+	const char *off = getenv("CODEX_SANDBOX_NO_NAMESPACES");
+	if (off != NULL && off[0] != '\0') {
 		return 0;
 	}
 	if (argc > 2 && strcmp(argv[1], "__codex_linux_sandbox") == 0) {
@@ -118,6 +121,57 @@ static int codex_write_file(const char *path, const char *data) {
 	close(fd);
 	errno = saved;
 	return n == len ? 0 : -1;
+}
+
+// codex_map maps the caller's own user and group in the user namespace of
+// process pid.
+static int codex_map(pid_t pid, uid_t uid, gid_t gid) {
+	char path[64], map[64];
+	snprintf(path, sizeof path, "/proc/%d/setgroups", (int)pid);
+	if (codex_write_file(path, "deny") != 0 && errno != ENOENT) {
+		codex_fail("deny setgroups in the user namespace");
+		return -1;
+	}
+	snprintf(path, sizeof path, "/proc/%d/uid_map", (int)pid);
+	snprintf(map, sizeof map, "%u %u 1\n", (unsigned)uid, (unsigned)uid);
+	if (codex_write_file(path, map) != 0) {
+		codex_fail("map the user in the user namespace");
+		return -1;
+	}
+	snprintf(path, sizeof path, "/proc/%d/gid_map", (int)pid);
+	snprintf(map, sizeof map, "%u %u 1\n", (unsigned)gid, (unsigned)gid);
+	if (codex_write_file(path, map) != 0) {
+		codex_fail("map the group in the user namespace");
+		return -1;
+	}
+	return 0;
+}
+
+// codex_read_line reads what the child says on fd, up to a newline or the
+// end, into buf (NUL-terminated).
+static void codex_read_line(int fd, char *buf, size_t size) {
+	size_t len = 0;
+	while (len < size - 1) {
+		ssize_t n = read(fd, buf + len, 1);
+		if (n < 0 && errno == EINTR) {
+			continue;
+		}
+		if (n <= 0 || buf[len] == '\n') {
+			break;
+		}
+		len++;
+	}
+	buf[len] = '\0';
+}
+
+// codex_child_fail reports why the child gives up and ends it.
+static void codex_child_fail(int fd, const char *what) {
+	char msg[160];
+	int len = snprintf(msg, sizeof msg, "%s: %s\n", what, strerror(errno));
+	if (len > 0 && write(fd, msg, (size_t)len) < 0) {
+		_exit(125);
+	}
+	_exit(125);
 }
 
 // codex_forward passes a signal on to codex_child, unless the kernel sent
@@ -216,107 +270,151 @@ static void codex_init(pid_t command, int status_wr) {
 	}
 }
 
+// codex_args returns the command line: what the C library passes to
+// constructors (glibc does), or else what /proc/self/cmdline holds.
+static char **codex_args(int argc, char **argv, int *count) {
+#ifdef __GLIBC__
+	*count = argc;
+	return argv;
+#else
+	(void)argc;
+	(void)argv;
+	static char buf[32768];
+	static char *args[512];
+	int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		*count = 0;
+		return args;
+	}
+	size_t len = 0;
+	for (;;) {
+		ssize_t n = read(fd, buf + len, sizeof buf - 1 - len);
+		if (n < 0 && errno == EINTR) {
+			continue;
+		}
+		if (n <= 0) {
+			break;
+		}
+		len += (size_t)n;
+		if (len == sizeof buf - 1) {
+			break;
+		}
+	}
+	close(fd);
+	buf[len] = '\0';
+	int n = 0;
+	for (size_t i = 0; i < len && n < 511; i += strlen(buf + i) + 1) {
+		args[n++] = buf + i;
+	}
+	args[n] = NULL;
+	*count = n;
+	return args;
+#endif
+}
+
 __attribute__((constructor)) static void codex_preinit(int argc, char **argv, char **envp) {
 	(void)envp;
-	if (!codex_wants_isolation(argc, argv)) {
+	int count;
+	char **args = codex_args(argc, argv, &count);
+	if (!codex_wants_isolation(count, args)) {
 		return;
 	}
 	uid_t uid = geteuid();
 	gid_t gid = getegid();
-	int flags = CLONE_NEWNS;
+	int flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC;
 	if (uid != 0) {
 		flags |= CLONE_NEWUSER;
 	}
-	if (unshare(flags) != 0) {
-		codex_fail("create namespaces");
+	// go tells the child the user mapping is written; status carries the
+	// child's "ok" (or why it gave up), then the signal that ended the
+	// command.
+	int go[2], status[2];
+	if (pipe2(go, O_CLOEXEC) != 0) {
+		codex_fail("create a pipe");
 		return;
 	}
-	if (uid != 0) {
-		char map[64];
-		if (codex_write_file("/proc/self/setgroups", "deny") != 0 && errno != ENOENT) {
-			codex_fail("deny setgroups");
-			_exit(125);
-		}
-		snprintf(map, sizeof map, "%u %u 1\n", (unsigned)uid, (unsigned)uid);
-		if (codex_write_file("/proc/self/uid_map", map) != 0) {
-			codex_fail("map user");
-			_exit(125);
-		}
-		snprintf(map, sizeof map, "%u %u 1\n", (unsigned)gid, (unsigned)gid);
-		if (codex_write_file("/proc/self/gid_map", map) != 0) {
-			codex_fail("map group");
-			_exit(125);
-		}
-	}
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) {
-		// A user namespace without the right to mount (as under Ubuntu's
-		// AppArmor restriction): nothing to gain from it.
-		codex_fail("make mounts private");
+	if (pipe2(status, O_CLOEXEC) != 0) {
+		codex_fail("create a pipe");
+		close(go[0]);
+		close(go[1]);
 		return;
 	}
-	codex_isolation = 1;
-
-	int pipefd[2];
-	if (pipe2(pipefd, O_CLOEXEC) != 0) {
-		codex_fail("create status pipe");
-		return;
-	}
-	// clone with CLONE_NEWPID, unlike unshare, leaves this process able to
-	// start threads, so it can still go on as the Go program if the child
-	// cannot mount its /proc.
-	pid_t init = (pid_t)syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, NULL, NULL, NULL, NULL);
+	// clone rather than unshare: this process stays in its namespaces, so
+	// it can still go on as the Go program if the child gives up.
+	pid_t init = (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
 	if (init < 0) {
-		codex_fail("create PID namespace");
-		close(pipefd[0]);
-		close(pipefd[1]);
+		codex_fail("create namespaces");
+		close(go[0]);
+		close(go[1]);
+		close(status[0]);
+		close(status[1]);
 		return;
 	}
 	if (init > 0) {
-		close(pipefd[1]);
-		char ok[4] = {0};
-		ssize_t n;
-		do {
-			n = read(pipefd[0], ok, 3);
-		} while (n < 0 && errno == EINTR);
-		if (n == 3 && memcmp(ok, "ok\n", 3) == 0) {
-			codex_outside(init, pipefd[0]);
+		close(go[0]);
+		close(status[1]);
+		if (uid == 0 || codex_map(init, uid, gid) == 0) {
+			if (write(go[1], "g", 1) != 1) {
+				codex_fail("start the namespaces");
+			}
 		}
-		// The child could not mount /proc and is gone: go on without a
-		// PID namespace.
-		int status;
-		while (waitpid(init, &status, 0) < 0 && errno == EINTR) {
+		close(go[1]);
+		char line[160];
+		codex_read_line(status[0], line, sizeof line);
+		if (strcmp(line, "ok") == 0) {
+			codex_outside(init, status[0]);
 		}
-		close(pipefd[0]);
-		errno = EPERM;
-		codex_fail("mount /proc in a PID namespace");
+		// The child gave up (or was never told to go on) and is gone.
+		int ws;
+		while (waitpid(init, &ws, 0) < 0 && errno == EINTR) {
+		}
+		close(status[0]);
+		if (line[0] != '\0') {
+			snprintf(codex_isolation_error, sizeof codex_isolation_error, "%s", line);
+		} else if (codex_isolation_error[0] == '\0') {
+			snprintf(codex_isolation_error, sizeof codex_isolation_error, "the namespaces could not be set up");
+		}
 		return;
 	}
 
 	// Process 1. The parent is outside the namespace (getppid() says 0),
 	// so its end cannot be checked for; it only ends after this process,
 	// unless killed, and then SIGKILL follows it here.
-	close(pipefd[0]);
+	close(go[1]);
+	close(status[0]);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0) {
+	char ready = 0;
+	ssize_t n;
+	do {
+		n = read(go[0], &ready, 1);
+	} while (n < 0 && errno == EINTR);
+	close(go[0]);
+	if (n != 1 || ready != 'g') {
 		_exit(125);
+	}
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) {
+		codex_child_fail(status[1], "make mounts private");
+	}
+	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0) {
+		codex_child_fail(status[1], "mount /proc");
 	}
 	// It keeps capabilities (as root, or in its user namespace): nothing
 	// in the sandbox may read or write its memory through /proc.
 	prctl(PR_SET_DUMPABLE, 0);
 	pid_t command = fork();
 	if (command < 0) {
-		_exit(125);
+		codex_child_fail(status[1], "start process 2");
 	}
 	if (command > 0) {
-		if (write(pipefd[1], "ok\n", 3) != 3) {
+		if (write(status[1], "ok\n", 3) != 3) {
 			kill(command, SIGKILL);
 			_exit(125);
 		}
-		codex_init(command, pipefd[1]);
+		codex_init(command, status[1]);
 	}
 	// Process 2: on into the Go program, which confines itself and becomes
 	// the command.
-	close(pipefd[1]);
+	close(status[1]);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	codex_isolation = 2;
 }

@@ -41,22 +41,25 @@ func deniedSyscalls() []string {
 //   - creating a user namespace (clone, unshare) and clone3, whose flags a
 //     filter cannot inspect (it fails with ENOSYS, so the C library falls
 //     back to clone);
-//   - without a PID namespace of its own (ownPIDNamespace), changing
-//     another process's limits, priorities, scheduling or memory placement
+//   - set-user-ID and set-group-ID bits on files (see setIDFiles);
+//   - without namespaces of its own (ownNamespaces), changing another
+//     process's limits, priorities, scheduling or memory placement
 //     (prlimit64, setpriority, ioprio_set, sched_set*, migrate_pages,
 //     move_pages naming another process or user), which an ordinary user's
-//     command could otherwise do to the user's other processes;
+//     command could otherwise do to the user's other processes, and System
+//     V IPC (shared memory, message queues, semaphores), which would reach
+//     other processes' segments;
 //
 // and, when closeNetwork is set:
 //
 //   - socket and socketpair for any family but AF_UNIX;
 //   - connect (so Unix domain sockets outside the sandbox cannot be
-//     reached either), sendto with a destination address, sendmsg and
-//     sendmmsg (which can carry one).
+//     reached either), bind and listen, sendto with a destination address,
+//     sendmsg and sendmmsg (which can carry one).
 //
 // System calls of a foreign architecture (32-bit programs) kill the
 // process, because their arguments cannot be checked the same way.
-func installFilter(closeNetwork, ownPIDNamespace bool) error {
+func installFilter(closeNetwork, ownNamespaces bool) error {
 	filter, err := seccomp.NewFilter(seccomp.ActAllow)
 	if err != nil {
 		return fmt.Errorf("sandbox: seccomp filter: %w", err)
@@ -79,12 +82,19 @@ func installFilter(closeNetwork, ownPIDNamespace bool) error {
 	}
 	b.rule("clone", b.deny, b.cond(0, seccomp.CompareMaskedEqual, unix.CLONE_NEWUSER, unix.CLONE_NEWUSER))
 	b.rule("unshare", b.deny, b.cond(0, seccomp.CompareMaskedEqual, unix.CLONE_NEWUSER, unix.CLONE_NEWUSER))
+	b.setIDFiles()
+	b.rule("openat2", seccomp.ActErrno.SetReturnCode(int16(unix.ENOSYS)))
 	// Calls that act on another process by its number, or on every
-	// process of the user, are refused unless they name the caller (0).
-	// In a PID namespace of its own the command cannot name a process
-	// outside, and may go on naming itself by number (as psutil does).
-	if !ownPIDNamespace {
+	// process of the user, are refused unless they name the caller (0);
+	// so is System V IPC, which is shared across the machine. In PID and
+	// IPC namespaces of its own the command cannot reach anything outside,
+	// and may go on naming itself by number (as psutil does).
+	if !ownNamespaces {
 		b.otherProcesses()
+		for _, name := range []string{"shmget", "shmat", "shmctl", "msgget", "msgsnd", "msgrcv", "msgctl",
+			"semget", "semop", "semtimedop", "semctl"} {
+			b.rule(name, b.deny)
+		}
 	}
 	if closeNetwork {
 		b.network()
@@ -116,16 +126,44 @@ func (b *filterBuilder) otherProcesses() {
 	}
 }
 
+// setIDFiles refuses giving a file the set-user-ID or set-group-ID bit,
+// through chmod or when creating it: a command running as root could
+// otherwise leave a set-user-ID root program in a writable root such as
+// /tmp for any user of the machine to run. openat2, whose mode a filter
+// cannot read, fails with ENOSYS (callers fall back to openat).
+func (b *filterBuilder) setIDFiles() {
+	for _, bit := range []uint64{unix.S_ISUID, unix.S_ISGID} {
+		for name, modeArg := range map[string]uint{"chmod": 1, "fchmod": 1, "fchmodat": 2, "fchmodat2": 2, "mknod": 1, "mknodat": 2, "creat": 1} {
+			b.rule(name, b.deny, b.cond(modeArg, seccomp.CompareMaskedEqual, bit, bit))
+		}
+		for _, create := range []uint64{unix.O_CREAT, unix.O_TMPFILE &^ unix.O_DIRECTORY} {
+			b.rule("open", b.deny, b.cond(1, seccomp.CompareMaskedEqual, create, create), b.cond(2, seccomp.CompareMaskedEqual, bit, bit))
+			b.rule("openat", b.deny, b.cond(2, seccomp.CompareMaskedEqual, create, create), b.cond(3, seccomp.CompareMaskedEqual, bit, bit))
+		}
+	}
+}
+
 // network refuses every way of reaching the network, and Unix sockets
 // outside.
 func (b *filterBuilder) network() {
 	for _, name := range []string{"socket", "socketpair"} {
 		b.rule(name, b.deny, b.cond(0, seccomp.CompareNotEqual, unix.AF_UNIX))
 	}
-	b.rule("connect", b.deny)
+	// Neither connecting nor listening: a command could otherwise take an
+	// abstract socket name a program outside expects (an X server's, say).
+	for _, name := range []string{"connect", "bind", "listen"} {
+		b.rule(name, b.deny)
+	}
 	b.rule("sendto", b.deny, b.cond(4, seccomp.CompareNotEqual, 0))
 	b.rule("sendmsg", b.deny)
 	b.rule("sendmmsg", b.deny)
+}
+
+// newerSyscalls are system calls the filter must name that an older
+// libseccomp may not know, with their number, which is the same on amd64
+// and arm64 (the only architectures of the release builds).
+func newerSyscalls() map[string]int32 {
+	return map[string]int32{"fchmodat2": 452}
 }
 
 // filterBuilder adds rules to a filter and keeps the first error.
@@ -151,8 +189,14 @@ func (b *filterBuilder) rule(name string, action seccomp.ScmpAction, conds ...se
 	}
 	call, err := seccomp.GetSyscallFromName(name)
 	if err != nil {
-		// A system call this architecture does not have cannot be made.
-		return
+		nr, ok := newerSyscalls()[name]
+		if !ok {
+			// A system call this architecture does not have cannot be
+			// made.
+			return
+		}
+		// The kernel has it, libseccomp does not know its name yet.
+		call = seccomp.ScmpSyscall(nr)
 	}
 	if len(conds) == 0 {
 		err = b.filter.AddRule(call, action)
