@@ -64,7 +64,7 @@ func confine(req helperRequest, path string, env []string, iso isolation) error 
 	restricting := req.policy.Mode != protocol.SandboxDangerFullAccess
 	if iso.level == isolationFull && restricting {
 		plan := mountPlanFor(roots, req.protect, len(ttys) == 0)
-		if err := isolateFiles(plan, iso.level == isolationFull, &m); err != nil {
+		if err := isolateFiles(plan, &m); err != nil {
 			return err
 		}
 		freshPTS = m.has(measureFreshPTS)

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/codex-go/codex/protocol"
@@ -25,9 +24,6 @@ const (
 	// setenvFlag carries a NAME=VALUE loader variable that the helper itself
 	// is started without and that the command gets back (repeatable).
 	setenvFlag = "--sandbox-setenv="
-	// statusFlag names the descriptor on which an isolated helper reports to
-	// the process that started it (see Start).
-	statusFlag = "--sandbox-status-fd="
 	// reportFlag makes the helper describe the measures it applied on its
 	// standard error before running the command.
 	reportFlag = "--sandbox-report"
@@ -59,8 +55,6 @@ type helperRequest struct {
 	protect Protection
 	// setenv are loader variables to give back to the command.
 	setenv []string
-	// statusFD is the status descriptor, or -1.
-	statusFD int
 	// report asks for a description of the applied measures.
 	report bool
 }
@@ -95,13 +89,13 @@ func encodeHelperArgs(p protocol.SandboxPolicy, cwd string, argv []string, prot 
 	return append(args, argv...), nil
 }
 
-// parseHelperArgs is the inverse of encodeHelperArgs (plus the flags Start
+// parseHelperArgs is the inverse of encodeHelperArgs (plus the flags Prepare
 // adds). It also accepts args that still start with HelperArg.
 func parseHelperArgs(args []string) (helperRequest, error) {
 	if len(args) > 0 && args[0] == HelperArg {
 		args = args[1:]
 	}
-	req := helperRequest{statusFD: -1}
+	var req helperRequest
 	var havePolicy, haveCwd bool
 	for i, a := range args {
 		switch {
@@ -140,12 +134,6 @@ func parseHelperArgs(args []string) (helperRequest, error) {
 				return req, fmt.Errorf("sandbox helper: %s wants NAME=VALUE", strings.TrimSuffix(setenvFlag, "="))
 			}
 			req.setenv = append(req.setenv, kv)
-		case strings.HasPrefix(a, statusFlag):
-			fd, err := strconv.Atoi(strings.TrimPrefix(a, statusFlag))
-			if err != nil || fd < 3 {
-				return req, fmt.Errorf("sandbox helper: bad status descriptor %q", a)
-			}
-			req.statusFD = fd
 		case a == reportFlag:
 			req.report = true
 		case a == isolateFlag:

@@ -182,9 +182,8 @@ func insideAnyDir(dirs []string, p string) bool {
 //     privateView): what the server writes there later (a renewed
 //     auth.json replaces the file, which would drop a cover on the file
 //     alone) stays out of sight.
-//  3. With ownProc (the process is in a PID namespace of its own, whose
-//     /proc the constructor mounted, and which the first step made
-//     read-only like every other mount), nothing more is needed for /proc.
+//  3. /proc, which the constructor mounted for the PID namespace, is
+//     read-only like every other mount.
 //  4. The hidden files (the credentials in CODEX_HOME) are covered.
 //  5. Without a terminal of its own, the command gets a new /dev/pts, so
 //     other terminals are not even visible; it also gets an empty
@@ -194,7 +193,7 @@ func insideAnyDir(dirs []string, p string) bool {
 // (Landlock still refuses every write outside the roots). A failure that
 // would leave the sandbox wrong (a writable root left read-only) is
 // returned.
-func isolateFiles(plan mountPlan, ownProc bool, m *measures) error {
+func isolateFiles(plan mountPlan, m *measures) error {
 	if err := readOnlyOutsideRoots(plan.writable); err != nil {
 		if errors.Is(err, errRootsLost) {
 			return err
@@ -230,9 +229,9 @@ func isolateFiles(plan mountPlan, ownProc bool, m *measures) error {
 		}
 		m.hidden = append(m.hidden, dir+"/")
 	}
-	if ownProc {
-		m.add(measurePIDNamespace)
-	}
+	// The constructor mounted /proc for the namespace, and the first step
+	// made it read-only like every other mount.
+	m.add(measurePIDNamespace)
 	for _, p := range plan.hidden {
 		if err := unix.Mount("/dev/null", p, "", unix.MS_BIND, ""); err != nil {
 			m.miss(measure("hide "+p), err)

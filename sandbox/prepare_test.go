@@ -49,22 +49,20 @@ func TestLoaderVariable(t *testing.T) {
 
 func TestParseHelperArgsExtras(t *testing.T) {
 	args := []string{
-		isolateFlag, reportFlag, statusFlag + "7", setenvFlag + "LD_PRELOAD=/x.so",
+		isolateFlag, reportFlag, setenvFlag + "LD_PRELOAD=/x.so",
 		policyFlag + `{"mode":"read-only"}`, cwdFlag + "/w",
 		readOnlyFlag + "/home/u/.codex", hiddenFlag + "/home/u/.codex/auth.json", privateFlag + "/home/u/.codex", "--", "true",
 	}
 	req, err := parseHelperArgs(args)
 	require.NoError(t, err)
 	assert.True(t, req.report)
-	assert.Equal(t, 7, req.statusFD)
 	assert.Equal(t, []string{"LD_PRELOAD=/x.so"}, req.setenv)
 	assert.Equal(t, Protection{
 		ReadOnly: []string{"/home/u/.codex"}, Hidden: []string{"/home/u/.codex/auth.json"}, Private: []string{"/home/u/.codex"},
 	}, req.protect)
 
 	for _, bad := range [][]string{
-		{statusFlag + "2", policyFlag + `{"mode":"read-only"}`, cwdFlag + "/w", "--", "true"},
-		{statusFlag + "x", policyFlag + `{"mode":"read-only"}`, cwdFlag + "/w", "--", "true"},
+		{"--sandbox-unknown", policyFlag + `{"mode":"read-only"}`, cwdFlag + "/w", "--", "true"},
 		{setenvFlag + "NOVALUE", policyFlag + `{"mode":"read-only"}`, cwdFlag + "/w", "--", "true"},
 	} {
 		_, err := parseHelperArgs(bad)

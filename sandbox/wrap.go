@@ -17,10 +17,10 @@ const SeatbeltExecutable = "/usr/bin/sandbox-exec"
 // working directory) and prot the paths protected beyond the policy. For
 // danger-full-access it is a copy of argv. On Linux it is [self, HelperArg,
 // <policy, cwd and protection>..., "--", argv...], where self is the path
-// of the codex executable (os.Executable()); start it with Start to get the
-// namespaces the helper can use. On macOS it is [SeatbeltExecutable, "-p",
-// profile, "-D", "KEY=VALUE"..., "--", argv...]. On other systems every
-// other policy is an error.
+// of the codex executable (see SelfExecutable); ready the command with
+// Prepare to get the namespaces the helper can use. On macOS it is
+// [SeatbeltExecutable, "-p", profile, "-D", "KEY=VALUE"..., "--", argv...].
+// On other systems every other policy is an error.
 func Wrap(self string, p protocol.SandboxPolicy, cwd string, argv []string, prot Protection) ([]string, error) {
 	if len(argv) == 0 {
 		return nil, errors.New("sandbox: empty command")

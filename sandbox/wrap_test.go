@@ -47,7 +47,6 @@ func TestHelperArgsRoundTrip(t *testing.T) {
 				assert.Equal(t, "/work dir", req.cwd)
 				assert.Equal(t, argv, req.argv)
 				assert.Equal(t, prot, req.protect)
-				assert.Equal(t, -1, req.statusFD)
 			}
 		})
 	}

@@ -313,7 +313,7 @@ func (r *run) handle(ev protocol.Event) bool {
 		r.failed = true
 		return true
 	case protocol.ExecApprovalRequestEvent:
-		fmt.Fprintf(r.stderr, "codex: denied approval to run %s: exec cannot ask for approval\n", quoteCommand(m.Command))
+		fmt.Fprintf(r.stderr, "codex: denied approval to run %s: exec cannot ask for approval\n", displayText(quoteCommand(m.Command)))
 		r.answer(protocol.ExecApprovalOp{ID: m.CallID, Decision: protocol.DecisionDenied})
 	case protocol.ApplyPatchApprovalRequestEvent:
 		fmt.Fprintf(r.stderr, "codex: denied approval to change %s: exec cannot ask for approval\n", plural(len(m.Changes), "file"))
