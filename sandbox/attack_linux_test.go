@@ -523,7 +523,8 @@ func TestAttackGitDirectory(t *testing.T) {
 			before := treeState(t, git)
 			res := jail{mode: md, policy: p, cwd: ws}.shell(t, tt.script)
 			assert.NotEqual(t, 0, res.code, "the attack must fail: %s", res.stderr)
-			assert.Regexp(t, "(?i)read-only file system|permission denied|device or resource busy|operation not permitted|must be superuser", res.stderr)
+			// An ordinary user's umount finds nothing it may unmount.
+			assert.Regexp(t, "(?i)read-only file system|permission denied|device or resource busy|operation not permitted|must be superuser|not mounted", res.stderr)
 			assert.Empty(t, treeChanges(before, treeState(t, git)), "the repository changed")
 			assert.NoDirExists(t, git+"-old")
 			assert.Empty(t, gitConfigValue(t, ws, "core.fsmonitor"))
@@ -998,7 +999,8 @@ func TestAttackKernelInterfaces(t *testing.T) {
 		{"unshare mount and network namespaces", "unshare-mount", []string{errEPERM}},
 		{"clone into a user namespace", "clone-user", []string{errEPERM}},
 		{"clone3", "clone3", []string{errENOSYS}},
-		{"setuid", "setuid", []string{errEPERM}},
+		// An ordinary user in its user namespace has no other id mapped.
+		{"setuid", "setuid", []string{errEPERM, errEINVAL}},
 		{"capset", "capset", []string{errEPERM}},
 		{"securebits", "securebits", []string{errEPERM}},
 		{"the memory device", "dev-mem", []string{errEPERM, errEACCES}},
@@ -1016,7 +1018,13 @@ func TestAttackKernelInterfaces(t *testing.T) {
 	forEachJail(t, "capabilities", func(t *testing.T, p protocol.SandboxPolicy, md mode) {
 		res := jail{mode: md, policy: p, cwd: t.TempDir()}.probe(t, "status", "")
 		assertWorked(t, res)
-		for _, set := range []string{"CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"} {
+		sets := []string{"CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"}
+		if md == plain && os.Geteuid() != 0 {
+			// Without CAP_SETPCAP the bounding set stays; no_new_privs
+			// keeps it from granting anything (documented).
+			sets = []string{"CapInh", "CapPrm", "CapEff", "CapAmb"}
+		}
+		for _, set := range sets {
 			assert.Contains(t, res.stdout, set+":\t0000000000000000\n")
 		}
 		assert.Contains(t, res.stdout, "NoNewPrivs:\t1\n")

@@ -135,6 +135,7 @@ const (
 	errENXIO  = "no such device or address"
 	errENOSYS = "function not implemented"
 	errEXDEV  = "invalid cross-device link"
+	errEINVAL = "invalid argument"
 )
 
 // assertDenied asserts that the probe failed with one of the errors.
