@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
@@ -31,8 +32,10 @@ func ordinaryJail(md mode, ws, tmp string, network bool, extra ...string) jail {
 // ordinaryCase is one everyday job: files to create, the tools it needs
 // and the script, which must succeed and print want (when set).
 type ordinaryCase struct {
-	name    string
-	tools   []string
+	name  string
+	tools []string
+	// module is a Python module the first tool (a Python) must have.
+	module  string
 	files   map[string]string
 	network bool
 	script  string
@@ -63,6 +66,16 @@ func TestOrdinaryCommandsKeepWorking(t *testing.T) {
 				"    def test_sum(self):\n        with tempfile.NamedTemporaryFile() as f:\n            f.write(b'x')\n        self.assertEqual(sum([1, 2]), 3)\n"},
 			script: `python3 -m unittest -q test_sum 2>&1 | tail -n 1`,
 			want:   "OK\n",
+		},
+		{
+			name:   "python3 -m pytest",
+			tools:  []string{"/usr/bin/python3"},
+			module: "pytest",
+			files: map[string]string{
+				"test_mul.py": "import os\n\ndef test_mul(tmp_path):\n    (tmp_path / 'x').write_text('y')\n    assert 2 * 3 == 6\n",
+			},
+			script: `/usr/bin/python3 -m pytest -q test_mul.py 2>&1 | tail -n 1 | grep -o '1 passed'`,
+			want:   "1 passed\n",
 		},
 		{
 			name:   "mktemp in TMPDIR",
@@ -116,6 +129,11 @@ func runOrdinary(t *testing.T, j jail, tt ordinaryCase) {
 	t.Helper()
 	for _, tool := range tt.tools {
 		requireTool(t, tool)
+	}
+	if tt.module != "" {
+		if err := exec.Command(tt.tools[0], "-c", "import "+tt.module).Run(); err != nil {
+			t.Skipf("%s has no %s module", tt.tools[0], tt.module)
+		}
 	}
 	for name, content := range tt.files {
 		writeFile(t, j.cwd, name, content)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the system packages the build and the checks need when they are
-# missing: libseccomp-dev (headers for the Linux sandbox's seccomp filter,
-# via cgo), gcc, and codespell (the spelling check of scripts/test.sh).
+# missing: libseccomp-dev (headers and static library for the Linux
+# sandbox's seccomp filter, via cgo), gcc, codespell (the spelling check of
+# scripts/test.sh) and pytest for the system's Python (a sandbox test).
 set -euo pipefail
 
 need=()
@@ -13,6 +14,12 @@ if ! command -v gcc >/dev/null 2>&1; then
 fi
 if ! command -v codespell >/dev/null 2>&1; then
 	need+=(codespell)
+fi
+# The sandbox tests check that python3 -m pytest keeps working in the
+# sandbox, with the system's Python.
+if [ "$(uname -s)" = "Linux" ] && command -v apt-get >/dev/null 2>&1 &&
+	! /usr/bin/python3 -c 'import pytest' >/dev/null 2>&1; then
+	need+=(python3-pytest)
 fi
 if [ ${#need[@]} -eq 0 ]; then
 	exit 0
