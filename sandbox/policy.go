@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/codex-go/codex/internal/pathwalk"
 	"github.com/codex-go/codex/protocol"
 )
 
@@ -155,43 +156,8 @@ func pointedDir(path, prefix string) (string, bool) {
 
 // linksOnPath returns where the symbolic links met while resolving the
 // absolute path p lie (each with its directory resolved), in the order
-// they are met. Components that do not exist end the walk.
+// they are met (see pathwalk.Resolve).
 func linksOnPath(p string) []string {
-	if !filepath.IsAbs(p) {
-		return nil
-	}
-	var links []string
-	resolved := "/"
-	pending := strings.FieldsFunc(p, func(r rune) bool { return r == '/' })
-	for hops := 0; len(pending) > 0 && hops < 40; {
-		c := pending[0]
-		pending = pending[1:]
-		switch c {
-		case ".":
-			continue
-		case "..":
-			resolved = filepath.Dir(resolved)
-			continue
-		}
-		next := filepath.Join(resolved, c)
-		info, err := os.Lstat(next)
-		if err != nil {
-			return links
-		}
-		if info.Mode()&os.ModeSymlink == 0 {
-			resolved = next
-			continue
-		}
-		target, err := os.Readlink(next)
-		if err != nil {
-			return links
-		}
-		links = append(links, next)
-		hops++
-		if filepath.IsAbs(target) {
-			resolved = "/"
-		}
-		pending = append(strings.FieldsFunc(target, func(r rune) bool { return r == '/' }), pending...)
-	}
+	_, links, _ := pathwalk.Resolve(p)
 	return links
 }

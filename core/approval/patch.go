@@ -2,10 +2,10 @@ package approval
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/codex-go/codex/internal/pathwalk"
 	"github.com/codex-go/codex/protocol"
 )
 
@@ -34,9 +34,6 @@ func (d PatchDecision) String() string {
 	}
 	return fmt.Sprintf("PatchDecision(%d)", int(d))
 }
-
-// maxSymlinks bounds symlink resolution, like the kernel's ELOOP limit.
-const maxSymlinks = 40
 
 // AssessPatch decides for an apply_patch call writing paths (absolute; a
 // move contributes both its source and destination). writableRoots are the
@@ -120,56 +117,9 @@ func within(root, p string) bool {
 	return strings.HasPrefix(p, prefix)
 }
 
-// resolvePath returns where a write to the absolute path p lands: its
-// components are walked from the root as the kernel does, following
-// symlinks (also dangling ones) and applying ".." to the resolved prefix.
-// Components that do not exist are taken literally. ok is false for a
-// relative path or too many symlinks.
+// resolvePath returns where a write to the absolute path p lands (see
+// pathwalk.Resolve). ok is false for a relative path or too many symlinks.
 func resolvePath(p string) (string, bool) {
-	if !filepath.IsAbs(p) {
-		return "", false
-	}
-	vol := filepath.VolumeName(p)
-	sep := string(filepath.Separator)
-	root := vol + sep
-	resolved := root
-	pending := splitComponents(p[len(vol):])
-	links := 0
-	for len(pending) > 0 {
-		c := pending[0]
-		pending = pending[1:]
-		switch c {
-		case ".":
-			continue
-		case "..":
-			resolved = filepath.Dir(resolved)
-			continue
-		}
-		next := filepath.Join(resolved, c)
-		info, err := os.Lstat(next)
-		if err != nil || info.Mode()&os.ModeSymlink == 0 {
-			resolved = next
-			continue
-		}
-		links++
-		if links > maxSymlinks {
-			return "", false
-		}
-		target, err := os.Readlink(next)
-		if err != nil {
-			return "", false
-		}
-		if filepath.IsAbs(target) {
-			tvol := filepath.VolumeName(target)
-			resolved = tvol + sep
-			target = target[len(tvol):]
-		}
-		pending = append(splitComponents(target), pending...)
-	}
-	return resolved, true
-}
-
-// splitComponents returns the non-empty components of p.
-func splitComponents(p string) []string {
-	return strings.FieldsFunc(p, func(r rune) bool { return r == filepath.Separator || r == '/' })
+	resolved, _, ok := pathwalk.Resolve(p)
+	return resolved, ok
 }
