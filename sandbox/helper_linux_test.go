@@ -1,7 +1,6 @@
 package sandbox
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -10,7 +9,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"strings"
 	"testing"
 
 	"github.com/codex-go/codex/protocol"
@@ -61,31 +59,11 @@ func modes() []mode { return []mode{isolated, plain} }
 // runIn is runSandboxed in mode md.
 func runIn(t *testing.T, md mode, p protocol.SandboxPolicy, cwd, tmpdir string, argv ...string) result {
 	t.Helper()
-	wrapped, err := Wrap(testExecutable(t), p, cwd, argv, Protection{})
-	require.NoError(t, err)
-	cmd := exec.CommandContext(t.Context(), wrapped[0], wrapped[1:]...)
-	cmd.Dir = cwd
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "TMPDIR=") {
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
+	j := jail{mode: md, policy: p, cwd: cwd}
 	if tmpdir != "" {
-		cmd.Env = append(cmd.Env, "TMPDIR="+tmpdir)
+		j.env = []string{"TMPDIR=" + tmpdir}
 	}
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if md == isolated {
-		Prepare(cmd)
-	}
-	err = cmd.Run()
-	code := 0
-	if err != nil {
-		var exitErr *exec.ExitError
-		require.ErrorAs(t, err, &exitErr)
-		code = exitErr.ExitCode()
-	}
-	return result{code: code, stdout: stdout.String(), stderr: stderr.String()}
+	return j.run(t, argv...)
 }
 
 // probe runs the probe operation op on arg under p.
