@@ -271,54 +271,53 @@ func unixSocket(typ int) (int, error) {
 	return fd, nil
 }
 
-// unixStream connects to the stream socket at arg (a path, or @name for
-// an abstract socket) and sends a message.
-func unixStream(arg string) error {
-	fd, err := unixSocket(unix.SOCK_STREAM)
+// unixSend sends msg (with the ancillary data oob) to the Unix socket at
+// arg (a path, or @name for an abstract socket) from a new socket of type
+// typ: connected first with connect, or addressed with sendto (when oob
+// is nil) or sendmsg.
+func unixSend(arg string, typ int, connect bool, msg, oob []byte) error {
+	fd, err := unixSocket(typ)
 	if err != nil {
 		return err
 	}
 	defer unix.Close(fd)
-	if err := unix.Connect(fd, &unix.SockaddrUnix{Name: arg}); err != nil {
-		return fmt.Errorf("connect: %w", err)
+	to := &unix.SockaddrUnix{Name: arg}
+	switch {
+	case connect:
+		if err := unix.Connect(fd, to); err != nil {
+			return fmt.Errorf("connect: %w", err)
+		}
+		if oob != nil {
+			_, err = unix.SendmsgN(fd, msg, oob, nil, 0)
+		} else {
+			_, err = unix.Write(fd, msg)
+		}
+	case oob == nil:
+		err = unix.Sendto(fd, msg, 0, to)
+	default:
+		_, err = unix.SendmsgN(fd, msg, oob, to, 0)
 	}
-	_, err = unix.Write(fd, []byte("from the sandbox"))
 	return err
+}
+
+// unixStream connects to the stream socket at arg and sends a message.
+func unixStream(arg string) error {
+	return unixSend(arg, unix.SOCK_STREAM, true, []byte("from the sandbox"), nil)
 }
 
 // unixDgramSendto sends a datagram to the socket at arg with sendto.
 func unixDgramSendto(arg string) error {
-	fd, err := unixSocket(unix.SOCK_DGRAM)
-	if err != nil {
-		return err
-	}
-	defer unix.Close(fd)
-	return unix.Sendto(fd, []byte("from the sandbox"), 0, &unix.SockaddrUnix{Name: arg})
+	return unixSend(arg, unix.SOCK_DGRAM, false, []byte("from the sandbox"), nil)
 }
 
 // unixDgramSendmsg sends a datagram to the socket at arg with sendmsg.
 func unixDgramSendmsg(arg string) error {
-	fd, err := unixSocket(unix.SOCK_DGRAM)
-	if err != nil {
-		return err
-	}
-	defer unix.Close(fd)
-	_, err = unix.SendmsgN(fd, []byte("from the sandbox"), nil, &unix.SockaddrUnix{Name: arg}, 0)
-	return err
+	return unixSend(arg, unix.SOCK_DGRAM, false, []byte("from the sandbox"), []byte{})
 }
 
 // unixDgramConnect connects a datagram socket to arg and writes to it.
 func unixDgramConnect(arg string) error {
-	fd, err := unixSocket(unix.SOCK_DGRAM)
-	if err != nil {
-		return err
-	}
-	defer unix.Close(fd)
-	if err := unix.Connect(fd, &unix.SockaddrUnix{Name: arg}); err != nil {
-		return fmt.Errorf("connect: %w", err)
-	}
-	_, err = unix.Write(fd, []byte("from the sandbox"))
-	return err
+	return unixSend(arg, unix.SOCK_DGRAM, true, []byte("from the sandbox"), nil)
 }
 
 // cwdRights is an SCM_RIGHTS message carrying a descriptor of the working
@@ -338,16 +337,7 @@ func scmRightsStream(arg string) error {
 	if err != nil {
 		return err
 	}
-	fd, err := unixSocket(unix.SOCK_STREAM)
-	if err != nil {
-		return err
-	}
-	defer unix.Close(fd)
-	if err := unix.Connect(fd, &unix.SockaddrUnix{Name: arg}); err != nil {
-		return fmt.Errorf("connect: %w", err)
-	}
-	_, err = unix.SendmsgN(fd, []byte("fd"), rights, nil, 0)
-	return err
+	return unixSend(arg, unix.SOCK_STREAM, true, []byte("fd"), rights)
 }
 
 // scmRightsDgram passes a descriptor to the datagram socket at arg.
@@ -356,13 +346,7 @@ func scmRightsDgram(arg string) error {
 	if err != nil {
 		return err
 	}
-	fd, err := unixSocket(unix.SOCK_DGRAM)
-	if err != nil {
-		return err
-	}
-	defer unix.Close(fd)
-	_, err = unix.SendmsgN(fd, []byte("fd"), rights, &unix.SockaddrUnix{Name: arg}, 0)
-	return err
+	return unixSend(arg, unix.SOCK_DGRAM, false, []byte("fd"), rights)
 }
 
 // socketpairRoundTrip sends a message through a socket pair of its own.
