@@ -252,13 +252,3 @@ func result(t *testing.T, m wireMsg) toolResult {
 	require.NoError(t, json.Unmarshal(m.Result, &r), m.Raw)
 	return r
 }
-
-// eventTypes lists the msg types of notifications.
-func eventTypes(t *testing.T, ms []wireMsg) []string {
-	t.Helper()
-	out := make([]string, len(ms))
-	for i, m := range ms {
-		out[i] = m.asEvent(t).Msg.Type
-	}
-	return out
-}

@@ -294,7 +294,6 @@ type SessionConfiguredEvent struct {
 
 // MarshalJSON writes initial_messages as tagged events when present.
 func (s SessionConfiguredEvent) MarshalJSON() ([]byte, error) {
-	type plain SessionConfiguredEvent
 	var initial []MarshalEventMsg
 	for _, m := range s.InitialMessages {
 		initial = append(initial, MarshalEventMsg{m})

@@ -45,9 +45,6 @@ func HelperExitCode(err error) int {
 // reason to stderr and returns the exit status the process should end with.
 func HelperMain(args []string, stderr io.Writer) int {
 	err := RunHelper(args)
-	if err == nil {
-		err = errors.New("sandbox helper: returned without running the command")
-	}
 	fmt.Fprintln(stderr, err)
 	return HelperExitCode(err)
 }

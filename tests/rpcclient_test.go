@@ -287,14 +287,6 @@ func (s *appServer) next() rpcMessage {
 	return s.take(func(rpcMessage) bool { return true }, "message")
 }
 
-// event waits for the first codex/event notification of the given type.
-func (s *appServer) event(eventType string) rpcMessage {
-	s.t.Helper()
-	return s.take(func(m rpcMessage) bool {
-		return m.isNotification() && m.eventType() == eventType
-	}, "event "+eventType)
-}
-
 // eventsUntil consumes the notifications of one conversation up to and
 // including the first event of type last, in order. Other messages stay in
 // the backlog.

@@ -187,8 +187,10 @@ func newMCPRemoveCommand(flags *globalFlags, std stdio) *cobra.Command {
 	}
 }
 
-// notFound is the message about a server that is not configured.
+// notFound is the message about a server that is not configured, worded as
+// the reference words it.
 func notFound(name string) error {
+	//lint:ignore ST1005 the reference's wording, which scripts may match
 	return fmt.Errorf("No MCP server named '%s' found.", name)
 }
 

@@ -45,14 +45,6 @@ func workspaceWrite() protocol.SandboxPolicy {
 	return protocol.SandboxPolicy{Mode: protocol.SandboxWorkspaceWrite, ExcludeTmpdirEnvVar: true, ExcludeSlashTmp: true}
 }
 
-// readOnly is the read-only policy.
-func readOnly() protocol.SandboxPolicy { return protocol.SandboxPolicy{Mode: protocol.SandboxReadOnly} }
-
-// fullAccess is the danger-full-access policy.
-func fullAccess() protocol.SandboxPolicy {
-	return protocol.SandboxPolicy{Mode: protocol.SandboxDangerFullAccess}
-}
-
 // execAsk records one AskExec call.
 type execAsk struct {
 	callID  string

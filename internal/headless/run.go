@@ -37,7 +37,10 @@ const Source = "exec"
 const shutdownTimeout = 10 * time.Second
 
 // ErrNotGitRepo is returned when the working directory is outside any git
-// repository and the check was not skipped.
+// repository and the check was not skipped, worded as the reference words
+// it.
+//
+//lint:ignore ST1005 the reference's wording, which scripts may match
 var ErrNotGitRepo = errors.New("Not inside a trusted directory (no git repository found). " +
 	"Run inside a git repository or pass --skip-git-repo-check.")
 
