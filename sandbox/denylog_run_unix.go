@@ -125,7 +125,7 @@ func (r denialLogRun) run(ctx context.Context, cmd *exec.Cmd, report io.Writer) 
 	}
 	wait.Stop()
 
-	status, tree, err := r.runForeground(ctx, cmd)
+	status, tree, err := r.runForeground(cmd)
 	if err != nil {
 		stopLog()
 		return 0, err
@@ -150,47 +150,61 @@ func (r denialLogRun) run(ctx context.Context, cmd *exec.Cmd, report io.Writer) 
 }
 
 // runForeground starts cmd, passes signals on to it and follows its
-// descendants until it ends.
-func (r denialLogRun) runForeground(ctx context.Context, cmd *exec.Cmd) (int, *processTree, error) {
-	signals := make(chan os.Signal, 4)
-	signal.Notify(signals, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGTERM, syscall.SIGHUP)
-	defer signal.Stop(signals)
-
-	if err := cmd.Start(); err != nil {
-		return 0, nil, fmt.Errorf("sandbox: start %s: %w", cmd.Path, err)
-	}
-	tree := newProcessTree(cmd.Process.Pid)
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-
-	ticker := time.NewTicker(r.poll)
-	defer ticker.Stop()
+// descendants until it ends. The command line's context, which ends on
+// SIGINT or SIGTERM, does not stop it: those signals are passed on, and the
+// command decides when to stop.
+func (r denialLogRun) runForeground(cmd *exec.Cmd) (int, *processTree, error) {
+	var tree *processTree
 	observe := func() {
 		if parents, err := r.snapshot(); err == nil {
 			tree.observe(parents)
 		}
 	}
-	observe()
-	ctxDone := ctx.Done()
+	ticker := time.NewTicker(r.poll)
+	defer ticker.Stop()
+	started := func() {
+		tree = newProcessTree(cmd.Process.Pid)
+		observe()
+	}
+	signals := []os.Signal{syscall.SIGINT, syscall.SIGQUIT, syscall.SIGTERM, syscall.SIGHUP}
+	if err := runPassingSignals(cmd, signals, started, ticker.C, observe); err != nil {
+		return 0, nil, err
+	}
+	return exitStatus(cmd.ProcessState), tree, nil
+}
+
+// runPassingSignals starts cmd and waits for it, passing on the signals
+// among signals that this process receives meanwhile, except SIGINT and
+// SIGQUIT that the terminal sent (see fromTerminal), which reached cmd
+// too. started runs once cmd has started; every tick of tick (nil for
+// none) runs onTick. An exit status other than 0 is not an error.
+func runPassingSignals(cmd *exec.Cmd, signals []os.Signal, started func(), tick <-chan time.Time, onTick func()) error {
+	received := make(chan os.Signal, 8)
+	signal.Notify(received, signals...)
+	defer signal.Stop(received)
+
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("sandbox: start %s: %w", cmd.Path, err)
+	}
+	if started != nil {
+		started()
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
 	for {
 		select {
 		case err := <-exited:
 			var exitErr *exec.ExitError
 			if err != nil && !errors.As(err, &exitErr) {
-				return 0, nil, fmt.Errorf("sandbox: wait for %s: %w", cmd.Path, err)
+				return fmt.Errorf("sandbox: wait for %s: %w", cmd.Path, err)
 			}
-			return exitStatus(cmd.ProcessState), tree, nil
-		case <-ticker.C:
-			observe()
-		case sig := <-signals:
+			return nil
+		case <-tick:
+			onTick()
+		case sig := <-received:
 			if s, ok := sig.(syscall.Signal); ok && !fromTerminal(s) {
 				_ = cmd.Process.Signal(s)
 			}
-		case <-ctxDone:
-			// The command line's context ends on SIGINT or SIGTERM, which
-			// the cases above already handle; the command decides when to
-			// stop.
-			ctxDone = nil
 		}
 	}
 }

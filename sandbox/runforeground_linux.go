@@ -1,7 +1,6 @@
 package sandbox
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -29,37 +28,19 @@ func runAsChild(p protocol.SandboxPolicy, cwd string, argv, env []string, prot P
 	if report {
 		wrapped = insertHelperFlags(wrapped, reportFlag)
 	}
-	signals := make(chan os.Signal, 8)
-	signal.Notify(signals, forwardedSignals()...)
-
 	cmd := exec.Command(wrapped[0], wrapped[1:]...)
 	cmd.Dir = cwd
 	cmd.Env = env
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	Prepare(cmd)
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("sandbox: start %s: %w", wrapped[0], err)
+	if err := runPassingSignals(cmd, forwardedSignals(), nil, nil, nil); err != nil {
+		return err
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	for {
-		select {
-		case err := <-exited:
-			var exitErr *exec.ExitError
-			if err != nil && !errors.As(err, &exitErr) {
-				return fmt.Errorf("sandbox: wait for %s: %w", wrapped[0], err)
-			}
-			signal.Stop(signals)
-			if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-				dieOf(ws.Signal())
-			}
-			os.Exit(cmd.ProcessState.ExitCode())
-		case s := <-signals:
-			if sys, ok := s.(syscall.Signal); ok && !fromTerminal(sys) {
-				_ = cmd.Process.Signal(sys)
-			}
-		}
+	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		dieOf(ws.Signal())
 	}
+	os.Exit(cmd.ProcessState.ExitCode())
+	return nil
 }
 
 // forwardedSignals are the signals a process running a command on
