@@ -226,13 +226,22 @@ func OutsideEnv(environ []string) []string {
 // the sandbox that has no need of them: an LD_LIBRARY_PATH directory inside
 // a writable root would let a command plant a library it loads.
 func WithoutLoaderVariables(environ []string) []string {
-	out := make([]string, 0, len(environ))
+	kept, _ := splitLoaderVariables(environ)
+	return kept
+}
+
+// splitLoaderVariables divides environ (entries "NAME=value") into the
+// loader's variables (see LoaderVariable) and the others, each in order.
+func splitLoaderVariables(environ []string) (others, loader []string) {
+	others = make([]string, 0, len(environ))
 	for _, kv := range environ {
-		if name, _, _ := strings.Cut(kv, "="); !LoaderVariable(name) {
-			out = append(out, kv)
+		if name, _, _ := strings.Cut(kv, "="); LoaderVariable(name) {
+			loader = append(loader, kv)
+		} else {
+			others = append(others, kv)
 		}
 	}
-	return out
+	return others, loader
 }
 
 // commandEnvironment is environ with the loader variables that Prepare moved

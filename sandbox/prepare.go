@@ -3,7 +3,6 @@ package sandbox
 import (
 	"os"
 	"os/exec"
-	"strings"
 )
 
 // isolateFlag asks the helper to create namespaces before the Go runtime
@@ -24,15 +23,10 @@ func Prepare(cmd *exec.Cmd) {
 	if env == nil {
 		env = os.Environ()
 	}
-	kept := make([]string, 0, len(env))
+	kept, loader := splitLoaderVariables(env)
 	flags := []string{isolateFlag}
-	for _, kv := range env {
-		name, _, _ := strings.Cut(kv, "=")
-		if LoaderVariable(name) {
-			flags = append(flags, setenvFlag+kv)
-			continue
-		}
-		kept = append(kept, kv)
+	for _, kv := range loader {
+		flags = append(flags, setenvFlag+kv)
 	}
 	cmd.Env = kept
 	cmd.Args = insertHelperFlags(cmd.Args, flags...)
