@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -20,20 +21,15 @@ import (
 // preinit_linux.c, which recognises the command line), it confines itself
 // exactly as the helper does (see RunHelper), which saves starting the
 // helper. When it did not, but the system allows namespaces, it runs the
-// helper as a child instead (see ForegroundRun) and exits as the command
+// helper as a child instead (see runAsChild) and exits as the command
 // did. It only returns on failure; HelperExitCode maps the error to an
 // exit status. Once the restriction has begun, a failure leaves the
 // process restricted, so the caller should exit.
 func ExecSandboxed(p protocol.SandboxPolicy, cwd string, argv, env []string, prot Protection, report bool) error {
-	args, err := encodeHelperArgs(p, cwd, argv, prot)
-	if err != nil {
-		return err
+	if len(argv) == 0 {
+		return errors.New("sandbox: empty command")
 	}
-	req, err := parseHelperArgs(args)
-	if err != nil {
-		return err
-	}
-	req.report = report
+	req := helperRequest{policy: p, cwd: cwd, argv: argv, protect: prot, report: report}
 	iso := isolationOf(preinitIsolation())
 	if iso.level == isolationNone && iso.reason == "" && p.Mode != protocol.SandboxDangerFullAccess && namespacesPossible() {
 		return runAsChild(p, cwd, argv, env, prot, report)
@@ -61,10 +57,9 @@ func ExecSandboxed(p protocol.SandboxPolicy, cwd string, argv, env []string, pro
 // create them, and so can an ordinary user unless the system restricts
 // unprivileged user namespaces (as Ubuntu's AppArmor setting does, which
 // lets them be created but without the capabilities mounting needs).
+// (Namespaces turned off by EnvNoNamespaces come with a reason, see
+// isolationOf, and are not tried either.)
 func namespacesPossible() bool {
-	if os.Getenv(EnvNoNamespaces) != "" {
-		return false
-	}
 	if os.Geteuid() == 0 {
 		return true
 	}
