@@ -263,28 +263,61 @@ var errRootsLost = errors.New("sandbox: a writable root could not be kept writab
 
 // readOnlyOutsideRoots makes every mount read-only but the writable roots.
 func readOnlyOutsideRoots(writable []string) error {
-	trees := make([]int, 0, len(writable))
-	defer func() {
-		for _, fd := range trees {
-			unix.Close(fd)
-		}
-	}()
-	for _, root := range writable {
-		fd, err := unix.OpenTree(unix.AT_FDCWD, root, unix.OPEN_TREE_CLONE|unix.OPEN_TREE_CLOEXEC|unix.AT_RECURSIVE)
-		if err != nil {
-			return fmt.Errorf("clone mount of %s: %w", root, err)
-		}
-		trees = append(trees, fd)
+	trees, err := cloneTrees(writable)
+	if err != nil {
+		return err
 	}
+	defer trees.close()
 	if err := unix.MountSetattr(unix.AT_FDCWD, "/", unix.AT_RECURSIVE, &unix.MountAttr{Attr_set: unix.MOUNT_ATTR_RDONLY}); err != nil {
 		return fmt.Errorf("make the file system read-only: %w", err)
 	}
-	for i, root := range writable {
-		if err := unix.MoveMount(trees[i], "", unix.AT_FDCWD, root, unix.MOVE_MOUNT_F_EMPTY_PATH); err != nil {
-			return fmt.Errorf("%w: %s: %w", errRootsLost, root, err)
+	return trees.putBack(false)
+}
+
+// mountTrees are copies of the mounts at some paths (submounts included),
+// taken with their flags before the mounts there change, to be put back on
+// top afterwards.
+type mountTrees struct {
+	paths []string
+	fds   []int
+}
+
+// cloneTrees copies the mounts at paths. Close the result.
+func cloneTrees(paths []string) (*mountTrees, error) {
+	t := &mountTrees{paths: paths}
+	for _, p := range paths {
+		fd, err := unix.OpenTree(unix.AT_FDCWD, p, unix.OPEN_TREE_CLONE|unix.OPEN_TREE_CLOEXEC|unix.AT_RECURSIVE)
+		if err != nil {
+			t.close()
+			return nil, fmt.Errorf("clone mount of %s: %w", p, err)
+		}
+		t.fds = append(t.fds, fd)
+	}
+	return t, nil
+}
+
+// putBack mounts each copy at its path, creating the directory first when
+// mkdir is set. A failure leaves a writable root hidden or read-only: it
+// is an errRootsLost.
+func (t *mountTrees) putBack(mkdir bool) error {
+	for i, p := range t.paths {
+		if mkdir {
+			if err := os.MkdirAll(p, 0o755); err != nil {
+				return fmt.Errorf("%w: %s: %w", errRootsLost, p, err)
+			}
+		}
+		if err := unix.MoveMount(t.fds[i], "", unix.AT_FDCWD, p, unix.MOVE_MOUNT_F_EMPTY_PATH); err != nil {
+			return fmt.Errorf("%w: %s: %w", errRootsLost, p, err)
 		}
 	}
 	return nil
+}
+
+// close releases the copies that were not put back.
+func (t *mountTrees) close() {
+	for _, fd := range t.fds {
+		unix.Close(fd)
+	}
 }
 
 // bindReadOnly binds path onto itself, read-only (submounts included).
@@ -297,29 +330,16 @@ func bindReadOnly(path string) error {
 // writable. Renaming or replacing a file in dir afterwards (as the server
 // does to renew auth.json) changes nothing in the view.
 func privateView(dir string, holes []string) error {
-	trees := make([]int, 0, len(holes))
-	defer func() {
-		for _, fd := range trees {
-			unix.Close(fd)
-		}
-	}()
-	for _, hole := range holes {
-		fd, err := unix.OpenTree(unix.AT_FDCWD, hole, unix.OPEN_TREE_CLONE|unix.OPEN_TREE_CLOEXEC|unix.AT_RECURSIVE)
-		if err != nil {
-			return fmt.Errorf("clone mount of %s: %w", hole, err)
-		}
-		trees = append(trees, fd)
+	trees, err := cloneTrees(holes)
+	if err != nil {
+		return err
 	}
+	defer trees.close()
 	if err := unix.Mount("tmpfs", dir, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, "size=64k,mode=0755"); err != nil {
 		return fmt.Errorf("cover %s: %w", dir, err)
 	}
-	for i, hole := range holes {
-		if err := os.MkdirAll(hole, 0o755); err != nil {
-			return fmt.Errorf("%w: %s: %w", errRootsLost, hole, err)
-		}
-		if err := unix.MoveMount(trees[i], "", unix.AT_FDCWD, hole, unix.MOVE_MOUNT_F_EMPTY_PATH); err != nil {
-			return fmt.Errorf("%w: %s: %w", errRootsLost, hole, err)
-		}
+	if err := trees.putBack(true); err != nil {
+		return err
 	}
 	// Only the cover becomes read-only, not the roots on top of it.
 	if err := unix.MountSetattr(unix.AT_FDCWD, dir, 0, &unix.MountAttr{Attr_set: unix.MOUNT_ATTR_RDONLY}); err != nil {
