@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/codex-go/codex/internal/ptytest"
 	"github.com/codex-go/codex/protocol"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -43,7 +44,7 @@ func forEachJail(t *testing.T, name string, f func(t *testing.T, p protocol.Sand
 
 // terminals are the pseudo-terminals of a terminal attack: own is the one
 // the command was given, other one it was not.
-type terminals struct{ own, other *ptyPair }
+type terminals struct{ own, other *ptytest.Pair }
 
 func TestAttackTerminalInjection(t *testing.T) {
 	tests := []struct {
@@ -64,17 +65,17 @@ func TestAttackTerminalInjection(t *testing.T) {
 		{"TIOCLINUX with high bits on its own terminal", true, "tioclinux-high", func(terminals) string { return "fd:0" }, []string{errEPERM}, ownQueueEmpty},
 		{"TIOCSTI through the tty device", true, "tiocsti", func(terminals) string { return "/dev/tty" }, []string{errEPERM}, ownQueueEmpty},
 		{"tty device without a controlling terminal", false, "opentty", func(terminals) string { return "/dev/tty" }, []string{errENXIO}, nil},
-		{"TIOCSTI on another terminal", true, "tiocsti", func(s terminals) string { return s.other.path }, []string{errEPERM, errEACCES}, otherUntouched},
-		{"TIOCSTI on another terminal without one", false, "tiocsti", func(s terminals) string { return s.other.path }, []string{errEPERM, errEACCES, errENOENT}, otherUntouched},
-		{"write to another terminal", true, "writetty", func(s terminals) string { return s.other.path }, []string{errEACCES}, otherUntouched},
-		{"write to another terminal without one", false, "writetty", func(s terminals) string { return s.other.path }, []string{errEACCES, errENOENT}, otherUntouched},
+		{"TIOCSTI on another terminal", true, "tiocsti", func(s terminals) string { return s.other.Path }, []string{errEPERM, errEACCES}, otherUntouched},
+		{"TIOCSTI on another terminal without one", false, "tiocsti", func(s terminals) string { return s.other.Path }, []string{errEPERM, errEACCES, errENOENT}, otherUntouched},
+		{"write to another terminal", true, "writetty", func(s terminals) string { return s.other.Path }, []string{errEACCES}, otherUntouched},
+		{"write to another terminal without one", false, "writetty", func(s terminals) string { return s.other.Path }, []string{errEACCES, errENOENT}, otherUntouched},
 	}
 	for _, tt := range tests {
 		forEachJail(t, tt.name, func(t *testing.T, p protocol.SandboxPolicy, md mode) {
-			s := terminals{own: openPty(t), other: openPty(t)}
+			s := terminals{own: ptytest.Open(t), other: ptytest.Open(t)}
 			j := jail{mode: md, policy: p, cwd: t.TempDir(), session: true}
 			if tt.given {
-				j.stdin, j.ctty = s.own.slaveFile, true
+				j.stdin, j.ctty = s.own.SlaveFile, true
 			}
 			res := j.probe(t, tt.op, tt.target(s))
 			assertDenied(t, res, tt.errs...)
@@ -86,10 +87,10 @@ func TestAttackTerminalInjection(t *testing.T) {
 
 	t.Run("control: injection works without the sandbox", func(t *testing.T) {
 		t.Parallel()
-		own := openPty(t)
-		res := jail{policy: unrestricted(), cwd: t.TempDir(), stdin: own.slaveFile, ctty: true}.probe(t, "tiocsti", "/dev/tty")
+		own := ptytest.Open(t)
+		res := jail{policy: unrestricted(), cwd: t.TempDir(), stdin: own.SlaveFile, ctty: true}.probe(t, "tiocsti", "/dev/tty")
 		assertWorked(t, res)
-		assert.Equal(t, len(injectedInput), own.queued(t))
+		assert.Equal(t, len(injectedInput), own.Queued(t))
 	})
 }
 
@@ -97,15 +98,15 @@ func TestAttackTerminalInjection(t *testing.T) {
 // command's own terminal.
 func ownQueueEmpty(t *testing.T, s terminals) {
 	t.Helper()
-	assert.Zero(t, s.own.queued(t), "bytes were injected into the terminal's input")
+	assert.Zero(t, s.own.Queued(t), "bytes were injected into the terminal's input")
 }
 
 // otherUntouched checks that nothing reached the other terminal, neither as
 // input nor as output.
 func otherUntouched(t *testing.T, s terminals) {
 	t.Helper()
-	assert.Zero(t, s.other.queued(t), "bytes were injected into another terminal's input")
-	assert.Empty(t, s.other.shown(t), "bytes were written to another terminal")
+	assert.Zero(t, s.other.Queued(t), "bytes were injected into another terminal's input")
+	assert.Empty(t, s.other.Shown(t), "bytes were written to another terminal")
 }
 
 func TestAttackTerminalReading(t *testing.T) {
@@ -118,17 +119,17 @@ func TestAttackTerminalReading(t *testing.T) {
 			name += " (command has a terminal)"
 		}
 		forEachJail(t, name, func(t *testing.T, p protocol.SandboxPolicy, md mode) {
-			own, other := openPty(t), openPty(t)
-			other.typeIn(t, typed)
+			own, other := ptytest.Open(t), ptytest.Open(t)
+			other.TypeIn(t, typed)
 			j := jail{mode: md, policy: p, cwd: t.TempDir(), session: true}
 			if given {
-				j.stdin, j.ctty = own.slaveFile, true
+				j.stdin, j.ctty = own.SlaveFile, true
 			}
-			res := j.probe(t, "readtty", other.path)
+			res := j.probe(t, "readtty", other.Path)
 			knownHole(t, strings.Contains(res.stdout, "typed-secret"),
 				"a command can read another terminal's input (%s mode, terminal given: %v): Landlock grants read on all of /dev, and only an own /dev/pts instance hides other terminals", md, given)
 			assertDenied(t, res, errEACCES, errENOENT)
-			assert.Equal(t, len(typed), other.queued(t))
+			assert.Equal(t, len(typed), other.Queued(t))
 		})
 	}
 

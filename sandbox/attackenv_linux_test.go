@@ -2,7 +2,6 @@ package sandbox
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -212,83 +211,6 @@ func stateOf(t *testing.T, path string) fileState {
 		s.xattrs = string(buf[:n])
 	}
 	return s
-}
-
-// ptyPair is a pseudo-terminal opened outside the sandbox.
-type ptyPair struct {
-	master, slave int
-	// path is the slave's device path (/dev/pts/N).
-	path string
-	// slaveFile is the slave as an *os.File, to give to a command.
-	slaveFile *os.File
-}
-
-// openPty opens a pseudo-terminal in raw mode (so that every byte pushed
-// into its input queue counts at once) with a non-blocking master.
-func openPty(t *testing.T) *ptyPair {
-	t.Helper()
-	master, err := unix.Open("/dev/ptmx", unix.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
-	require.NoError(t, err)
-	require.NoError(t, unix.IoctlSetPointerInt(master, unix.TIOCSPTLCK, 0))
-	n, err := unix.IoctlGetUint32(master, unix.TIOCGPTN)
-	require.NoError(t, err)
-	path := fmt.Sprintf("/dev/pts/%d", n)
-	slave, err := unix.Open(path, unix.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
-	require.NoError(t, err)
-	tio, err := unix.IoctlGetTermios(slave, unix.TCGETS)
-	require.NoError(t, err)
-	// cfmakeraw
-	tio.Iflag &^= unix.IGNBRK | unix.BRKINT | unix.PARMRK | unix.ISTRIP | unix.INLCR | unix.IGNCR | unix.ICRNL | unix.IXON
-	tio.Oflag &^= unix.OPOST
-	tio.Lflag &^= unix.ECHO | unix.ECHONL | unix.ICANON | unix.ISIG | unix.IEXTEN
-	tio.Cflag &^= unix.CSIZE | unix.PARENB
-	tio.Cflag |= unix.CS8
-	require.NoError(t, unix.IoctlSetTermios(slave, unix.TCSETS, tio))
-	require.NoError(t, unix.SetNonblock(master, true))
-	dup, err := unix.Dup(slave)
-	require.NoError(t, err)
-	p := &ptyPair{master: master, slave: slave, path: path, slaveFile: os.NewFile(uintptr(dup), path)}
-	t.Cleanup(func() {
-		p.slaveFile.Close()
-		unix.Close(slave)
-		unix.Close(master)
-	})
-	return p
-}
-
-// queued returns the number of bytes waiting in the terminal's input
-// queue, which a shell reading the terminal would get as typed input.
-func (p *ptyPair) queued(t *testing.T) int {
-	t.Helper()
-	n, err := unix.IoctlGetInt(p.slave, unix.TIOCINQ)
-	require.NoError(t, err)
-	return n
-}
-
-// typeIn puts text into the terminal's input queue, as if typed.
-func (p *ptyPair) typeIn(t *testing.T, text string) {
-	t.Helper()
-	_, err := unix.Write(p.master, []byte(text))
-	require.NoError(t, err)
-}
-
-// shown returns what was written to the terminal (what its user would
-// see), without waiting.
-func (p *ptyPair) shown(t *testing.T) string {
-	t.Helper()
-	var out []byte
-	buf := make([]byte, 512)
-	for {
-		n, err := unix.Read(p.master, buf)
-		if n > 0 {
-			out = append(out, buf[:n]...)
-			continue
-		}
-		if err != nil && !errors.Is(err, unix.EAGAIN) && !errors.Is(err, unix.EIO) {
-			require.NoError(t, err)
-		}
-		return string(out)
-	}
 }
 
 // victim is a process outside the sandbox that commands go after: uid 0

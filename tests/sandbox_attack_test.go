@@ -15,11 +15,10 @@ import (
 	"syscall"
 	"testing"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/codex-go/codex/internal/ptytest"
 	"github.com/codex-go/codex/tests/fakemodel"
 )
 
@@ -73,72 +72,6 @@ func (r codexRun) run(t *testing.T, args ...string) sandboxResult {
 	return res
 }
 
-// terminal is a pseudo-terminal opened by the test, in raw mode so that
-// every byte in its input queue counts at once. The descriptors are raw
-// ones: an *os.File would put them back into blocking mode.
-type terminal struct {
-	master, slave int
-	// slaveFile is the slave to give to a command.
-	slaveFile *os.File
-	path      string
-}
-
-// openTerminal opens a pseudo-terminal pair.
-func openTerminal(t *testing.T) *terminal {
-	t.Helper()
-	master, err := unix.Open("/dev/ptmx", unix.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
-	require.NoError(t, err)
-	t.Cleanup(func() { unix.Close(master) })
-	require.NoError(t, unix.IoctlSetPointerInt(master, unix.TIOCSPTLCK, 0))
-	n, err := unix.IoctlGetUint32(master, unix.TIOCGPTN)
-	require.NoError(t, err)
-	path := fmt.Sprintf("/dev/pts/%d", n)
-	slave, err := unix.Open(path, unix.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
-	require.NoError(t, err)
-	t.Cleanup(func() { unix.Close(slave) })
-	tio, err := unix.IoctlGetTermios(slave, unix.TCGETS)
-	require.NoError(t, err)
-	tio.Iflag &^= unix.ICRNL | unix.IXON | unix.INLCR | unix.IGNCR
-	tio.Oflag &^= unix.OPOST
-	tio.Lflag &^= unix.ECHO | unix.ECHONL | unix.ICANON | unix.ISIG | unix.IEXTEN
-	require.NoError(t, unix.IoctlSetTermios(slave, unix.TCSETS, tio))
-	require.NoError(t, unix.SetNonblock(master, true))
-	dup, err := unix.Dup(slave)
-	require.NoError(t, err)
-	slaveFile := os.NewFile(uintptr(dup), path)
-	t.Cleanup(func() { slaveFile.Close() })
-	return &terminal{master: master, slave: slave, slaveFile: slaveFile, path: path}
-}
-
-// queued returns the number of bytes waiting in the terminal's input.
-func (tm *terminal) queued(t *testing.T) int {
-	t.Helper()
-	n, err := unix.IoctlGetInt(tm.slave, unix.TIOCINQ)
-	require.NoError(t, err)
-	return n
-}
-
-// shown returns what was written to the terminal, without waiting.
-func (tm *terminal) shown(t *testing.T) string {
-	t.Helper()
-	var out []byte
-	buf := make([]byte, 512)
-	for {
-		n, err := unix.Read(tm.master, buf)
-		if n <= 0 || err != nil {
-			return string(out)
-		}
-		out = append(out, buf[:n]...)
-	}
-}
-
-// typeIn puts text into the terminal's input, as if typed at it.
-func (tm *terminal) typeIn(t *testing.T, text string) {
-	t.Helper()
-	_, err := unix.Write(tm.master, []byte(text))
-	require.NoError(t, err)
-}
-
 // python returns the system's python3 (not a shim that needs the user's
 // home), or skips the test.
 func python(t *testing.T) string {
@@ -176,10 +109,10 @@ func TestSandboxAttackTerminalUnderExec(t *testing.T) {
 	t.Parallel()
 	requireLinuxSandbox(t)
 	py := python(t)
-	own, other := openTerminal(t), openTerminal(t)
-	script := fmt.Sprintf("%s -c '%s' %s", py, terminalAttacks, other.path)
+	own, other := ptytest.Open(t), ptytest.Open(t)
+	script := fmt.Sprintf("%s -c '%s' %s", py, terminalAttacks, other.Path)
 	s := newExecSetup(t, bashCall("call_1", script), fakemodel.Text("done"))
-	res := codexRun{dir: s.dir, home: s.home, tty: own.slaveFile}.run(t, "exec", "-s", "read-only", "inject")
+	res := codexRun{dir: s.dir, home: s.home, tty: own.SlaveFile}.run(t, "exec", "-s", "read-only", "inject")
 	require.Equal(t, 0, res.code, res.stderr)
 	_, output := modelToolOutput(t, s.model, 1)
 	out := decodeShellOutput(t, output).Output
@@ -188,9 +121,9 @@ func TestSandboxAttackTerminalUnderExec(t *testing.T) {
 	assert.Contains(t, out, "other-tiocsti refused 2\n", "ENOENT: an own /dev/pts")
 	assert.Contains(t, out, "other-write refused 2\n")
 	assert.NotContains(t, out, "worked")
-	assert.Zero(t, own.queued(t), "input was pushed into codex's terminal")
-	assert.Zero(t, other.queued(t), "input was pushed into another terminal")
-	assert.Empty(t, other.shown(t), "another terminal was written to")
+	assert.Zero(t, own.Queued(t), "input was pushed into codex's terminal")
+	assert.Zero(t, other.Queued(t), "input was pushed into another terminal")
+	assert.Empty(t, other.Shown(t), "another terminal was written to")
 }
 
 func TestSandboxAttackTerminalUnderSandboxCLI(t *testing.T) {
@@ -201,28 +134,28 @@ func TestSandboxAttackTerminalUnderSandboxCLI(t *testing.T) {
 	py := python(t)
 	for _, plain := range []bool{false, true} {
 		t.Run(fmt.Sprintf("namespaces=%v", !plain), func(t *testing.T) {
-			own, other := openTerminal(t), openTerminal(t)
-			r := codexRun{dir: t.TempDir(), home: t.TempDir(), tty: own.slaveFile}
+			own, other := ptytest.Open(t), ptytest.Open(t)
+			r := codexRun{dir: t.TempDir(), home: t.TempDir(), tty: own.SlaveFile}
 			if plain {
 				r.env = []string{"CODEX_SANDBOX_NO_NAMESPACES=1"}
 			}
-			res := r.run(t, "sandbox", "linux", "--", py, "-c", terminalAttacks, other.path)
+			res := r.run(t, "sandbox", "linux", "--", py, "-c", terminalAttacks, other.Path)
 			require.Equal(t, 0, res.code, res.stderr)
 			assert.Contains(t, res.stdout, "stdin-tiocsti refused 1\n")
 			assert.Contains(t, res.stdout, "tty-open worked\n", "the command's own terminal")
 			assert.Contains(t, res.stdout, "tty-tiocsti refused 1\n")
 			assert.Regexp(t, `other-tiocsti refused (1|13)\n`, res.stdout)
 			assert.Contains(t, res.stdout, "other-write refused 13\n")
-			assert.Zero(t, own.queued(t), "input was pushed into the command's terminal")
-			assert.Zero(t, other.queued(t), "input was pushed into another terminal")
-			assert.Empty(t, other.shown(t), "another terminal was written to")
+			assert.Zero(t, own.Queued(t), "input was pushed into the command's terminal")
+			assert.Zero(t, other.Queued(t), "input was pushed into another terminal")
+			assert.Empty(t, other.Shown(t), "another terminal was written to")
 
 			// What is typed at another terminal.
-			other.typeIn(t, "typed-password\n")
+			other.TypeIn(t, "typed-password\n")
 			read := `import os, sys
 fd = os.open(sys.argv[1], os.O_RDONLY | os.O_NOCTTY | os.O_NONBLOCK)
 print(os.read(fd, 100))`
-			res = r.run(t, "sandbox", "linux", "--", py, "-c", read, other.path)
+			res = r.run(t, "sandbox", "linux", "--", py, "-c", read, other.Path)
 			knownHole(t, strings.Contains(res.stdout, "typed-password"),
 				"`codex sandbox linux` on a terminal lets the command read another terminal's input (namespaces=%v)", !plain)
 		})
@@ -597,17 +530,17 @@ func TestSandboxAttackTerminalEscapesUnderExec(t *testing.T) {
 	// reach the terminal raw.
 	t.Parallel()
 	requireLinuxSandbox(t)
-	own := openTerminal(t)
+	own := ptytest.Open(t)
 	s := newExecSetup(t, bashCall("call_1", `printf 'before\033]52;c;dG91Y2ggUFdORUQK\007after\n'`), fakemodel.Text("done"))
 	cmd := exec.Command(codexBin, "exec", "-s", "read-only", "print it")
 	cmd.Dir = s.dir
 	cmd.Env = append(filteredEnv(), "CODEX_HOME="+s.home)
-	cmd.Stdin, cmd.Stdout = own.slaveFile, own.slaveFile
+	cmd.Stdin, cmd.Stdout = own.SlaveFile, own.SlaveFile
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true}
 	require.NoError(t, cmd.Run(), stderr.String())
-	shown := own.shown(t)
+	shown := own.Shown(t)
 	require.Contains(t, shown, "before")
 	knownHole(t, strings.Contains(shown, "\x1b]52;"),
 		"codex exec copies control sequences from a command's output to the user's terminal (OSC 52 sets the clipboard)")
