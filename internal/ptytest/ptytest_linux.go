@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 	"golang.org/x/sys/unix"
@@ -67,11 +68,20 @@ func (p *Pair) Queued(t testing.TB) int {
 	return n
 }
 
-// TypeIn puts text into the terminal's input queue, as if typed.
+// TypeIn puts text into the terminal's input queue, as if typed, and
+// returns once it is there: the kernel moves what the master receives to
+// the slave's queue later, from a worker thread, which a loaded machine
+// may run only much later.
 func (p *Pair) TypeIn(t testing.TB, text string) {
 	t.Helper()
+	before := p.Queued(t)
 	_, err := unix.Write(p.Master, []byte(text))
 	require.NoError(t, err)
+	deadline := time.Now().Add(10 * time.Second)
+	for p.Queued(t) < before+len(text) {
+		require.True(t, time.Now().Before(deadline), "the typed text never reached the terminal's input queue")
+		time.Sleep(time.Millisecond)
+	}
 }
 
 // Shown returns what was written to the terminal (what its user would
