@@ -3,15 +3,13 @@ package appserver
 import (
 	"context"
 
-	"github.com/sourcegraph/jsonrpc2"
-
 	"github.com/codex-go/codex/protocol"
 )
 
 // requestExecApproval asks the client whether a command may run. The request
 // is written before this returns, right after the event's notification; the
 // answer is awaited in its own goroutine so the event pump keeps going.
-func (s *Server) requestExecApproval(ctx context.Context, conn *jsonrpc2.Conn, st *conversationState, ev protocol.ExecApprovalRequestEvent) {
+func (s *Server) requestExecApproval(ctx context.Context, st *conversationState, ev protocol.ExecApprovalRequestEvent) {
 	params := protocol.ExecCommandApprovalParams{
 		ConversationID: st.id,
 		CallID:         ev.CallID,
@@ -19,14 +17,14 @@ func (s *Server) requestExecApproval(ctx context.Context, conn *jsonrpc2.Conn, s
 		Cwd:            ev.Cwd,
 		Reason:         ev.Reason,
 	}
-	s.askApproval(ctx, conn, st, protocol.MethodExecCommandApproval, params, func(d protocol.ReviewDecision) protocol.Op {
+	s.askApproval(ctx, st, protocol.MethodExecCommandApproval, params, func(d protocol.ReviewDecision) protocol.Op {
 		return protocol.ExecApprovalOp{ID: ev.CallID, Decision: d}
 	})
 }
 
 // requestPatchApproval asks the client whether a patch may be applied, like
 // requestExecApproval.
-func (s *Server) requestPatchApproval(ctx context.Context, conn *jsonrpc2.Conn, st *conversationState, ev protocol.ApplyPatchApprovalRequestEvent) {
+func (s *Server) requestPatchApproval(ctx context.Context, st *conversationState, ev protocol.ApplyPatchApprovalRequestEvent) {
 	params := protocol.ApplyPatchApprovalParams{
 		ConversationID: st.id,
 		CallID:         ev.CallID,
@@ -34,7 +32,7 @@ func (s *Server) requestPatchApproval(ctx context.Context, conn *jsonrpc2.Conn, 
 		Reason:         ev.Reason,
 		GrantRoot:      ev.GrantRoot,
 	}
-	s.askApproval(ctx, conn, st, protocol.MethodApplyPatchApproval, params, func(d protocol.ReviewDecision) protocol.Op {
+	s.askApproval(ctx, st, protocol.MethodApplyPatchApproval, params, func(d protocol.ReviewDecision) protocol.Op {
 		return protocol.PatchApprovalOp{ID: ev.CallID, Decision: d}
 	})
 }
@@ -42,8 +40,8 @@ func (s *Server) requestPatchApproval(ctx context.Context, conn *jsonrpc2.Conn, 
 // askApproval sends an approval server request and submits the op built from
 // the client's decision once it answers. An error answer, an unreadable
 // answer or an unknown decision counts as denied.
-func (s *Server) askApproval(ctx context.Context, conn *jsonrpc2.Conn, st *conversationState, method string, params any, answer func(protocol.ReviewDecision) protocol.Op) {
-	call, err := conn.DispatchCall(ctx, method, params)
+func (s *Server) askApproval(ctx context.Context, st *conversationState, method string, params any, answer func(protocol.ReviewDecision) protocol.Op) {
+	call, err := s.rpc.Conn().DispatchCall(ctx, method, params)
 	if err != nil {
 		s.log.Warn("approval request not sent", "method", method, "conversation", st.id, "error", err)
 		if ctx.Err() == nil {

@@ -6,9 +6,8 @@ import (
 	"strconv"
 	"sync"
 
-	"github.com/sourcegraph/jsonrpc2"
-
 	"github.com/codex-go/codex/core/auth"
+	"github.com/codex-go/codex/internal/rpcserver"
 	"github.com/codex-go/codex/protocol"
 )
 
@@ -55,46 +54,40 @@ func (ls *loginSlot) take(id string) *auth.Login {
 
 // loginAPIKey stores an API key in auth.json, replacing any other
 // credentials, and tells the client that the sign-in method changed.
-func (s *Server) loginAPIKey(ctx context.Context, r *request) (any, error) {
-	var p protocol.LoginAPIKeyParams
-	if err := r.decodeParams(&p, "apiKey"); err != nil {
-		return nil, err
-	}
+// The answer is written before the notification.
+func (s *Server) loginAPIKey(ctx context.Context, p protocol.LoginAPIKeyParams, r rpcserver.Reply[protocol.LoginAPIKeyResponse]) {
 	if p.APIKey == "" {
-		return nil, r.badParams("apiKey must not be empty")
+		r.Fail(ctx, s.badParams("apiKey must not be empty"))
+		return
 	}
 	if err := auth.SaveAPIKey(s.opts.CodexHome, p.APIKey); err != nil {
-		return nil, internalError("failed to save api key: %v", err)
+		r.Fail(ctx, internalError("failed to save api key: %v", err))
+		return
 	}
 	method := auth.AuthMethodAPIKey
-	s.replyThenNotify(ctx, r, protocol.LoginAPIKeyResponse{}, protocol.NotificationAuthStatusChange, protocol.AuthStatusChangeNotification{AuthMethod: &method})
-	return nil, errDeferred
+	r.Send(ctx, protocol.LoginAPIKeyResponse{})
+	s.notify(ctx, protocol.NotificationAuthStatusChange, protocol.AuthStatusChangeNotification{AuthMethod: &method})
 }
 
 // logoutChatGpt removes the stored credentials, whatever they are, and
 // tells the client that it is signed out.
-func (s *Server) logoutChatGpt(ctx context.Context, r *request) (any, error) {
-	if err := r.noParams(); err != nil {
-		return nil, err
-	}
+// The answer is written before the notification.
+func (s *Server) logoutChatGpt(ctx context.Context, _ rpcserver.None, r rpcserver.Reply[protocol.LogoutChatGptResponse]) {
 	if _, err := auth.Logout(s.opts.CodexHome); err != nil {
-		return nil, internalError("logout failed: %v", err)
+		r.Fail(ctx, internalError("logout failed: %v", err))
+		return
 	}
-	s.replyThenNotify(ctx, r, protocol.LogoutChatGptResponse{}, protocol.NotificationAuthStatusChange, protocol.AuthStatusChangeNotification{})
-	return nil, errDeferred
+	r.Send(ctx, protocol.LogoutChatGptResponse{})
+	s.notify(ctx, protocol.NotificationAuthStatusChange, protocol.AuthStatusChangeNotification{})
 }
 
 // getAuthStatus describes the stored credentials as far as the configured
 // model provider uses them: a provider that does not take OpenAI
 // credentials gets neither method nor token.
-func (s *Server) getAuthStatus(_ context.Context, r *request) (any, error) {
-	var p protocol.GetAuthStatusParams
-	if err := r.decodeParams(&p); err != nil {
-		return nil, err
-	}
+func (s *Server) getAuthStatus(_ context.Context, p protocol.GetAuthStatusParams) (protocol.GetAuthStatusResponse, error) {
 	cfg, err := s.loadConfig(protocol.NewConversationParams{})
 	if err != nil {
-		return nil, internalError("error loading config: %v", err)
+		return protocol.GetAuthStatusResponse{}, internalError("error loading config: %v", err)
 	}
 	resp := protocol.GetAuthStatusResponse{RequiresOpenaiAuth: cfg.ModelProvider.RequiresOpenAIAuth}
 	if !resp.RequiresOpenaiAuth {
@@ -102,7 +95,7 @@ func (s *Server) getAuthStatus(_ context.Context, r *request) (any, error) {
 	}
 	stored, err := auth.Load(s.opts.CodexHome)
 	if err != nil {
-		return nil, internalError("error reading credentials: %v", err)
+		return protocol.GetAuthStatusResponse{}, internalError("error reading credentials: %v", err)
 	}
 	if method := stored.Method(); method != "" {
 		resp.AuthMethod = &method
@@ -116,13 +109,10 @@ func (s *Server) getAuthStatus(_ context.Context, r *request) (any, error) {
 }
 
 // userInfo answers the email address found in the stored id token.
-func (s *Server) userInfo(_ context.Context, r *request) (any, error) {
-	if err := r.noParams(); err != nil {
-		return nil, err
-	}
+func (s *Server) userInfo(context.Context, rpcserver.None) (protocol.UserInfoResponse, error) {
 	stored, err := auth.Load(s.opts.CodexHome)
 	if err != nil {
-		return nil, internalError("error reading credentials: %v", err)
+		return protocol.UserInfoResponse{}, internalError("error reading credentials: %v", err)
 	}
 	var resp protocol.UserInfoResponse
 	if email := stored.Email(); email != "" {
@@ -140,10 +130,8 @@ func (s *Server) userInfo(_ context.Context, r *request) (any, error) {
 // another one; the callback server listens on auth.DefaultPort unless
 // CODEX_LOGIN_PORT gives another port (0: any free port); the browser is
 // opened unless CODEX_LOGIN_NO_BROWSER is 1.
-func (s *Server) loginChatGpt(_ context.Context, r *request) (any, error) {
-	if err := r.noParams(); err != nil {
-		return nil, err
-	}
+func (s *Server) loginChatGpt(context.Context, rpcserver.None) (protocol.LoginChatGptResponse, error) {
+	var none protocol.LoginChatGptResponse
 	if prev := s.login.swap(nil); prev != nil {
 		prev.Cancel()
 	}
@@ -157,28 +145,27 @@ func (s *Server) loginChatGpt(_ context.Context, r *request) (any, error) {
 	if v := s.opts.Getenv(envLoginPort); v != "" {
 		port, err := strconv.Atoi(v)
 		if err != nil {
-			return nil, internalError("failed to start login server: %s=%q is not a port", envLoginPort, v)
+			return none, internalError("failed to start login server: %s=%q is not a port", envLoginPort, v)
 		}
 		opts.Port = port
 	}
 	life := s.lifetime()
 	login, err := auth.StartLogin(life, opts)
 	if err != nil {
-		return nil, internalError("failed to start login server: %v", err)
+		return none, internalError("failed to start login server: %v", err)
 	}
 	if prev := s.login.swap(login); prev != nil {
 		prev.Cancel()
 	}
-	conn := r.conn
-	if !s.goTracked(func() { s.awaitLogin(life, conn, login) }) {
+	if !s.goTracked(func() { s.awaitLogin(life, login) }) {
 		login.Cancel()
-		return nil, internalError("server is shutting down")
+		return none, shuttingDown()
 	}
 	return protocol.LoginChatGptResponse{LoginID: login.ID, AuthURL: login.AuthURL}, nil
 }
 
 // awaitLogin waits for a sign-in to end and reports how it ended.
-func (s *Server) awaitLogin(ctx context.Context, conn *jsonrpc2.Conn, login *auth.Login) {
+func (s *Server) awaitLogin(ctx context.Context, login *auth.Login) {
 	// The sign-in's context derives from ctx, so it ends with the server.
 	err := login.Wait(context.WithoutCancel(ctx))
 	s.login.take(login.ID)
@@ -190,9 +177,7 @@ func (s *Server) awaitLogin(ctx context.Context, conn *jsonrpc2.Conn, login *aut
 	if ctx.Err() != nil {
 		return // the connection is gone
 	}
-	if nerr := conn.Notify(ctx, protocol.NotificationLoginChatGptComplete, note); nerr != nil {
-		s.log.Debug("loginChatGptComplete not sent", "error", nerr)
-	}
+	s.notify(ctx, protocol.NotificationLoginChatGptComplete, note)
 	if err != nil {
 		return
 	}
@@ -200,31 +185,16 @@ func (s *Server) awaitLogin(ctx context.Context, conn *jsonrpc2.Conn, login *aut
 	if stored, lerr := auth.Load(s.opts.CodexHome); lerr == nil && stored.Method() != "" {
 		method = stored.Method()
 	}
-	if nerr := conn.Notify(ctx, protocol.NotificationAuthStatusChange, protocol.AuthStatusChangeNotification{AuthMethod: &method}); nerr != nil {
-		s.log.Debug("authStatusChange not sent", "error", nerr)
-	}
+	s.notify(ctx, protocol.NotificationAuthStatusChange, protocol.AuthStatusChangeNotification{AuthMethod: &method})
 }
 
 // cancelLoginChatGpt ends the sign-in in progress. Its callback server has
 // stopped when the answer is sent.
-func (s *Server) cancelLoginChatGpt(_ context.Context, r *request) (any, error) {
-	var p protocol.CancelLoginChatGptParams
-	if err := r.decodeParams(&p, "loginId"); err != nil {
-		return nil, err
-	}
+func (s *Server) cancelLoginChatGpt(_ context.Context, p protocol.CancelLoginChatGptParams) (protocol.CancelLoginChatGptResponse, error) {
 	login := s.login.take(p.LoginID)
 	if login == nil {
-		return nil, invalidParams("login id not found: %s", p.LoginID)
+		return protocol.CancelLoginChatGptResponse{}, invalidParams("login id not found: %s", p.LoginID)
 	}
 	login.Cancel()
 	return protocol.CancelLoginChatGptResponse{}, nil
-}
-
-// replyThenNotify answers r with result and then sends a notification, in
-// that order.
-func (s *Server) replyThenNotify(ctx context.Context, r *request, result any, method string, params any) {
-	r.reply(ctx, result, nil)
-	if err := r.conn.Notify(ctx, method, params); err != nil {
-		s.log.Debug("notification not sent", "method", method, "error", err)
-	}
 }

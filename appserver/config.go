@@ -12,6 +12,7 @@ import (
 
 	"github.com/codex-go/codex/core/config"
 	"github.com/codex-go/codex/core/configedit"
+	"github.com/codex-go/codex/internal/rpcserver"
 	"github.com/codex-go/codex/protocol"
 )
 
@@ -71,13 +72,10 @@ func (s *Server) configPath() string {
 
 // getUserSavedConfig answers the settings written in config.toml, without
 // defaults, command-line overrides or the active profile applied.
-func (s *Server) getUserSavedConfig(_ context.Context, r *request) (any, error) {
-	if err := r.noParams(); err != nil {
-		return nil, err
-	}
+func (s *Server) getUserSavedConfig(context.Context, rpcserver.None) (protocol.GetUserSavedConfigResponse, error) {
 	saved, err := readSavedConfig(s.configPath())
 	if err != nil {
-		return nil, internalError("failed to load config.toml: %v", err)
+		return protocol.GetUserSavedConfigResponse{}, internalError("failed to load config.toml: %v", err)
 	}
 	return protocol.GetUserSavedConfigResponse{Config: saved}, nil
 }
@@ -167,17 +165,10 @@ func checkEnum[T enumValue](errs *[]error, key string, v *T) {
 // the active profile's table when a profile is active, else at the top
 // level. A value that is null or absent removes its key. The rest of the
 // file is kept as it is.
-func (s *Server) setDefaultModel(_ context.Context, r *request) (any, error) {
-	var p protocol.SetDefaultModelParams
-	if err := r.decodeParams(&p); err != nil {
-		return nil, err
-	}
-	if p.ReasoningEffort != nil && !p.ReasoningEffort.Valid() {
-		return nil, r.badParams(fmt.Sprintf("unknown reasoning effort %q", *p.ReasoningEffort))
-	}
+func (s *Server) setDefaultModel(_ context.Context, p protocol.SetDefaultModelParams) (protocol.SetDefaultModelResponse, error) {
 	cfg, err := s.loadConfig(protocol.NewConversationParams{})
 	if err != nil {
-		return nil, internalError("error loading config: %v", err)
+		return protocol.SetDefaultModelResponse{}, internalError("error loading config: %v", err)
 	}
 	var table []string
 	if cfg.Profile != "" {
@@ -189,7 +180,7 @@ func (s *Server) setDefaultModel(_ context.Context, r *request) (any, error) {
 		settings[1].Value = &effort
 	}
 	if err := configedit.WriteStringSettings(s.configPath(), table, settings); err != nil {
-		return nil, internalError("failed to persist the default model: %v", err)
+		return protocol.SetDefaultModelResponse{}, internalError("failed to persist the default model: %v", err)
 	}
 	return protocol.SetDefaultModelResponse{}, nil
 }

@@ -3,14 +3,13 @@ package appserver
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/sourcegraph/jsonrpc2"
 
 	"github.com/codex-go/codex/core/config"
+	"github.com/codex-go/codex/internal/rpcserver"
 	"github.com/codex-go/codex/protocol"
 )
 
@@ -20,24 +19,17 @@ const turnEndGrace = 5 * time.Second
 
 // newConversation resolves the configuration of a new conversation from the
 // command line and the request, starts the conversation and describes it.
-func (s *Server) newConversation(ctx context.Context, r *request) (any, error) {
-	var p protocol.NewConversationParams
-	if err := r.decodeParams(&p); err != nil {
-		return nil, err
-	}
-	if p.ApprovalPolicy != nil && !p.ApprovalPolicy.Valid() {
-		return nil, r.badParams(fmt.Sprintf("unknown approval policy %q", *p.ApprovalPolicy))
-	}
-	if p.Sandbox != nil && !p.Sandbox.Valid() {
-		return nil, r.badParams(fmt.Sprintf("unknown sandbox mode %q", *p.Sandbox))
-	}
+// The answer is written before the sessionConfigured notification.
+func (s *Server) newConversation(ctx context.Context, p protocol.NewConversationParams, r rpcserver.Reply[protocol.NewConversationResponse]) {
 	cfg, err := s.loadConfig(p)
 	if err != nil {
-		return nil, invalidParams("error deriving config: %v", err)
+		r.Fail(ctx, invalidParams("error deriving config: %v", err))
+		return
 	}
 	conv, ev, err := s.manager.NewConversation(ctx, cfg)
 	if err != nil {
-		return nil, internalError("error creating conversation: %v", err)
+		r.Fail(ctx, internalError("error creating conversation: %v", err))
+		return
 	}
 	st := newConversationState(conv)
 	s.mu.Lock()
@@ -61,12 +53,8 @@ func (s *Server) newConversation(ctx context.Context, r *request) (any, error) {
 		resp.ReasoningEffort = &effort
 		note.ReasoningEffort = &effort
 	}
-	// The answer goes first, then the notification describing the new session.
-	r.reply(ctx, resp, nil)
-	if err := r.conn.Notify(ctx, protocol.NotificationSessionConfigured, note); err != nil {
-		s.log.Debug("sessionConfigured not sent", "conversation", st.id, "error", err)
-	}
-	return nil, errDeferred
+	r.Send(ctx, resp)
+	s.notify(ctx, protocol.NotificationSessionConfigured, note)
 }
 
 // loadConfig merges the command line's settings with a request's: overrides
@@ -115,52 +103,22 @@ func (s *Server) loadConfig(p protocol.NewConversationParams) (*config.Config, e
 
 // sendUserMessage starts a turn with the conversation's current settings, or
 // adds the input to the running turn.
-func (s *Server) sendUserMessage(ctx context.Context, r *request) (any, error) {
-	var p protocol.SendUserMessageParams
-	if err := r.decodeParams(&p, "conversationId", "items"); err != nil {
-		return nil, err
-	}
-	if err := r.checkUUID("conversationId", p.ConversationID); err != nil {
-		return nil, err
-	}
-	if err := validateItems(r, p.Items); err != nil {
-		return nil, err
-	}
-	st, err := s.lookupConversation(p.ConversationID)
+func (s *Server) sendUserMessage(ctx context.Context, p protocol.SendUserMessageParams, r rpcserver.Reply[protocol.SendUserMessageResponse]) {
+	st, err := s.conversationFor(p.ConversationID, p.Items)
 	if err != nil {
-		return nil, err
+		r.Fail(ctx, err)
+		return
 	}
-	return nil, st.submitAndReply(ctx, r, protocol.UserInputOp{Items: p.Items}, protocol.SendUserMessageResponse{})
+	submitAndReply(ctx, st, r, protocol.UserInputOp{Items: p.Items}, protocol.SendUserMessageResponse{})
 }
 
 // sendUserTurn starts a turn with explicit settings, which the conversation
 // keeps for later turns.
-func (s *Server) sendUserTurn(ctx context.Context, r *request) (any, error) {
-	var p protocol.SendUserTurnParams
-	if err := r.decodeParams(&p, "conversationId", "items", "cwd", "approvalPolicy", "sandboxPolicy", "model", "summary"); err != nil {
-		return nil, err
-	}
-	if err := r.checkUUID("conversationId", p.ConversationID); err != nil {
-		return nil, err
-	}
-	if err := validateItems(r, p.Items); err != nil {
-		return nil, err
-	}
-	var bad string
-	switch {
-	case !p.ApprovalPolicy.Valid():
-		bad = fmt.Sprintf("unknown approval policy %q", p.ApprovalPolicy)
-	case !p.Summary.Valid():
-		bad = fmt.Sprintf("unknown reasoning summary %q", p.Summary)
-	case p.Effort != nil && !p.Effort.Valid():
-		bad = fmt.Sprintf("unknown reasoning effort %q", *p.Effort)
-	}
-	if bad != "" {
-		return nil, r.badParams(bad)
-	}
-	st, err := s.lookupConversation(p.ConversationID)
+func (s *Server) sendUserTurn(ctx context.Context, p protocol.SendUserTurnParams, r rpcserver.Reply[protocol.SendUserTurnResponse]) {
+	st, err := s.conversationFor(p.ConversationID, p.Items)
 	if err != nil {
-		return nil, err
+		r.Fail(ctx, err)
+		return
 	}
 	op := protocol.UserTurnOp{
 		Items:          p.Items,
@@ -173,65 +131,57 @@ func (s *Server) sendUserTurn(ctx context.Context, r *request) (any, error) {
 	if p.Effort != nil {
 		op.Effort = *p.Effort
 	}
-	return nil, st.submitAndReply(ctx, r, op, protocol.SendUserTurnResponse{})
+	submitAndReply(ctx, st, r, op, protocol.SendUserTurnResponse{})
 }
 
-// validateItems rejects input items of unknown types.
-func validateItems(r *request, items []protocol.InputItem) error {
+// conversationFor checks the conversation id and the input items of a
+// request carrying input, and returns the conversation.
+func (s *Server) conversationFor(id string, items []protocol.InputItem) (*conversationState, error) {
+	if err := s.checkUUID("conversationId", id); err != nil {
+		return nil, err
+	}
 	for _, it := range items {
 		switch it.Type {
 		case protocol.InputText, protocol.InputImage, protocol.InputLocalImage:
 		default:
-			return r.badParams(fmt.Sprintf("unknown input item type %q", it.Type))
+			return nil, s.badParams("unknown input item type %q", it.Type)
 		}
 	}
-	return nil
+	return s.lookupConversation(id)
 }
 
 // interruptConversation stops the running turn. The reply is sent once the
 // turn has stopped and its end was forwarded to listeners; meanwhile the
 // server goes on serving other requests.
-func (s *Server) interruptConversation(_ context.Context, r *request) (any, error) {
-	var p protocol.InterruptConversationParams
-	if err := r.decodeParams(&p, "conversationId"); err != nil {
-		return nil, err
-	}
-	if err := r.checkUUID("conversationId", p.ConversationID); err != nil {
-		return nil, err
-	}
-	st, err := s.lookupConversation(p.ConversationID)
+func (s *Server) interruptConversation(ctx context.Context, p protocol.InterruptConversationParams, r rpcserver.Reply[protocol.InterruptConversationResponse]) {
+	st, err := s.knownConversation(p.ConversationID)
 	if err != nil {
-		return nil, err
+		r.Fail(ctx, err)
+		return
 	}
 	life := s.lifetime()
 	started := s.goTracked(func() {
 		reason, err := st.conv.Interrupt(life)
 		if err != nil {
-			r.reply(life, nil, internalError("interrupt conversation: %v", err))
+			r.Fail(life, internalError("interrupt conversation: %v", err))
 			return
 		}
+		// turn_aborted is forwarded before the answer.
 		st.awaitForwardedTurnEnd(life)
-		r.reply(life, protocol.InterruptConversationResponse{AbortReason: reason}, nil)
+		r.Send(life, protocol.InterruptConversationResponse{AbortReason: reason})
 	})
 	if !started {
-		return nil, internalError("server is shutting down")
+		r.Fail(ctx, shuttingDown())
 	}
-	return nil, errDeferred
 }
 
 // addConversationListener subscribes the client to a conversation's events.
 // Events produced while a conversation has no listener wait in the engine.
-func (s *Server) addConversationListener(ctx context.Context, r *request) (any, error) {
-	var p protocol.AddConversationListenerParams
-	if err := r.decodeParams(&p, "conversationId"); err != nil {
-		return nil, err
-	}
-	if err := r.checkUUID("conversationId", p.ConversationID); err != nil {
-		return nil, err
-	}
-	st, err := s.lookupConversation(p.ConversationID)
+func (s *Server) addConversationListener(ctx context.Context, p protocol.AddConversationListenerParams, r rpcserver.Reply[protocol.AddConversationSubscriptionResponse]) {
+	st, err := s.knownConversation(p.ConversationID)
 	if err != nil {
-		return nil, err
+		r.Fail(ctx, err)
+		return
 	}
 	subID := uuid.NewString()
 	s.mu.Lock()
@@ -241,34 +191,37 @@ func (s *Server) addConversationListener(ctx context.Context, r *request) (any, 
 	st.emitMu.Lock()
 	defer st.emitMu.Unlock()
 	if st.addListener(subID) {
-		conn := r.conn
 		life := s.lifetime()
-		if !s.goTracked(func() { s.pump(life, conn, st) }) {
+		if !s.goTracked(func() { s.pump(life, st) }) {
 			st.pumpStopped()
 		}
 	}
-	r.reply(ctx, protocol.AddConversationSubscriptionResponse{SubscriptionID: subID}, nil)
-	return nil, nil
+	r.Send(ctx, protocol.AddConversationSubscriptionResponse{SubscriptionID: subID})
 }
 
 // removeConversationListener ends a subscription.
-func (s *Server) removeConversationListener(_ context.Context, r *request) (any, error) {
-	var p protocol.RemoveConversationListenerParams
-	if err := r.decodeParams(&p, "subscriptionId"); err != nil {
-		return nil, err
-	}
-	if err := r.checkUUID("subscriptionId", p.SubscriptionID); err != nil {
-		return nil, err
+func (s *Server) removeConversationListener(_ context.Context, p protocol.RemoveConversationListenerParams) (protocol.RemoveConversationSubscriptionResponse, error) {
+	var none protocol.RemoveConversationSubscriptionResponse
+	if err := s.checkUUID("subscriptionId", p.SubscriptionID); err != nil {
+		return none, err
 	}
 	s.mu.Lock()
 	st, ok := s.subs[p.SubscriptionID]
 	delete(s.subs, p.SubscriptionID)
 	s.mu.Unlock()
 	if !ok {
-		return nil, invalidParams("subscription not found: %s", p.SubscriptionID)
+		return none, invalidParams("subscription not found: %s", p.SubscriptionID)
 	}
 	st.removeListener(p.SubscriptionID)
-	return protocol.RemoveConversationSubscriptionResponse{}, nil
+	return none, nil
+}
+
+// knownConversation checks a conversation id and returns the conversation.
+func (s *Server) knownConversation(id string) (*conversationState, error) {
+	if err := s.checkUUID("conversationId", id); err != nil {
+		return nil, err
+	}
+	return s.lookupConversation(id)
 }
 
 // lookupConversation returns a conversation started by this server.
@@ -286,7 +239,7 @@ func (s *Server) lookupConversation(id string) (*conversationState, error) {
 // one listener, until the conversation's events end, the server forgets the
 // conversation (its state is closed) or the server stops. Each event is sent
 // once, whatever the number of listeners.
-func (s *Server) pump(ctx context.Context, conn *jsonrpc2.Conn, st *conversationState) {
+func (s *Server) pump(ctx context.Context, st *conversationState) {
 	defer st.pumpStopped()
 	for {
 		if !st.waitForListener(ctx) {
@@ -309,13 +262,13 @@ func (s *Server) pump(ctx context.Context, conn *jsonrpc2.Conn, st *conversation
 		if !st.waitForListener(ctx) {
 			return
 		}
-		s.forward(ctx, conn, st, ev)
+		s.forward(ctx, st, ev)
 	}
 }
 
 // forward sends one event as a codex/event/<type> notification, followed by
 // the server request of an approval event.
-func (s *Server) forward(ctx context.Context, conn *jsonrpc2.Conn, st *conversationState, ev protocol.Event) {
+func (s *Server) forward(ctx context.Context, st *conversationState, ev protocol.Event) {
 	st.emitMu.Lock()
 	defer st.emitMu.Unlock()
 	method := protocol.NotificationCodexEventPrefix + ev.Msg.EventType()
@@ -324,18 +277,16 @@ func (s *Server) forward(ctx context.Context, conn *jsonrpc2.Conn, st *conversat
 		Msg:            protocol.MarshalEventMsg{EventMsg: ev.Msg},
 		ConversationID: st.id,
 	}
-	if err := conn.Notify(ctx, method, params); err != nil {
-		s.log.Debug("event not sent", "conversation", st.id, "type", ev.Msg.EventType(), "error", err)
-	}
+	s.notify(ctx, method, params)
 	st.noteForwarded(ev)
 	switch m := ev.Msg.(type) {
 	case protocol.ExecApprovalRequestEvent:
-		s.requestExecApproval(ctx, conn, st, m)
+		s.requestExecApproval(ctx, st, m)
 	case *protocol.ExecApprovalRequestEvent:
-		s.requestExecApproval(ctx, conn, st, *m)
+		s.requestExecApproval(ctx, st, *m)
 	case protocol.ApplyPatchApprovalRequestEvent:
-		s.requestPatchApproval(ctx, conn, st, m)
+		s.requestPatchApproval(ctx, st, m)
 	case *protocol.ApplyPatchApprovalRequestEvent:
-		s.requestPatchApproval(ctx, conn, st, *m)
+		s.requestPatchApproval(ctx, st, *m)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/codex-go/codex/core/exec"
+	"github.com/codex-go/codex/internal/rpcserver"
 	"github.com/codex-go/codex/protocol"
 	"github.com/codex-go/codex/sandbox"
 )
@@ -24,17 +25,15 @@ const (
 // with its exit code and output. The command runs in its own goroutine, so
 // the server goes on serving other requests meanwhile; the reply is sent
 // when it ends.
-func (s *Server) execOneOffCommand(_ context.Context, r *request) (any, error) {
-	var p protocol.ExecOneOffCommandParams
-	if err := r.decodeParams(&p, "command"); err != nil {
-		return nil, err
-	}
+func (s *Server) execOneOffCommand(ctx context.Context, p protocol.ExecOneOffCommandParams, r rpcserver.Reply[protocol.ExecOneOffCommandResponse]) {
 	if len(p.Command) == 0 {
-		return nil, invalidRequest(emptyCommandMessage)
+		r.Fail(ctx, invalidRequest(emptyCommandMessage))
+		return
 	}
 	cfg, err := s.loadConfig(protocol.NewConversationParams{})
 	if err != nil {
-		return nil, internalError("error loading config: %v", err)
+		r.Fail(ctx, internalError("error loading config: %v", err))
+		return
 	}
 	cwd := cfg.Cwd
 	if p.Cwd != nil && *p.Cwd != "" {
@@ -70,12 +69,11 @@ func (s *Server) execOneOffCommand(_ context.Context, r *request) (any, error) {
 		if err != nil {
 			s.log.Warn("one-off command failed", "command", params.Command, "error", err)
 		}
-		r.reply(life, resp, err)
+		r.Answer(life, resp, err)
 	})
 	if !started {
-		return nil, internalError("server is shutting down")
+		r.Fail(ctx, shuttingDown())
 	}
-	return nil, errDeferred
 }
 
 // runOneOff runs a one-off command and turns its result into the answer.

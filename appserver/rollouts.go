@@ -2,7 +2,6 @@ package appserver
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"strings"
 
@@ -15,15 +14,11 @@ import (
 const invalidCursorPrefix = "invalid cursor "
 
 // listConversations answers a page of recorded conversations, newest first.
-func (s *Server) listConversations(_ context.Context, r *request) (any, error) {
-	var p protocol.ListConversationsParams
-	if err := r.decodeParams(&p); err != nil {
-		return nil, err
-	}
+func (s *Server) listConversations(_ context.Context, p protocol.ListConversationsParams) (protocol.ListConversationsResponse, error) {
 	size := 0
 	if p.PageSize != nil {
 		if *p.PageSize < 0 {
-			return nil, r.badParams(fmt.Sprintf("pageSize must not be negative, got %d", *p.PageSize))
+			return protocol.ListConversationsResponse{}, s.badParams("pageSize must not be negative, got %d", *p.PageSize)
 		}
 		size = *p.PageSize
 	}
@@ -34,9 +29,9 @@ func (s *Server) listConversations(_ context.Context, r *request) (any, error) {
 	page, err := rollout.List(s.opts.CodexHome, size, cursor)
 	if err != nil {
 		if cursor != "" && strings.HasPrefix(err.Error(), invalidCursorPrefix) {
-			return nil, invalidParams("%v", err)
+			return protocol.ListConversationsResponse{}, invalidParams("%v", err)
 		}
-		return nil, internalError("error listing conversations: %v", err)
+		return protocol.ListConversationsResponse{}, internalError("error listing conversations: %v", err)
 	}
 	resp := protocol.ListConversationsResponse{
 		Items:      make([]protocol.ConversationSummary, 0, len(page.Items)),
@@ -57,28 +52,18 @@ func (s *Server) listConversations(_ context.Context, r *request) (any, error) {
 // The configuration is resolved like newConversation's from the request's
 // overrides. The sessionConfigured notification, which replays the recorded
 // events, is written before the answer.
-func (s *Server) resumeConversation(ctx context.Context, r *request) (any, error) {
-	var p protocol.ResumeConversationParams
-	if err := r.decodeParams(&p, "path"); err != nil {
-		return nil, err
-	}
+func (s *Server) resumeConversation(ctx context.Context, p protocol.ResumeConversationParams) (protocol.ResumeConversationResponse, error) {
 	var overrides protocol.NewConversationParams
 	if p.Overrides != nil {
 		overrides = *p.Overrides
 	}
-	if overrides.ApprovalPolicy != nil && !overrides.ApprovalPolicy.Valid() {
-		return nil, r.badParams(fmt.Sprintf("unknown approval policy %q", *overrides.ApprovalPolicy))
-	}
-	if overrides.Sandbox != nil && !overrides.Sandbox.Valid() {
-		return nil, r.badParams(fmt.Sprintf("unknown sandbox mode %q", *overrides.Sandbox))
-	}
 	cfg, err := s.loadConfig(overrides)
 	if err != nil {
-		return nil, invalidParams("error deriving config: %v", err)
+		return protocol.ResumeConversationResponse{}, invalidParams("error deriving config: %v", err)
 	}
 	conv, ev, err := s.manager.ResumeConversation(ctx, cfg, p.Path)
 	if err != nil {
-		return nil, internalError("error resuming conversation: %v", err)
+		return protocol.ResumeConversationResponse{}, internalError("error resuming conversation: %v", err)
 	}
 	st := newConversationState(conv)
 	s.mu.Lock()
@@ -101,9 +86,7 @@ func (s *Server) resumeConversation(ctx context.Context, r *request) (any, error
 		effort := ev.ReasoningEffort
 		note.ReasoningEffort = &effort
 	}
-	if err := r.conn.Notify(ctx, protocol.NotificationSessionConfigured, note); err != nil {
-		s.log.Debug("sessionConfigured not sent", "conversation", st.id, "error", err)
-	}
+	s.notify(ctx, protocol.NotificationSessionConfigured, note)
 	return protocol.ResumeConversationResponse{
 		ConversationID:  conv.ID(),
 		Model:           ev.Model,
@@ -115,13 +98,10 @@ func (s *Server) resumeConversation(ctx context.Context, r *request) (any, error
 // $CODEX_HOME/archived_sessions. A conversation of this server recording to
 // that file is shut down first, which flushes the file, and forgotten along
 // with its listeners.
-func (s *Server) archiveConversation(ctx context.Context, r *request) (any, error) {
-	var p protocol.ArchiveConversationParams
-	if err := r.decodeParams(&p, "conversationId", "rolloutPath"); err != nil {
-		return nil, err
-	}
-	if err := r.checkUUID("conversationId", p.ConversationID); err != nil {
-		return nil, err
+func (s *Server) archiveConversation(ctx context.Context, p protocol.ArchiveConversationParams) (protocol.ArchiveConversationResponse, error) {
+	var none protocol.ArchiveConversationResponse
+	if err := s.checkUUID("conversationId", p.ConversationID); err != nil {
+		return none, err
 	}
 	s.mu.Lock()
 	st, loaded := s.convs[p.ConversationID]
@@ -129,13 +109,13 @@ func (s *Server) archiveConversation(ctx context.Context, r *request) (any, erro
 	if loaded && sameFile(st.conv.RolloutPath(), p.RolloutPath) {
 		s.forgetConversation(st)
 		if err := s.manager.Remove(ctx, st.id); err != nil {
-			return nil, internalError("error shutting conversation %s down: %v", st.id, err)
+			return none, internalError("error shutting conversation %s down: %v", st.id, err)
 		}
 	}
 	if _, err := rollout.Archive(s.opts.CodexHome, p.ConversationID, p.RolloutPath); err != nil {
-		return nil, invalidParams("%v", err)
+		return none, invalidParams("%v", err)
 	}
-	return protocol.ArchiveConversationResponse{}, nil
+	return none, nil
 }
 
 // forgetConversation drops a conversation and its subscriptions from the

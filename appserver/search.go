@@ -1,23 +1,19 @@
 package appserver
 
 import (
-	"github.com/codex-go/codex/protocol"
-
 	"context"
 	"errors"
 
 	"github.com/codex-go/codex/core/filesearch"
+	"github.com/codex-go/codex/internal/rpcserver"
+	"github.com/codex-go/codex/protocol"
 )
 
 // fuzzyFileSearch finds files whose paths match a query. The search runs in
 // its own goroutine while the server goes on serving; a later search with
 // the same cancellation token cancels it, and it is then answered with no
 // files.
-func (s *Server) fuzzyFileSearch(_ context.Context, r *request) (any, error) {
-	var p protocol.FuzzyFileSearchParams
-	if err := r.decodeParams(&p, "query", "roots"); err != nil {
-		return nil, err
-	}
+func (s *Server) fuzzyFileSearch(ctx context.Context, p protocol.FuzzyFileSearchParams, r rpcserver.Reply[protocol.FuzzyFileSearchResponse]) {
 	token := ""
 	if p.CancellationToken != nil {
 		token = *p.CancellationToken
@@ -39,18 +35,18 @@ func (s *Server) fuzzyFileSearch(_ context.Context, r *request) (any, error) {
 		case errors.Is(err, context.Canceled) && life.Err() == nil:
 			matches = nil // replaced by a newer search
 		default:
-			r.reply(life, nil, invalidParams("%v", err))
+			r.Fail(life, invalidParams("%v", err))
 			return
 		}
 		resp := protocol.FuzzyFileSearchResponse{Files: make([]protocol.FuzzyFileSearchResult, 0, len(matches))}
 		for _, m := range matches {
 			resp.Files = append(resp.Files, protocol.FuzzyFileSearchResult(m))
 		}
-		r.reply(life, resp, nil)
+		r.Send(life, resp)
 	})
 	if !started {
-		return nil, internalError("server is shutting down")
+		r.Fail(ctx, shuttingDown())
+		return
 	}
 	<-registered
-	return nil, errDeferred
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/codex-go/codex/core/conversation"
+	"github.com/codex-go/codex/internal/rpcserver"
 	"github.com/codex-go/codex/protocol"
 )
 
@@ -52,15 +53,16 @@ func newConversationState(conv *conversation.Conversation) *conversationState {
 	}
 }
 
-// submitAndReply submits op and answers r with result, both under emitMu.
-func (st *conversationState) submitAndReply(ctx context.Context, r *request, op protocol.Op, result any) error {
+// submitAndReply submits op and answers r with result, both under the
+// conversation's emitMu, so that the answer precedes the turn's events.
+func submitAndReply[R any](ctx context.Context, st *conversationState, r rpcserver.Reply[R], op protocol.Op, result R) {
 	st.emitMu.Lock()
 	defer st.emitMu.Unlock()
 	if _, err := st.conv.Submit(op); err != nil {
-		return internalError("submit to conversation %s: %v", st.id, err)
+		r.Fail(ctx, internalError("submit to conversation %s: %v", st.id, err))
+		return
 	}
-	r.reply(ctx, result, nil)
-	return nil
+	r.Send(ctx, result)
 }
 
 // addListener registers a subscription. It reports whether the caller must

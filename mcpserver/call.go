@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/codex-go/codex/core/config"
 	"github.com/codex-go/codex/core/conversation"
+	"github.com/codex-go/codex/internal/rpcserver"
 	"github.com/codex-go/codex/protocol"
 )
 
@@ -46,8 +46,7 @@ func errorResult(text string) toolResult {
 // toolCall is one running tools/call request.
 type toolCall struct {
 	id     jsonrpc2.ID
-	conn   *jsonrpc2.Conn
-	log    *slog.Logger
+	srv    *Server
 	cancel context.CancelFunc
 	// cancelled is set when the client cancelled the request; it then gets
 	// no answer.
@@ -78,9 +77,7 @@ type eventMeta struct {
 // notify sends one conversation event to the client.
 func (c *toolCall) notify(ctx context.Context, ev protocol.Event) {
 	params := eventParams{Meta: eventMeta{RequestID: c.id}, ID: ev.ID, Msg: protocol.MarshalEventMsg{EventMsg: ev.Msg}}
-	if err := c.conn.Notify(ctx, MethodCodexEvent, params); err != nil {
-		c.log.Debug("event not sent", "request", c.id.String(), "type", ev.Msg.EventType(), "error", err)
-	}
+	_ = c.srv.rpc.Notify(ctx, MethodCodexEvent, params)
 }
 
 // convState is a conversation started by this server. A conversation runs
@@ -91,19 +88,16 @@ type convState struct {
 	owner *toolCall // the call running a turn, if any; guarded by Server.mu
 }
 
-// startToolCall starts a tools/call in its own goroutine, which answers
-// when the call is done. Unknown tools are answered at once.
-func (s *Server) startToolCall(conn *jsonrpc2.Conn, req *jsonrpc2.Request) (any, error) {
-	var p struct {
-		Name      string          `json:"name"`
-		Arguments json.RawMessage `json:"arguments"`
-	}
-	if req.Params == nil {
-		return nil, &jsonrpc2.Error{Code: mcp.INVALID_PARAMS, Message: "Invalid params: missing params"}
-	}
-	if err := json.Unmarshal(*req.Params, &p); err != nil {
-		return nil, &jsonrpc2.Error{Code: mcp.INVALID_PARAMS, Message: "Invalid params: " + err.Error()}
-	}
+// toolCallParams are the params of tools/call.
+type toolCallParams struct {
+	Name      string          `json:"name"`
+	Arguments json.RawMessage `json:"arguments,omitempty"`
+}
+
+// callTool runs a tools/call in its own goroutine, which answers when the
+// call is done. Unknown tools are answered at once. A call the client
+// cancelled, or that the server's shutdown interrupted, gets no answer.
+func (s *Server) callTool(ctx context.Context, p toolCallParams, r rpcserver.Reply[toolResult]) {
 	var run func(context.Context, *toolCall, json.RawMessage) (toolResult, bool)
 	switch p.Name {
 	case ToolCodex:
@@ -111,36 +105,39 @@ func (s *Server) startToolCall(conn *jsonrpc2.Conn, req *jsonrpc2.Request) (any,
 	case ToolCodexReply:
 		run = s.runCodexReply
 	default:
-		return errorResult(fmt.Sprintf("Unknown tool '%s'", p.Name)), nil
+		r.Send(ctx, errorResult(fmt.Sprintf("Unknown tool '%s'", p.Name)))
+		return
 	}
 
+	id := r.ID()
 	life := s.lifetime()
-	ctx, cancel := context.WithCancel(life)
-	call := &toolCall{id: req.ID, conn: conn, log: s.log, cancel: cancel}
+	callCtx, cancel := context.WithCancel(life)
+	call := &toolCall{id: id, srv: s, cancel: cancel}
 	s.mu.Lock()
-	if _, dup := s.calls[req.ID]; dup {
+	if _, dup := s.calls[id]; dup {
 		s.mu.Unlock()
 		cancel()
-		return nil, &jsonrpc2.Error{Code: mcp.INVALID_REQUEST, Message: fmt.Sprintf("request id %s is already in use", req.ID.String())}
+		r.Fail(ctx, &jsonrpc2.Error{Code: mcp.INVALID_REQUEST, Message: fmt.Sprintf("request id %s is already in use", id.String())})
+		return
 	}
-	s.calls[req.ID] = call
+	s.calls[id] = call
 	s.mu.Unlock()
 
-	started := s.goTracked(func() {
+	started := s.rpc.Go(func() {
 		defer s.forgetCall(call)
 		defer cancel()
-		res, answer := run(ctx, call, p.Arguments)
+		res, answer := run(callCtx, call, p.Arguments)
 		if !answer || call.cancelled.Load() {
+			r.Abandon()
 			return
 		}
-		reply(life, s.log, conn, req.ID, res, nil)
+		r.Send(life, res)
 	})
 	if !started {
 		cancel()
 		s.forgetCall(call)
-		return nil, &jsonrpc2.Error{Code: mcp.INTERNAL_ERROR, Message: "server is shutting down"}
+		r.Fail(ctx, &jsonrpc2.Error{Code: mcp.INTERNAL_ERROR, Message: "server is shutting down"})
 	}
-	return nil, errDeferred
 }
 
 // forgetCall removes a finished call.

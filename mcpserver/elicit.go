@@ -205,7 +205,7 @@ func (s *Server) askApproval(ctx context.Context, pending *sync.WaitGroup, call 
 		submit(protocol.DecisionDenied)
 		return
 	}
-	waiter, err := call.conn.DispatchCall(ctx, string(mcp.MethodElicitationCreate), params)
+	waiter, err := s.rpc.Conn().DispatchCall(ctx, string(mcp.MethodElicitationCreate), params)
 	if err != nil {
 		s.log.Warn("elicitation not sent; denying", "conversation", st.conv.ID(), "error", err)
 		submit(protocol.DecisionDenied)

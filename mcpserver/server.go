@@ -8,18 +8,15 @@
 // the user with `elicitation/create` requests. The call's result is the
 // last message of the model.
 //
-// Messages are JSON-RPC 2.0, one per line; the connection is a
-// sourcegraph/jsonrpc2 Conn over the line codec of internal/jsonrpcline,
-// and the MCP messages use the types of mark3labs/mcp-go where they fit. The files are
-// organised by topic: server.go (connection, handshake, dispatch), tools.go
-// (tool list and arguments), call.go (running a call), elicit.go
-// (approvals).
+// Messages are JSON-RPC 2.0, one per line; the connection, the dispatch
+// and the shutdown are internal/rpcserver's, and the MCP messages use the
+// types of mark3labs/mcp-go where they fit. The files are organised by
+// topic: server.go (the method table and the handshake), tools.go (tool
+// list and arguments), call.go (running a call), elicit.go (approvals).
 package mcpserver
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -33,6 +30,7 @@ import (
 	"github.com/codex-go/codex/core/conversation"
 	"github.com/codex-go/codex/internal/frontend"
 	"github.com/codex-go/codex/internal/jsonrpcline"
+	"github.com/codex-go/codex/internal/rpcserver"
 )
 
 // Identity of the server in the initialize answer.
@@ -63,17 +61,13 @@ type Server struct {
 	opts    Options
 	log     *slog.Logger
 	manager *conversation.Manager
+	rpc     *rpcserver.Server[*Server]
 
 	mu          sync.Mutex
-	ctx         context.Context // lifetime of Run; canceled when the input ends
-	closing     bool
-	initialized bool
 	userAgent   string
 	elicitation bool                      // the client declared the elicitation capability
 	convs       map[string]*convState     // by conversation id
 	calls       map[jsonrpc2.ID]*toolCall // running tools/call requests
-
-	wg sync.WaitGroup // request handlers and tool calls
 }
 
 // New returns a server for opts.
@@ -82,14 +76,39 @@ func New(opts Options) *Server {
 	s := &Server{
 		opts:      opts,
 		log:       logger,
-		ctx:       context.Background(),
 		userAgent: client.UserAgent(opts.Version, "", ""),
 		convs:     map[string]*convState{},
 		calls:     map[jsonrpc2.ID]*toolCall{},
 	}
 	s.manager = conversation.NewManager(opts.Deps(SessionSource, s.currentUserAgent))
+	s.rpc = rpcserver.New(s, methods(), rpcserver.Options{
+		Stream:             jsonrpcline.Options{WithVersion: true},
+		Logger:             logger,
+		Params:             rpcserver.LenientParams,
+		Handshake:          string(mcp.MethodInitialize),
+		NotInitialized:     "Not initialized",
+		AlreadyInitialized: "initialize called more than once",
+		BeforeHandshake:    []string{string(mcp.MethodPing)},
+		AtInputEnd:         s.cancelCalls,
+	})
 	return s
 }
+
+// methods is the table of the messages the server handles: the one list
+// of its MCP methods.
+func methods() []rpcserver.Method[*Server] {
+	return []rpcserver.Method[*Server]{
+		rpcserver.Request(string(mcp.MethodInitialize), (*Server).initialize),
+		rpcserver.Request(string(mcp.MethodPing), (*Server).ping),
+		rpcserver.Request(string(mcp.MethodToolsList), (*Server).listTools),
+		rpcserver.Deferred(string(mcp.MethodToolsCall), (*Server).callTool),
+		rpcserver.Notification(string(mcp.MethodNotificationCancelled), (*Server).cancelled),
+		rpcserver.Notification("notifications/initialized", (*Server).initializedNote),
+	}
+}
+
+// Methods returns the method table, for documentation and tests.
+func Methods() []rpcserver.Method[*Server] { return methods() }
 
 // Run reads the client's messages from in and writes the server's to out
 // until in ends or ctx is canceled. Running tool calls are then interrupted
@@ -97,70 +116,29 @@ func New(opts Options) *Server {
 // shut down, which flushes its rollout, and Run returns. Run must be called
 // at most once.
 func (s *Server) Run(ctx context.Context, in io.Reader, out io.Writer) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	s.mu.Lock()
-	s.ctx = ctx
-	s.mu.Unlock()
-
-	stream := jsonrpcline.NewStream(in, out, jsonrpcline.Options{WithVersion: true, AtEnd: s.stopCalls, Logger: s.log})
-	conn := jsonrpc2.NewConn(ctx, stream, handler{s}, jsonrpc2.SetLogger(jsonrpcline.NewLogger(s.log)))
-	select {
-	case <-conn.DisconnectNotify():
-		s.log.Debug("input ended")
-	case <-ctx.Done():
-	}
-	parentErr := context.Cause(ctx)
-	s.stopCalls()
-	cancel()
-	_ = conn.Close()
-
+	runErr := s.rpc.Run(ctx, in, out)
+	s.cancelCalls()
 	closeCtx, cancelClose := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
 	defer cancelClose()
 	if err := s.manager.Close(closeCtx); err != nil {
 		return fmt.Errorf("shut conversations down: %w", err)
 	}
-	if parentErr != nil && !errors.Is(parentErr, context.Canceled) {
-		return parentErr
-	}
-	return nil
+	return runErr
 }
 
-// stopCalls refuses new tool calls, interrupts the running ones and waits
-// until they are over. Calls that finish meanwhile are still answered when
-// the connection is open.
-func (s *Server) stopCalls() {
+// cancelCalls interrupts the running tool calls. It runs once new work is
+// refused; Run then waits for the calls, which are still answered when
+// they finish and the connection is open.
+func (s *Server) cancelCalls() {
 	s.mu.Lock()
-	s.closing = true
+	defer s.mu.Unlock()
 	for _, c := range s.calls {
 		c.cancel()
 	}
-	s.mu.Unlock()
-	s.wg.Wait()
-}
-
-// goTracked runs f in a goroutine that Run waits for. It reports false,
-// and does not run f, once Run is shutting down.
-func (s *Server) goTracked(f func()) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closing {
-		return false
-	}
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		f()
-	}()
-	return true
 }
 
 // lifetime returns the context of Run.
-func (s *Server) lifetime() context.Context {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.ctx
-}
+func (s *Server) lifetime() context.Context { return s.rpc.Lifetime() }
 
 // currentUserAgent returns the user agent sent to model providers: the
 // program's until initialize named the client, then the program's and the
@@ -178,59 +156,35 @@ func (s *Server) clientElicits() bool {
 	return s.elicitation
 }
 
-// handler adapts a Server to jsonrpc2.Handler.
-type handler struct{ s *Server }
-
-// Handle dispatches one incoming request or notification. It runs on the
-// connection's read loop, so messages are handled in the order they arrive;
-// tool calls run in their own goroutines and answer when they are done.
-func (h handler) Handle(ctx context.Context, conn *jsonrpc2.Conn, req *jsonrpc2.Request) {
-	s := h.s
-	if req.Notif {
-		s.notification(req)
-		return
-	}
-	result, err := s.dispatch(conn, req)
-	if errors.Is(err, errDeferred) {
-		return
-	}
-	reply(ctx, s.log, conn, req.ID, result, err)
+// cancelledParams are the params of notifications/cancelled.
+type cancelledParams struct {
+	RequestID jsonrpc2.ID `json:"requestId"`
+	Reason    string      `json:"reason,omitempty"`
 }
 
-// errDeferred is returned by handlers that answer later by themselves.
-var errDeferred = errors.New("reply deferred")
-
-// dispatch calls the handler of a request's method.
-func (s *Server) dispatch(conn *jsonrpc2.Conn, req *jsonrpc2.Request) (any, error) {
-	switch mcp.MCPMethod(req.Method) {
-	case mcp.MethodInitialize:
-		return s.initialize(req)
-	case mcp.MethodPing:
-		return struct{}{}, nil
-	case mcp.MethodToolsList:
-		return toolList(), nil
-	case mcp.MethodToolsCall:
-		return s.startToolCall(conn, req)
-	}
-	return nil, &jsonrpc2.Error{Code: mcp.METHOD_NOT_FOUND, Message: "Method not found: " + req.Method}
+// cancelled handles the client's cancellation of a request.
+func (s *Server) cancelled(_ context.Context, p cancelledParams) {
+	s.cancelCall(p.RequestID, p.Reason)
 }
 
-// notification handles a notification from the client.
-func (s *Server) notification(req *jsonrpc2.Request) {
-	switch mcp.MCPMethod(req.Method) {
-	case mcp.MethodNotificationCancelled:
-		var p struct {
-			RequestID jsonrpc2.ID `json:"requestId"`
-			Reason    string      `json:"reason"`
-		}
-		if req.Params == nil || json.Unmarshal(*req.Params, &p) != nil {
-			s.log.Warn("ignoring a cancellation without a request id")
-			return
-		}
-		s.cancelCall(p.RequestID, p.Reason)
-	default:
-		s.log.Debug("ignoring notification", "method", req.Method)
-	}
+// initializedNote handles the client's notifications/initialized, which
+// needs nothing: the server is ready once it answered initialize.
+func (s *Server) initializedNote(context.Context, rpcserver.None) {}
+
+// ping answers a ping.
+func (s *Server) ping(context.Context, rpcserver.None) (struct{}, error) { return struct{}{}, nil }
+
+// listTools answers tools/list.
+func (s *Server) listTools(context.Context, rpcserver.None) (listToolsResult, error) {
+	return toolList(), nil
+}
+
+// initializeParams are the members of initialize's params the server
+// reads; all are optional.
+type initializeParams struct {
+	ProtocolVersion string                 `json:"protocolVersion,omitempty"`
+	Capabilities    mcp.ClientCapabilities `json:"capabilities,omitzero"`
+	ClientInfo      mcp.Implementation     `json:"clientInfo,omitzero"`
 }
 
 // initializeResult is the answer to initialize. serverInfo carries the user
@@ -258,20 +212,10 @@ type serverInfo struct {
 
 // initialize handles the handshake: it records the client's identity for
 // the user agent and whether it can answer elicitation requests, and
-// negotiates the protocol version.
-func (s *Server) initialize(req *jsonrpc2.Request) (any, error) {
-	var p mcp.InitializeParams
-	if req.Params != nil {
-		if err := json.Unmarshal(*req.Params, &p); err != nil {
-			return nil, &jsonrpc2.Error{Code: mcp.INVALID_PARAMS, Message: "Invalid params: " + err.Error()}
-		}
-	}
+// negotiates the protocol version. The skeleton refuses a second one.
+func (s *Server) initialize(_ context.Context, p initializeParams) (initializeResult, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.initialized {
-		return nil, &jsonrpc2.Error{Code: mcp.INVALID_REQUEST, Message: "initialize called more than once"}
-	}
-	s.initialized = true
 	s.elicitation = p.Capabilities.Elicitation != nil
 	s.userAgent = client.UserAgent(s.opts.Version, p.ClientInfo.Name, p.ClientInfo.Version)
 	res := initializeResult{
@@ -285,12 +229,4 @@ func (s *Server) initialize(req *jsonrpc2.Request) (any, error) {
 	}
 	res.Capabilities.Tools.ListChanged = true
 	return res, nil
-}
-
-// reply answers a request with result, or with err when it is not nil.
-// Errors that are not *jsonrpc2.Error are sent as internal errors.
-func reply(ctx context.Context, log *slog.Logger, conn *jsonrpc2.Conn, id jsonrpc2.ID, result any, err error) {
-	if sendErr := jsonrpcline.Reply(ctx, conn, id, result, err); sendErr != nil {
-		log.Debug("reply not sent", "id", id.String(), "error", sendErr)
-	}
 }

@@ -12,6 +12,7 @@ package schemagen
 import (
 	"reflect"
 
+	"github.com/codex-go/codex/appserver"
 	"github.com/codex-go/codex/protocol"
 )
 
@@ -52,33 +53,13 @@ type Row struct {
 	Result reflect.Type
 }
 
-// Table lists every message of the protocol. Adding a method, notification
-// or event is one line here; `make schema` then writes its documents.
+// Table lists every message of the protocol: the client requests of the
+// app-server's method table (appserver.Methods), then the server requests,
+// notifications, events and standalone types listed here. Adding a method
+// is adding its row to the method table; `make schema` then writes its
+// documents.
 func Table() []Row {
-	return []Row{
-		clientRequest[protocol.InitializeParams, protocol.InitializeResponse](protocol.MethodInitialize),
-		clientRequest[protocol.NewConversationParams, protocol.NewConversationResponse](protocol.MethodNewConversation),
-		clientRequest[protocol.ListConversationsParams, protocol.ListConversationsResponse](protocol.MethodListConversations),
-		clientRequest[protocol.ResumeConversationParams, protocol.ResumeConversationResponse](protocol.MethodResumeConversation),
-		clientRequest[protocol.ArchiveConversationParams, protocol.ArchiveConversationResponse](protocol.MethodArchiveConversation),
-		clientRequest[protocol.SendUserMessageParams, protocol.SendUserMessageResponse](protocol.MethodSendUserMessage),
-		clientRequest[protocol.SendUserTurnParams, protocol.SendUserTurnResponse](protocol.MethodSendUserTurn),
-		clientRequest[protocol.InterruptConversationParams, protocol.InterruptConversationResponse](protocol.MethodInterruptConversation),
-		clientRequest[protocol.AddConversationListenerParams, protocol.AddConversationSubscriptionResponse](protocol.MethodAddConversationListener),
-		clientRequest[protocol.RemoveConversationListenerParams, protocol.RemoveConversationSubscriptionResponse](protocol.MethodRemoveConversationListener),
-		clientRequest[NoParams, protocol.GetUserAgentResponse](protocol.MethodGetUserAgent),
-		clientRequest[protocol.ExecOneOffCommandParams, protocol.ExecOneOffCommandResponse](protocol.MethodExecOneOffCommand),
-		clientRequest[protocol.GitDiffToRemoteParams, protocol.GitDiffToRemoteResponse](protocol.MethodGitDiffToRemote),
-		clientRequest[protocol.LoginAPIKeyParams, protocol.LoginAPIKeyResponse](protocol.MethodLoginAPIKey),
-		clientRequest[NoParams, protocol.LoginChatGptResponse](protocol.MethodLoginChatGpt),
-		clientRequest[protocol.CancelLoginChatGptParams, protocol.CancelLoginChatGptResponse](protocol.MethodCancelLoginChatGpt),
-		clientRequest[NoParams, protocol.LogoutChatGptResponse](protocol.MethodLogoutChatGpt),
-		clientRequest[protocol.GetAuthStatusParams, protocol.GetAuthStatusResponse](protocol.MethodGetAuthStatus),
-		clientRequest[NoParams, protocol.GetUserSavedConfigResponse](protocol.MethodGetUserSavedConfig),
-		clientRequest[protocol.SetDefaultModelParams, protocol.SetDefaultModelResponse](protocol.MethodSetDefaultModel),
-		clientRequest[NoParams, protocol.UserInfoResponse](protocol.MethodUserInfo),
-		clientRequest[protocol.FuzzyFileSearchParams, protocol.FuzzyFileSearchResponse](protocol.MethodFuzzyFileSearch),
-
+	return append(clientRequests(), []Row{
 		serverRequest[protocol.ExecCommandApprovalParams, protocol.ApprovalResponse](protocol.MethodExecCommandApproval),
 		serverRequest[protocol.ApplyPatchApprovalParams, protocol.ApprovalResponse](protocol.MethodApplyPatchApproval),
 
@@ -123,7 +104,18 @@ func Table() []Row {
 		event[protocol.McpListToolsResponseEvent](),
 
 		standalone[protocol.ResponseItem](),
+	}...)
+}
+
+// clientRequests are the rows of the app-server's method table, in its
+// order: the methods the server dispatches are the ones the schema
+// describes.
+func clientRequests() []Row {
+	var rows []Row
+	for _, m := range appserver.Methods() {
+		rows = append(rows, Row{Kind: KindClientRequest, Name: m.Name, Params: m.Params, Result: m.Result})
 	}
+	return rows
 }
 
 // supportTypes are types that hand-written schemas (wire.go)
@@ -140,22 +132,14 @@ func supportTypes() []reflect.Type {
 	}
 }
 
-// NoParams marks a request that takes no params.
-type NoParams struct{}
-
-// clientRequest is the row of a client request with params P and response R.
-func clientRequest[P, R any](method string) Row {
-	return Row{Kind: KindClientRequest, Name: method, Params: paramsType[P](), Result: reflect.TypeFor[R]()}
-}
-
 // serverRequest is the row of a server request with params P and response R.
 func serverRequest[P, R any](method string) Row {
-	return Row{Kind: KindServerRequest, Name: method, Params: paramsType[P](), Result: reflect.TypeFor[R]()}
+	return Row{Kind: KindServerRequest, Name: method, Params: reflect.TypeFor[P](), Result: reflect.TypeFor[R]()}
 }
 
 // notification is the row of a server notification with params P.
 func notification[P any](method string) Row {
-	return Row{Kind: KindNotification, Name: method, Params: paramsType[P]()}
+	return Row{Kind: KindNotification, Name: method, Params: reflect.TypeFor[P]()}
 }
 
 // event is the row of the event message E, named by its wire tag.
@@ -168,13 +152,4 @@ func event[E protocol.EventMsg]() Row {
 func standalone[T any]() Row {
 	t := reflect.TypeFor[T]()
 	return Row{Kind: KindType, Name: t.Name(), Params: t}
-}
-
-// paramsType is P, or nil for NoParams.
-func paramsType[P any]() reflect.Type {
-	t := reflect.TypeFor[P]()
-	if t == reflect.TypeFor[NoParams]() {
-		return nil
-	}
-	return t
 }
