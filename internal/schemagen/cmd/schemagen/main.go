@@ -46,5 +46,9 @@ func run(out string) error {
 		return err
 	}
 	fmt.Printf("wrote %d schema files to %s\n", len(files), out)
+	if err := schemagen.WriteMethodIndex(root); err != nil {
+		return err
+	}
+	fmt.Printf("wrote the method index of %s\n", schemagen.MethodDocFile)
 	return nil
 }
