@@ -3,7 +3,8 @@
 // and typed overrides from flags or request parameters, into one Config.
 //
 // Precedence, lowest first: built-in defaults, config.toml top level, the
-// active [profiles.NAME] table, Overrides, Typed. ReadSaved reports what the
+// active [profiles.NAME] table, Overrides, Typed. Resolve adds the settings
+// of one request to those of the command line; ReadSaved reports what the
 // file says without defaults.
 package config
 
