@@ -57,47 +57,19 @@ func (s *Server) newConversation(ctx context.Context, p protocol.NewConversation
 	s.notify(ctx, protocol.NotificationSessionConfigured, note)
 }
 
-// loadConfig merges the command line's settings with a request's: overrides
-// from the command line first, the request's config map after them, and
-// typed request fields replacing typed command-line flags.
+// loadConfig resolves the configuration of a conversation from the
+// command line's settings and the request's (see config.Resolve).
 func (s *Server) loadConfig(p protocol.NewConversationParams) (*config.Config, error) {
-	overrides := append([]config.Override(nil), s.opts.Overrides...)
-	if len(p.Config) > 0 {
-		fromRequest, err := config.OverridesFromJSON(p.Config)
-		if err != nil {
-			return nil, err
-		}
-		overrides = append(overrides, fromRequest...)
-	}
-	typed := s.opts.Typed
-	if p.Model != nil {
-		typed.Model = *p.Model
-	}
-	if p.Profile != nil {
-		typed.Profile = *p.Profile
-	}
-	if p.Cwd != nil {
-		typed.Cwd = *p.Cwd
-	}
-	if p.ApprovalPolicy != nil {
-		typed.ApprovalPolicy = *p.ApprovalPolicy
-	}
-	if p.Sandbox != nil {
-		typed.SandboxMode = *p.Sandbox
-	}
-	if p.BaseInstructions != nil {
-		typed.BaseInstructions = *p.BaseInstructions
-	}
-	if p.IncludePlanTool != nil {
-		typed.IncludePlanTool = p.IncludePlanTool
-	}
-	if p.IncludeApplyPatchTool != nil {
-		typed.IncludeApplyPatchTool = p.IncludeApplyPatchTool
-	}
-	return config.Load(config.LoadOptions{
-		CodexHome: s.opts.CodexHome,
-		Overrides: overrides,
-		Typed:     typed,
+	return s.opts.LoadConfig(config.Request{
+		Model:                 p.Model,
+		Profile:               p.Profile,
+		Cwd:                   p.Cwd,
+		ApprovalPolicy:        p.ApprovalPolicy,
+		Sandbox:               p.Sandbox,
+		BaseInstructions:      p.BaseInstructions,
+		IncludePlanTool:       p.IncludePlanTool,
+		IncludeApplyPatchTool: p.IncludeApplyPatchTool,
+		Config:                p.Config,
 	})
 }
 

@@ -234,41 +234,19 @@ func (s *Server) release(st *convState, call *toolCall) {
 	}
 }
 
-// loadConfig resolves a codex call's configuration: config.toml, then the
-// command line's -c overrides, then the call's config map; typed arguments
-// of the call replace the command line's typed flags.
+// loadConfig resolves a codex call's configuration from the command
+// line's settings and the call's arguments (see config.Resolve).
 func (s *Server) loadConfig(args CodexArgs) (*config.Config, error) {
-	overrides := append([]config.Override(nil), s.opts.Overrides...)
-	if len(args.Config) > 0 {
-		fromCall, err := config.OverridesFromJSON(args.Config)
-		if err != nil {
-			return nil, err
-		}
-		overrides = append(overrides, fromCall...)
-	}
-	typed := s.opts.Typed
-	if args.Model != nil {
-		typed.Model = *args.Model
-	}
-	if args.Profile != nil {
-		typed.Profile = *args.Profile
-	}
-	if args.Cwd != nil {
-		typed.Cwd = *args.Cwd
-	}
-	if args.ApprovalPolicy != nil {
-		typed.ApprovalPolicy = *args.ApprovalPolicy
-	}
-	if args.Sandbox != nil {
-		typed.SandboxMode = *args.Sandbox
-	}
-	if args.BaseInstructions != nil {
-		typed.BaseInstructions = *args.BaseInstructions
-	}
-	if args.IncludePlanTool != nil {
-		typed.IncludePlanTool = args.IncludePlanTool
-	}
-	return config.Load(config.LoadOptions{CodexHome: s.opts.CodexHome, Overrides: overrides, Typed: typed})
+	return s.opts.LoadConfig(config.Request{
+		Model:            args.Model,
+		Profile:          args.Profile,
+		Cwd:              args.Cwd,
+		ApprovalPolicy:   args.ApprovalPolicy,
+		Sandbox:          args.Sandbox,
+		BaseInstructions: args.BaseInstructions,
+		IncludePlanTool:  args.IncludePlanTool,
+		Config:           args.Config,
+	})
 }
 
 // runTurn submits the prompt (with submission id subID, "" for the next

@@ -3,7 +3,9 @@
 // and typed overrides from flags or request parameters, into one Config.
 //
 // Precedence, lowest first: built-in defaults, config.toml top level, the
-// active [profiles.NAME] table, Overrides, Typed.
+// active [profiles.NAME] table, Overrides, Typed. Resolve adds the settings
+// of one request to those of the command line; ReadSaved reports what the
+// file says without defaults.
 package config
 
 import (
@@ -233,18 +235,9 @@ func Load(opts LoadOptions) (*Config, error) {
 	if getenv == nil {
 		getenv = os.Getenv
 	}
-	home := opts.CodexHome
-	if home == "" {
-		var err error
-		if home, err = findCodexHome(getenv, os.UserHomeDir); err != nil {
-			return nil, err
-		}
-	} else {
-		abs, err := filepath.Abs(home)
-		if err != nil {
-			return nil, fmt.Errorf("resolve codex home %q: %w", home, err)
-		}
-		home = abs
+	home, err := codexHomeDir(opts.CodexHome, getenv)
+	if err != nil {
+		return nil, err
 	}
 
 	path := filepath.Join(home, ConfigFileName)
@@ -278,7 +271,7 @@ func Load(opts LoadOptions) (*Config, error) {
 			return nil, fmt.Errorf("%s: config profile %q not found", path, profileName)
 		}
 		effective = cloneValue(tree).(map[string]any)
-		mergeProfile(effective, profile)
+		mergeProfile(effective, profile.keys)
 		applyOverrides(effective, overrides)
 		if s, err = decodeSettings(table{m: effective}); err != nil {
 			return nil, l.explain(err)
@@ -298,6 +291,19 @@ func Load(opts LoadOptions) (*Config, error) {
 				"and configure workspace-write in [sandbox_workspace_write]", path))
 	}
 	return cfg, nil
+}
+
+// codexHomeDir returns home made absolute, or FindCodexHome's answer (with
+// getenv) when home is "".
+func codexHomeDir(home string, getenv func(string) string) (string, error) {
+	if home == "" {
+		return findCodexHome(getenv, os.UserHomeDir)
+	}
+	abs, err := filepath.Abs(home)
+	if err != nil {
+		return "", fmt.Errorf("resolve codex home %q: %w", home, err)
+	}
+	return abs, nil
 }
 
 // readConfigFile reads and parses config.toml; a missing file is empty.

@@ -242,6 +242,55 @@ func enum[T ~string](t table, key string, dst *T, options ...T) error {
 	return t.errorf(key, "expected one of %s, got %s", strings.Join(quoted, ", "), got)
 }
 
+// approvalPolicy reads an approval_policy value.
+func (t table) approvalPolicy(key string, dst *protocol.AskForApproval) error {
+	return enum(t, key, dst,
+		protocol.ApprovalUntrusted, protocol.ApprovalOnFailure, protocol.ApprovalOnRequest, protocol.ApprovalNever)
+}
+
+// sandboxMode reads a sandbox_mode value.
+func (t table) sandboxMode(key string, dst *protocol.SandboxMode) error {
+	return enum(t, key, dst, protocol.SandboxReadOnly, protocol.SandboxWorkspaceWrite, protocol.SandboxDangerFullAccess)
+}
+
+// reasoningEffort reads a model_reasoning_effort value.
+func (t table) reasoningEffort(key string, dst *protocol.ReasoningEffort) error {
+	return enum(t, key, dst, protocol.EffortMinimal, protocol.EffortLow, protocol.EffortMedium, protocol.EffortHigh)
+}
+
+// reasoningSummary reads a model_reasoning_summary value.
+func (t table) reasoningSummary(key string, dst *protocol.ReasoningSummary) error {
+	return enum(t, key, dst, protocol.SummaryAuto, protocol.SummaryConcise, protocol.SummaryDetailed, protocol.SummaryNone)
+}
+
+// verbosity reads a model_verbosity value.
+func (t table) verbosity(key string, dst *protocol.Verbosity) error {
+	return enum(t, key, dst, protocol.VerbosityLow, protocol.VerbosityMedium, protocol.VerbosityHigh)
+}
+
+// optional reads the value at key with read into a new variable and points
+// *dst at it. An absent key leaves *dst nil.
+func optional[T any](t table, key string, dst **T, read func(string, *T) error) error {
+	if _, ok := t.m[key]; !ok {
+		return nil
+	}
+	v := new(T)
+	if err := read(key, v); err != nil {
+		return err
+	}
+	*dst = v
+	return nil
+}
+
+// subTable decodes the table at key with decode; an absent table is nil.
+func subTable[T any](t table, key string, decode func(table) (*T, error)) (*T, error) {
+	sub, ok, err := t.sub(key)
+	if err != nil || !ok {
+		return nil, err
+	}
+	return decode(sub)
+}
+
 func firstErr(errs ...error) error {
 	for _, err := range errs {
 		if err != nil {
@@ -251,141 +300,96 @@ func firstErr(errs ...error) error {
 	return nil
 }
 
-// settings is what a TOML tree says, before command-line values, the
-// environment and the file system are taken into account.
-type settings struct {
-	cfg              Config
-	providerID       string
-	profile          string
-	sandboxMode      protocol.SandboxMode
-	writableRoots    []string
-	instructionsFile string
+// fileSettings is what one table of config.toml, the top level or a
+// profile's, says, key by key as written: a nil field stands for a key the
+// table does not set, and a nil table for an absent one (the keys of a
+// present table other than [tools] get their defaults). It is the one
+// description of config.toml's keys: Load lays it over the defaults and
+// ReadSaved reports it.
+type fileSettings struct {
+	model, modelProvider, profile          *string
+	approvalPolicy                         *protocol.AskForApproval
+	sandboxMode                            *protocol.SandboxMode
+	contextWindow, maxOutputTokens         *int64
+	reasoningEffort                        *protocol.ReasoningEffort
+	reasoningSummary                       *protocol.ReasoningSummary
+	verbosity                              *protocol.Verbosity
+	showRawReasoning, hideReasoning        *bool
+	instructionsFile                       *string
+	projectDocMaxBytes                     *int64
+	includePlanTool, includeApplyPatchTool *bool
+	notify                                 []string
+	chatGPTBaseURL                         *string
+
+	workspaceWrite   *workspaceWriteTable
+	tools            *toolsTable
+	history          *History
+	shellEnvironment *ShellEnvironmentPolicy
+	mcpServers       map[string]MCPServerConfig
 	providers        map[string]ModelProviderInfo
-	profiles         map[string]map[string]any
-	legacySandbox    bool
+	profiles         map[string]profileTable
+	// legacySandbox is set by a [sandbox] table, which is ignored.
+	legacySandbox bool
 }
 
-func defaultSettings() *settings {
-	return &settings{
-		cfg: Config{
-			Model:                 DefaultModel,
-			ApprovalPolicy:        protocol.ApprovalOnRequest,
-			ModelReasoningSummary: protocol.SummaryAuto,
-			ProjectDocMaxBytes:    DefaultProjectDocMaxBytes,
-			Tools:                 Tools{ViewImage: true},
-			History:               History{Persistence: HistorySaveAll},
-			ShellEnvironmentPolicy: ShellEnvironmentPolicy{
-				Inherit: InheritAll,
-			},
-			ChatGPTBaseURL: DefaultChatGPTBaseURL,
-		},
-		providerID:  ProviderOpenAI,
-		sandboxMode: protocol.SandboxReadOnly,
-	}
+// workspaceWriteTable is the [sandbox_workspace_write] table.
+type workspaceWriteTable struct {
+	writableRoots                                       []string
+	networkAccess, excludeTmpdirEnvVar, excludeSlashTmp bool
 }
 
-// decodeSettings reads every known key of a config tree (or of a profile's
-// table) on top of the defaults. Unknown keys are ignored.
-func decodeSettings(t table) (*settings, error) {
-	s := defaultSettings()
-	c := &s.cfg
-	var (
-		contextWindow, maxOutput, docMax *int64
-		network, excludeTmpdir, slashTmp bool
-	)
+// toolsTable is the [tools] table. webSearchRequest is the older spelling
+// of web_search, which only the saved settings take into account.
+type toolsTable struct {
+	webSearch, webSearchRequest, viewImage *bool
+}
+
+// profileTable is one [profiles.NAME] table: the keys a profile may set as
+// found in the tree, which Load merges into it when the profile is active,
+// and what they say.
+type profileTable struct {
+	keys     map[string]any
+	settings *fileSettings
+}
+
+// decodeFile reads every known key of a config tree, or of a profile's
+// table. Unknown keys are ignored.
+func decodeFile(t table) (*fileSettings, error) {
+	f := &fileSettings{}
 	err := firstErr(
-		t.str("model", &c.Model),
-		t.str("model_provider", &s.providerID),
-		t.str("profile", &s.profile),
-		enum(t, "approval_policy", &c.ApprovalPolicy,
-			protocol.ApprovalUntrusted, protocol.ApprovalOnFailure, protocol.ApprovalOnRequest, protocol.ApprovalNever),
-		enum(t, "sandbox_mode", &s.sandboxMode,
-			protocol.SandboxReadOnly, protocol.SandboxWorkspaceWrite, protocol.SandboxDangerFullAccess),
-		t.integer("model_context_window", &contextWindow),
-		t.integer("model_max_output_tokens", &maxOutput),
-		enum(t, "model_reasoning_effort", &c.ModelReasoningEffort,
-			protocol.EffortMinimal, protocol.EffortLow, protocol.EffortMedium, protocol.EffortHigh),
-		enum(t, "model_reasoning_summary", &c.ModelReasoningSummary,
-			protocol.SummaryAuto, protocol.SummaryConcise, protocol.SummaryDetailed, protocol.SummaryNone),
-		enum(t, "model_verbosity", &c.ModelVerbosity,
-			protocol.VerbosityLow, protocol.VerbosityMedium, protocol.VerbosityHigh),
-		t.boolean("show_raw_agent_reasoning", &c.ShowRawAgentReasoning),
-		t.boolean("hide_agent_reasoning", &c.HideAgentReasoning),
-		t.str("experimental_instructions_file", &s.instructionsFile),
-		t.integer("project_doc_max_bytes", &docMax),
-		t.boolean("include_plan_tool", &c.IncludePlanTool),
-		t.boolean("include_apply_patch_tool", &c.IncludeApplyPatchTool),
-		t.stringList("notify", &c.Notify),
-		t.str("chatgpt_base_url", &c.ChatGPTBaseURL),
+		optional(t, "model", &f.model, t.str),
+		optional(t, "model_provider", &f.modelProvider, t.str),
+		optional(t, "profile", &f.profile, t.str),
+		optional(t, "approval_policy", &f.approvalPolicy, t.approvalPolicy),
+		optional(t, "sandbox_mode", &f.sandboxMode, t.sandboxMode),
+		t.integer("model_context_window", &f.contextWindow),
+		t.integer("model_max_output_tokens", &f.maxOutputTokens),
+		optional(t, "model_reasoning_effort", &f.reasoningEffort, t.reasoningEffort),
+		optional(t, "model_reasoning_summary", &f.reasoningSummary, t.reasoningSummary),
+		optional(t, "model_verbosity", &f.verbosity, t.verbosity),
+		optional(t, "show_raw_agent_reasoning", &f.showRawReasoning, t.boolean),
+		optional(t, "hide_agent_reasoning", &f.hideReasoning, t.boolean),
+		optional(t, "experimental_instructions_file", &f.instructionsFile, t.str),
+		t.integer("project_doc_max_bytes", &f.projectDocMaxBytes),
+		optional(t, "include_plan_tool", &f.includePlanTool, t.boolean),
+		optional(t, "include_apply_patch_tool", &f.includeApplyPatchTool, t.boolean),
+		t.stringList("notify", &f.notify),
+		optional(t, "chatgpt_base_url", &f.chatGPTBaseURL, t.str),
 	)
 	if err != nil {
 		return nil, err
 	}
-	c.ModelContextWindow = contextWindow
-	c.ModelMaxOutputTokens = maxOutput
-	if docMax != nil {
-		c.ProjectDocMaxBytes = int(*docMax)
-	}
-
-	if ww, ok, err := t.sub("sandbox_workspace_write"); err != nil {
+	if f.workspaceWrite, err = subTable(t, "sandbox_workspace_write", decodeWorkspaceWrite); err != nil {
 		return nil, err
-	} else if ok {
-		if err := firstErr(
-			ww.stringList("writable_roots", &s.writableRoots),
-			ww.boolean("network_access", &network),
-			ww.boolean("exclude_tmpdir_env_var", &excludeTmpdir),
-			ww.boolean("exclude_slash_tmp", &slashTmp),
-		); err != nil {
-			return nil, err
-		}
 	}
-	c.SandboxPolicy = protocol.SandboxPolicy{
-		Mode:                s.sandboxMode,
-		NetworkAccess:       network,
-		ExcludeTmpdirEnvVar: excludeTmpdir,
-		ExcludeSlashTmp:     slashTmp,
-	}
-
-	if tools, ok, err := t.sub("tools"); err != nil {
+	if f.tools, err = subTable(t, "tools", decodeTools); err != nil {
 		return nil, err
-	} else if ok {
-		if err := firstErr(
-			tools.boolean("web_search", &c.Tools.WebSearch),
-			tools.boolean("view_image", &c.Tools.ViewImage),
-		); err != nil {
-			return nil, err
-		}
 	}
-
-	if hist, ok, err := t.sub("history"); err != nil {
+	if f.history, err = subTable(t, "history", decodeHistory); err != nil {
 		return nil, err
-	} else if ok {
-		var maxBytes *int64
-		if err := firstErr(
-			enum(hist, "persistence", &c.History.Persistence, HistorySaveAll, HistoryNone),
-			hist.integer("max_bytes", &maxBytes),
-		); err != nil {
-			return nil, err
-		}
-		if maxBytes != nil {
-			c.History.MaxBytes = *maxBytes
-		}
 	}
-
-	if sep, ok, err := t.sub("shell_environment_policy"); err != nil {
+	if f.shellEnvironment, err = subTable(t, "shell_environment_policy", decodeShellEnvironment); err != nil {
 		return nil, err
-	} else if ok {
-		p := &c.ShellEnvironmentPolicy
-		if err := firstErr(
-			enum(sep, "inherit", &p.Inherit, InheritCore, InheritAll, InheritNone),
-			sep.boolean("ignore_default_excludes", &p.IgnoreDefaultExcludes),
-			sep.stringList("exclude", &p.Exclude),
-			sep.stringMap("set", &p.Set),
-			sep.stringList("include_only", &p.IncludeOnly),
-			sep.boolean("experimental_use_profile", &p.ExperimentalUseProfile),
-		); err != nil {
-			return nil, err
-		}
 	}
 
 	if err := t.eachTable("mcp_servers", func(name string, sub table) error {
@@ -393,10 +397,10 @@ func decodeSettings(t table) (*settings, error) {
 		if err != nil {
 			return err
 		}
-		if c.MCPServers == nil {
-			c.MCPServers = map[string]MCPServerConfig{}
+		if f.mcpServers == nil {
+			f.mcpServers = map[string]MCPServerConfig{}
 		}
-		c.MCPServers[name] = srv
+		f.mcpServers[name] = srv
 		return nil
 	}); err != nil {
 		return nil, err
@@ -407,10 +411,10 @@ func decodeSettings(t table) (*settings, error) {
 		if err != nil {
 			return err
 		}
-		if s.providers == nil {
-			s.providers = map[string]ModelProviderInfo{}
+		if f.providers == nil {
+			f.providers = map[string]ModelProviderInfo{}
 		}
-		s.providers[id] = p
+		f.providers[id] = p
 		return nil
 	}); err != nil {
 		return nil, err
@@ -423,20 +427,158 @@ func decodeSettings(t table) (*settings, error) {
 				picked[k] = v
 			}
 		}
-		if _, err := decodeSettings(table{path: sub.path, m: picked}); err != nil {
+		ps, err := decodeFile(table{path: sub.path, m: picked})
+		if err != nil {
 			return err
 		}
-		if s.profiles == nil {
-			s.profiles = map[string]map[string]any{}
+		if f.profiles == nil {
+			f.profiles = map[string]profileTable{}
 		}
-		s.profiles[name] = picked
+		f.profiles[name] = profileTable{keys: picked, settings: ps}
 		return nil
 	}); err != nil {
 		return nil, err
 	}
 
-	_, s.legacySandbox = t.m["sandbox"]
-	return s, nil
+	_, f.legacySandbox = t.m["sandbox"]
+	return f, nil
+}
+
+func decodeWorkspaceWrite(t table) (*workspaceWriteTable, error) {
+	ww := &workspaceWriteTable{}
+	return ww, firstErr(
+		t.stringList("writable_roots", &ww.writableRoots),
+		t.boolean("network_access", &ww.networkAccess),
+		t.boolean("exclude_tmpdir_env_var", &ww.excludeTmpdirEnvVar),
+		t.boolean("exclude_slash_tmp", &ww.excludeSlashTmp),
+	)
+}
+
+func decodeTools(t table) (*toolsTable, error) {
+	tools := &toolsTable{}
+	return tools, firstErr(
+		optional(t, "web_search", &tools.webSearch, t.boolean),
+		optional(t, "web_search_request", &tools.webSearchRequest, t.boolean),
+		optional(t, "view_image", &tools.viewImage, t.boolean),
+	)
+}
+
+func decodeHistory(t table) (*History, error) {
+	h := &History{Persistence: HistorySaveAll}
+	var maxBytes *int64
+	if err := firstErr(
+		enum(t, "persistence", &h.Persistence, HistorySaveAll, HistoryNone),
+		t.integer("max_bytes", &maxBytes),
+	); err != nil {
+		return nil, err
+	}
+	if maxBytes != nil {
+		h.MaxBytes = *maxBytes
+	}
+	return h, nil
+}
+
+func decodeShellEnvironment(t table) (*ShellEnvironmentPolicy, error) {
+	p := &ShellEnvironmentPolicy{Inherit: InheritAll}
+	return p, firstErr(
+		enum(t, "inherit", &p.Inherit, InheritCore, InheritAll, InheritNone),
+		t.boolean("ignore_default_excludes", &p.IgnoreDefaultExcludes),
+		t.stringList("exclude", &p.Exclude),
+		t.stringMap("set", &p.Set),
+		t.stringList("include_only", &p.IncludeOnly),
+		t.boolean("experimental_use_profile", &p.ExperimentalUseProfile),
+	)
+}
+
+// settings is what a TOML tree says over the defaults, before command-line
+// values, the environment and the file system are taken into account.
+type settings struct {
+	cfg              Config
+	providerID       string
+	profile          string
+	sandboxMode      protocol.SandboxMode
+	writableRoots    []string
+	instructionsFile string
+	providers        map[string]ModelProviderInfo
+	profiles         map[string]profileTable
+	legacySandbox    bool
+}
+
+// decodeSettings reads every known key of a config tree (or of a profile's
+// table) on top of the defaults. Unknown keys are ignored.
+func decodeSettings(t table) (*settings, error) {
+	f, err := decodeFile(t)
+	if err != nil {
+		return nil, err
+	}
+	return f.overDefaults(), nil
+}
+
+// overDefaults lays the settings of the file over the built-in defaults.
+func (f *fileSettings) overDefaults() *settings {
+	s := &settings{
+		cfg: Config{
+			Model:                 DefaultModel,
+			ApprovalPolicy:        protocol.ApprovalOnRequest,
+			ModelReasoningSummary: protocol.SummaryAuto,
+			ProjectDocMaxBytes:    DefaultProjectDocMaxBytes,
+			Tools:                 Tools{ViewImage: true},
+			History:               History{Persistence: HistorySaveAll},
+			ShellEnvironmentPolicy: ShellEnvironmentPolicy{
+				Inherit: InheritAll,
+			},
+			ChatGPTBaseURL:       DefaultChatGPTBaseURL,
+			Notify:               f.notify,
+			MCPServers:           f.mcpServers,
+			ModelContextWindow:   f.contextWindow,
+			ModelMaxOutputTokens: f.maxOutputTokens,
+		},
+		providerID:    ProviderOpenAI,
+		sandboxMode:   protocol.SandboxReadOnly,
+		providers:     f.providers,
+		profiles:      f.profiles,
+		legacySandbox: f.legacySandbox,
+	}
+	c := &s.cfg
+	setFrom(&c.Model, f.model)
+	setFrom(&s.providerID, f.modelProvider)
+	setFrom(&s.profile, f.profile)
+	setFrom(&c.ApprovalPolicy, f.approvalPolicy)
+	setFrom(&s.sandboxMode, f.sandboxMode)
+	setFrom(&c.ModelReasoningEffort, f.reasoningEffort)
+	setFrom(&c.ModelReasoningSummary, f.reasoningSummary)
+	setFrom(&c.ModelVerbosity, f.verbosity)
+	setFrom(&c.ShowRawAgentReasoning, f.showRawReasoning)
+	setFrom(&c.HideAgentReasoning, f.hideReasoning)
+	setFrom(&s.instructionsFile, f.instructionsFile)
+	if f.projectDocMaxBytes != nil {
+		c.ProjectDocMaxBytes = int(*f.projectDocMaxBytes)
+	}
+	setFrom(&c.IncludePlanTool, f.includePlanTool)
+	setFrom(&c.IncludeApplyPatchTool, f.includeApplyPatchTool)
+	setFrom(&c.ChatGPTBaseURL, f.chatGPTBaseURL)
+
+	c.SandboxPolicy = protocol.SandboxPolicy{Mode: s.sandboxMode}
+	if ww := f.workspaceWrite; ww != nil {
+		s.writableRoots = ww.writableRoots
+		c.SandboxPolicy.NetworkAccess = ww.networkAccess
+		c.SandboxPolicy.ExcludeTmpdirEnvVar = ww.excludeTmpdirEnvVar
+		c.SandboxPolicy.ExcludeSlashTmp = ww.excludeSlashTmp
+	}
+	if tools := f.tools; tools != nil {
+		setFrom(&c.Tools.WebSearch, tools.webSearch)
+		setFrom(&c.Tools.ViewImage, tools.viewImage)
+	}
+	setFrom(&c.History, f.history)
+	setFrom(&c.ShellEnvironmentPolicy, f.shellEnvironment)
+	return s
+}
+
+// setFrom copies *v to *dst when v is set.
+func setFrom[T any](dst *T, v *T) {
+	if v != nil {
+		*dst = *v
+	}
 }
 
 func decodeProvider(id string, t table) (ModelProviderInfo, error) {

@@ -56,6 +56,13 @@ func (o Options) Deps(source string, userAgent func() string) conversation.Deps 
 	}
 }
 
+// LoadConfig resolves the configuration of one request over the settings
+// of the command line (see config.Resolve); the zero Request asks for the
+// command line's configuration.
+func (o Options) LoadConfig(req config.Request) (*config.Config, error) {
+	return config.Resolve(config.LoadOptions{CodexHome: o.CodexHome, Overrides: o.Overrides, Typed: o.Typed}, req)
+}
+
 // LoggerOrDiscard returns the configured logger, or one that discards.
 func (o Options) LoggerOrDiscard() *slog.Logger {
 	if o.Logger == nil {
