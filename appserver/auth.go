@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/codex-go/codex/core/auth"
+	"github.com/codex-go/codex/core/config"
 	"github.com/codex-go/codex/internal/rpcserver"
 	"github.com/codex-go/codex/protocol"
 )
@@ -85,7 +86,7 @@ func (s *Server) logoutChatGpt(ctx context.Context, _ rpcserver.None, r rpcserve
 // model provider uses them: a provider that does not take OpenAI
 // credentials gets neither method nor token.
 func (s *Server) getAuthStatus(_ context.Context, p protocol.GetAuthStatusParams) (protocol.GetAuthStatusResponse, error) {
-	cfg, err := s.loadConfig(protocol.NewConversationParams{})
+	cfg, err := s.opts.LoadConfig(config.Request{})
 	if err != nil {
 		return protocol.GetAuthStatusResponse{}, internalError("error loading config: %v", err)
 	}

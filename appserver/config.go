@@ -37,7 +37,7 @@ func (s *Server) getUserSavedConfig(context.Context, rpcserver.None) (protocol.G
 // level. A value that is null or absent removes its key. The rest of the
 // file is kept as it is.
 func (s *Server) setDefaultModel(_ context.Context, p protocol.SetDefaultModelParams) (protocol.SetDefaultModelResponse, error) {
-	cfg, err := s.loadConfig(protocol.NewConversationParams{})
+	cfg, err := s.opts.LoadConfig(config.Request{})
 	if err != nil {
 		return protocol.SetDefaultModelResponse{}, internalError("error loading config: %v", err)
 	}

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/codex-go/codex/core/config"
 	"github.com/codex-go/codex/core/exec"
 	"github.com/codex-go/codex/internal/rpcserver"
 	"github.com/codex-go/codex/protocol"
@@ -30,7 +31,7 @@ func (s *Server) execOneOffCommand(ctx context.Context, p protocol.ExecOneOffCom
 		r.Fail(ctx, invalidRequest(emptyCommandMessage))
 		return
 	}
-	cfg, err := s.loadConfig(protocol.NewConversationParams{})
+	cfg, err := s.opts.LoadConfig(config.Request{})
 	if err != nil {
 		r.Fail(ctx, internalError("error loading config: %v", err))
 		return
