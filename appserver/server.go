@@ -20,7 +20,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"sync"
 	"time"
 
@@ -43,13 +42,11 @@ const SessionSource = "vscode"
 // once its input ended.
 const shutdownTimeout = 5 * time.Second
 
-// Options configure a Server.
-type Options = frontend.Options
-
 // Server is the app server. Create it with New and start it with Run; a
 // Server serves one connection.
 type Server struct {
-	opts    Options
+	opts    frontend.Options
+	initErr error // why the options could not be completed; Run reports it
 	log     *slog.Logger
 	manager *conversation.Manager
 	rpc     *rpcserver.Server[*Server]
@@ -63,17 +60,16 @@ type Server struct {
 	searches filesearch.Coordinator // fuzzy searches sharing a cancellation token
 }
 
-// New returns a server for opts.
-func New(opts Options) *Server {
+// New returns a server for opts, whose zero fields get their defaults.
+func New(options Options) *Server {
+	opts, initErr := frontend.Options(options).WithDefaults()
 	logger := opts.LoggerOrDiscard()
-	if opts.Getenv == nil {
-		opts.Getenv = os.Getenv
-	}
 	s := &Server{
-		opts:  opts,
-		log:   logger,
-		convs: map[string]*conversationState{},
-		subs:  map[string]*conversationState{},
+		opts:    opts,
+		initErr: initErr,
+		log:     logger,
+		convs:   map[string]*conversationState{},
+		subs:    map[string]*conversationState{},
 	}
 	s.userAgent = defaultUserAgent(opts.Version)
 	s.manager = conversation.NewManager(opts.Deps(SessionSource, s.currentUserAgent))
@@ -93,6 +89,9 @@ func New(opts Options) *Server {
 // every conversation down, which flushes their rollouts, and returns. Run
 // must be called at most once.
 func (s *Server) Run(ctx context.Context, in io.Reader, out io.Writer) error {
+	if s.initErr != nil {
+		return s.initErr
+	}
 	runErr := s.rpc.Run(ctx, in, out)
 	closeCtx, cancelClose := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
 	defer cancelClose()

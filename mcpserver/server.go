@@ -52,13 +52,11 @@ const MethodCodexEvent = "codex/event"
 // running turns to stop and for conversations to shut down.
 const shutdownTimeout = 5 * time.Second
 
-// Options configure a Server.
-type Options = frontend.Options
-
 // Server is the MCP server. Create it with New and start it with Run; a
 // Server serves one connection.
 type Server struct {
-	opts    Options
+	opts    frontend.Options
+	initErr error // why the options could not be completed; Run reports it
 	log     *slog.Logger
 	manager *conversation.Manager
 	rpc     *rpcserver.Server[*Server]
@@ -70,11 +68,13 @@ type Server struct {
 	calls       map[jsonrpc2.ID]*toolCall // running tools/call requests
 }
 
-// New returns a server for opts.
-func New(opts Options) *Server {
+// New returns a server for opts, whose zero fields get their defaults.
+func New(options Options) *Server {
+	opts, initErr := frontend.Options(options).WithDefaults()
 	logger := opts.LoggerOrDiscard()
 	s := &Server{
 		opts:      opts,
+		initErr:   initErr,
 		log:       logger,
 		userAgent: client.UserAgent(opts.Version, "", ""),
 		convs:     map[string]*convState{},
@@ -116,6 +116,9 @@ func Methods() []rpcserver.Method[*Server] { return methods() }
 // shut down, which flushes its rollout, and Run returns. Run must be called
 // at most once.
 func (s *Server) Run(ctx context.Context, in io.Reader, out io.Writer) error {
+	if s.initErr != nil {
+		return s.initErr
+	}
 	runErr := s.rpc.Run(ctx, in, out)
 	s.cancelCalls()
 	closeCtx, cancelClose := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
