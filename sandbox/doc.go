@@ -1,6 +1,69 @@
-// Package sandbox turns a protocol.SandboxPolicy into enforcement for one
-// command. The process that runs conversations is never restricted itself:
-// each command is wrapped (see Wrap) so that it starts under the policy.
+// Package sandbox confines the commands that codex runs on the model's
+// behalf to a protocol.SandboxPolicy: what they may write, whether they may
+// reach the network, what they may not read. The process that runs
+// conversations is never restricted itself: each command is wrapped so that
+// it starts under the policy, and everything it starts in turn inherits the
+// restrictions.
+//
+// # Using the package
+//
+// A program that runs the engine (package core/conversation, core/exec, or
+// the app-server and MCP server front ends) must call RunHelperIfRequested
+// on the first line of its main function:
+//
+//	func main() {
+//		sandbox.RunHelperIfRequested()
+//		// ... flags, configuration, the server ...
+//	}
+//
+// The engine starts the running binary again, with a hidden first
+// argument, to confine a command (the helper, HelperArg) and to write an
+// auto-approved patch from inside the sandbox (the patch writer); that call
+// is where those runs branch off. The program must be built with cgo on
+// Linux (see Requirements).
+//
+// Nothing else is needed to run the engine: core/exec wraps every command it
+// runs. To run a command under a policy directly:
+//
+//	self, err := sandbox.SelfExecutable() // this binary, as the helper
+//	...
+//	argv, err := sandbox.Wrap(self, policy, cwd, []string{"make", "test"},
+//		sandbox.CodexHomeProtection(codexHome))
+//	...
+//	cmd := exec.Command(argv[0], argv[1:]...)
+//	cmd.Dir = cwd
+//	cmd.Env = sandbox.CommandEnv(os.Environ(), policy)
+//	sandbox.Prepare(cmd) // namespaces for the helper, loader variables set aside
+//	err = cmd.Run()
+//
+// A command that failed because the sandbox refused something can be told
+// from other failures with LikelyDenied.
+//
+// The main entry points:
+//
+//   - RunHelperIfRequested: the first line of main, see above.
+//   - SelfExecutable, Wrap, Prepare and CommandEnv: start one command
+//     under a policy.
+//   - WritableRoots: the directories a policy lets a command write, for
+//     display or for approving a patch without asking.
+//   - Protection and CodexHomeProtection: paths protected beyond the policy
+//     (the configuration directory, the stored credentials).
+//   - LikelyDenied: whether a failure looks like a sandbox refusal.
+//   - ExecSandboxed: the process itself becomes the sandboxed command (what
+//     `codex sandbox linux` and `codex sandbox macos` do).
+//   - RunLoggingDenials, ParseDenialLogLine and FormatDenials: on macOS,
+//     list the Seatbelt violations of a command.
+//   - OutsideEnv: the environment for a program started outside the
+//     sandbox (an MCP server).
+//
+// # Requirements
+//
+// On Linux every policy but danger-full-access needs Landlock (kernel 5.13
+// or later) and a build with cgo, with libseccomp's static library at build
+// time (it is linked into the binary). The namespaces (user, mount, PID and
+// IPC) are used where the system allows them and skipped with a note where
+// it does not; setting EnvNoNamespaces turns them off. On macOS commands run
+// under /usr/bin/sandbox-exec. Elsewhere only danger-full-access runs.
 //
 // # Policies
 //
@@ -17,7 +80,7 @@
 //
 // # Linux
 //
-// The codex binary is re-executed as a helper (first argument HelperArg,
+// The running binary is re-executed as a helper (first argument HelperArg,
 // argv built by Wrap, started after Prepare). The helper confines itself
 // and then starts the command, so the command and everything it starts
 // inherit the restrictions (see RunHelper and confine):
@@ -25,8 +88,11 @@
 //   - Namespaces. Go cannot create a user namespace (its runtime is
 //     multi-threaded) nor keep creating threads after asking for a PID
 //     namespace, so a C constructor (preinit_linux.c) does it before the Go
-//     runtime starts, for the helper started with --sandbox-isolate and for
-//     `codex sandbox linux`: a user namespace mapping the caller's own ids
+//     runtime starts, for the helper started with --sandbox-isolate in any
+//     program that links this package, and for `codex sandbox linux` in
+//     the codex command alone (which turns this on by defining a C symbol;
+//     in other programs only the helper's command line is recognised): a
+//     user namespace mapping the caller's own ids
 //     (unless root), a mount namespace with private propagation, and a
 //     child in a new PID namespace. That child, process 1 there, mounts its
 //     own /proc and stays in C as the namespace's init (it reaps orphans,

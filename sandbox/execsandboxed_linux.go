@@ -18,7 +18,8 @@ import (
 // killed by a signal kills the process with it).
 //
 // When the process got namespaces before the Go runtime started (see
-// preinit_linux.c, which recognises the command line), it confines itself
+// preinit_linux.c, which recognises the command line of the codex command,
+// and of no other program), it confines itself
 // exactly as the helper does (see RunHelper), which saves starting the
 // helper. When it did not, but the system allows namespaces, it runs the
 // helper as a child instead (see runAsChild) and exits as the command

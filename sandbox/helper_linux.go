@@ -12,11 +12,11 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// RunHelper is the Linux sandbox helper, called by main when os.Args[1] is
-// HelperArg with the arguments that follow it (those produced by Wrap and
-// Prepare). It looks the command up in $PATH, restricts itself and runs the
-// command (see confine). It only returns on error; HelperExitCode maps the
-// error to an exit status.
+// RunHelper is the Linux sandbox helper, run (through HelperMain) by
+// RunHelperIfRequested when os.Args[1] is HelperArg, with the arguments
+// that follow it (those produced by Wrap and Prepare). It looks the command
+// up in $PATH, restricts itself and runs the command (see confine). It only
+// returns on error; HelperExitCode maps the error to an exit status.
 func RunHelper(args []string) error {
 	req, err := parseHelperArgs(args)
 	if err != nil {

@@ -13,15 +13,12 @@ import (
 // network operations the tests run under the sandbox.
 const probeArg = "__sandbox_test_probe"
 
-// TestMain lets the test binary act as the sandbox helper and as the probe.
+// TestMain lets the test binary act as the helpers (see
+// RunHelperIfRequested) and as the probe.
 func TestMain(m *testing.M) {
-	if len(os.Args) > 1 {
-		switch os.Args[1] {
-		case HelperArg:
-			os.Exit(HelperMain(os.Args[2:], os.Stderr))
-		case probeArg:
-			os.Exit(runProbe(os.Args[2:]))
-		}
+	RunHelperIfRequested()
+	if len(os.Args) > 1 && os.Args[1] == probeArg {
+		os.Exit(runProbe(os.Args[2:]))
 	}
 	// Under the race detector a program sleeps a second before it exits,
 	// which every sandboxed command of these tests would pay.

@@ -9,7 +9,8 @@ import (
 	"github.com/codex-go/codex/protocol"
 )
 
-// HelperArg is the hidden first argument that makes the codex binary act as the Linux sandbox helper.
+// HelperArg is the hidden first argument that makes the binary act as the
+// Linux sandbox helper (see RunHelperIfRequested).
 const HelperArg = "__codex_linux_sandbox"
 
 // protectedName is the entry directly inside a writable root that stays

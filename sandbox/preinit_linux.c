@@ -6,9 +6,10 @@
 // and a multi-threaded process cannot create a user namespace, so neither
 // can be done from Go, whose runtime starts threads before main. This
 // constructor runs first, while the process is still single-threaded, but
-// only for the two invocations that run a command under the sandbox: the
-// helper started with --sandbox-isolate (see Prepare), and `codex sandbox
-// linux` (or its aliases). It then
+// only for the invocations that run a command under the sandbox: the
+// helper started with --sandbox-isolate (see Prepare), in any program that
+// links this package, and `codex sandbox linux` (or its aliases), in the
+// codex command alone (see codex_sandbox_command). It then
 //
 //   1. starts a child in new mount, PID and System V IPC namespaces, and a
 //      user namespace mapping the caller's own user and group when not
@@ -54,6 +55,14 @@ char codex_isolation_error[160];
 // codex_child is the process signals are passed on to.
 static pid_t codex_child;
 
+// codex_sandbox_command is defined (as 1) by the codex command, whose own
+// command line `codex sandbox linux` runs a command under the sandbox in
+// place of the process. In every other program that links this package
+// (one embedding the engine) it stays undefined: the reference is weak, so
+// its address is then null, and only the helper's command line is
+// recognised, never the program's own, whatever it holds.
+extern const int codex_sandbox_command __attribute__((weak, visibility("hidden")));
+
 static void codex_fail(const char *what) {
 	snprintf(codex_isolation_error, sizeof codex_isolation_error, "%s: %s", what, strerror(errno));
 }
@@ -83,6 +92,9 @@ static int codex_wants_isolation(int argc, char **argv) {
 				return 1;
 			}
 		}
+		return 0;
+	}
+	if (&codex_sandbox_command == NULL || !codex_sandbox_command) {
 		return 0;
 	}
 	// codex [global flags] sandbox|debug [global flags] linux|landlock ...

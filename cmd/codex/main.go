@@ -10,22 +10,13 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/codex-go/codex/core/patch"
 	"github.com/codex-go/codex/sandbox"
 )
 
 func main() {
-	// The sandbox helper runs before anything else: the binary re-executes
-	// itself with this first argument to confine a command, and must not
-	// parse flags or touch configuration on the way.
-	if len(os.Args) > 1 && os.Args[1] == sandbox.HelperArg {
-		os.Exit(sandbox.HelperMain(os.Args[2:], os.Stderr))
-	}
-	// Likewise the patch writer: the server runs the binary with this
-	// first argument, inside the sandbox, to write an auto-approved patch.
-	if len(os.Args) > 1 && os.Args[1] == patch.ApplyArg {
-		os.Exit(patch.ApplyMain(os.Stdin, os.Stdout, os.Stderr))
-	}
+	// The binary runs itself again as the sandbox helper and as the patch
+	// writer: those runs end here, before any flag or configuration.
+	sandbox.RunHelperIfRequested()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := newRootCommand(stdio{in: os.Stdin, out: os.Stdout, err: os.Stderr}).ExecuteContext(ctx)

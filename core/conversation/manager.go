@@ -1,6 +1,3 @@
-// Package conversation is the engine: a Manager owns conversations, and each
-// Conversation takes submissions (ops) in and streams events out while it
-// runs turns against the model and its tools.
 package conversation
 
 import (
@@ -37,7 +34,10 @@ type Deps struct {
 	Source string
 	// UserAgent returns the current User-Agent value.
 	UserAgent func() string
-	// SelfExe is the codex binary, used to run the sandbox helper.
+	// SelfExe is the running binary (see sandbox.SelfExecutable), started
+	// again as the sandbox helper and the patch writer; its main must begin
+	// with sandbox.RunHelperIfRequested. When it is empty, commands can
+	// only run under danger-full-access.
 	SelfExe string
 	// HTTPClient is used for model requests; nil means a default client.
 	HTTPClient *http.Client

@@ -71,8 +71,10 @@ type Params struct {
 	// Sandbox is the policy the command runs under; danger-full-access runs
 	// it directly.
 	Sandbox protocol.SandboxPolicy
-	// SelfExe is the codex executable that acts as the sandbox helper. It is
-	// required for every policy but danger-full-access.
+	// SelfExe is the executable that acts as the sandbox helper: the
+	// running binary (see sandbox.SelfExecutable), whose main begins with
+	// sandbox.RunHelperIfRequested. It is required for every policy but
+	// danger-full-access.
 	SelfExe string
 	// MaxCapture caps each captured stream in bytes; zero (or negative)
 	// means DefaultMaxCapture. Output beyond it is left out of the Result

@@ -21,12 +21,7 @@ import (
 // writer, so sandboxed commands and patches run through it as
 // ExecEnv.SelfExe.
 func TestMain(m *testing.M) {
-	if len(os.Args) > 1 && os.Args[1] == sandbox.HelperArg {
-		os.Exit(sandbox.HelperMain(os.Args[2:], os.Stderr))
-	}
-	if len(os.Args) > 1 && os.Args[1] == patch.ApplyArg {
-		os.Exit(patch.ApplyMain(os.Stdin, os.Stdout, os.Stderr))
-	}
+	sandbox.RunHelperIfRequested()
 	// Under -race a child that exits with status 0 first sleeps for a
 	// second (the race runtime's atexit_sleep_ms); the patch writer, which
 	// is this binary, must not.

@@ -41,7 +41,8 @@ type shellArgs struct {
 
 // ExecEnv is what running commands needs from the program.
 type ExecEnv struct {
-	// SelfExe is the codex binary that acts as the sandbox helper.
+	// SelfExe is the running binary, which acts as the sandbox helper and
+	// the patch writer (see sandbox.RunHelperIfRequested).
 	SelfExe string
 	// Env builds the environment of a command.
 	Env func() []string
