@@ -21,9 +21,7 @@ import (
 // TestMain lets the test binary act as the sandbox helper, so sandboxed
 // one-off commands can use it as Options.SelfExe.
 func TestMain(m *testing.M) {
-	if len(os.Args) > 1 && os.Args[1] == sandbox.HelperArg {
-		os.Exit(sandbox.HelperMain(os.Args[2:], os.Stderr))
-	}
+	sandbox.RunHelperIfRequested()
 	// Under the race detector a program sleeps a second before it exits,
 	// which every sandboxed command of these tests would pay.
 	if _, set := os.LookupEnv("GORACE"); !set {

@@ -4,6 +4,14 @@
 // engine's events as `codex/event/<type>` notifications; approvals the engine
 // needs are sent to the editor as server requests.
 //
+// To serve it from a program of your own: call sandbox.RunHelperIfRequested
+// first in main (commands run under the sandbox by re-executing the
+// program), then New with Options (every field may stay zero) and Run on
+// the streams the editor is connected to. Run returns when the input ends,
+// after every conversation was shut down and its rollout flushed. The
+// protocol is described in docs/app-server-protocol.md and, as JSON Schema,
+// in the schema directory of the module.
+//
 // The server is organised by families of methods: initialize.go (handshake,
 // user agent), conversation.go (conversations, input, interrupts, listeners),
 // rollouts.go (listing, resuming and archiving recorded conversations),

@@ -8,6 +8,12 @@
 // the user with `elicitation/create` requests. The call's result is the
 // last message of the model.
 //
+// To serve it from a program of your own: call sandbox.RunHelperIfRequested
+// first in main (commands run under the sandbox by re-executing the
+// program), then New with Options (every field may stay zero) and Run on
+// the streams the host is connected to. Run returns when the input ends,
+// after every conversation was shut down and its rollout flushed.
+//
 // Messages are JSON-RPC 2.0, one per line; the connection, the dispatch
 // and the shutdown are internal/rpcserver's, and the MCP messages use the
 // types of mark3labs/mcp-go where they fit. The files are organised by
