@@ -92,17 +92,7 @@ func (s *Server) sendUserTurn(ctx context.Context, p protocol.SendUserTurnParams
 		r.Fail(ctx, err)
 		return
 	}
-	op := protocol.UserTurnOp{
-		Items:          p.Items,
-		Cwd:            p.Cwd,
-		ApprovalPolicy: p.ApprovalPolicy,
-		SandboxPolicy:  p.SandboxPolicy,
-		Model:          p.Model,
-		Summary:        p.Summary,
-	}
-	if p.Effort != nil {
-		op.Effort = *p.Effort
-	}
+	op := protocol.UserTurnOp{Items: p.Items, TurnContext: p.TurnContext()}
 	submitAndReply(ctx, st, r, op, protocol.SendUserTurnResponse{})
 }
 

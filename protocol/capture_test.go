@@ -162,7 +162,7 @@ func TestRolloutCaptureRoundTrip(t *testing.T) {
 		case rollout.LineResponseItem:
 			got = roundTrip[protocol.ResponseItem](t, l.Payload)
 		case rollout.LineTurnContext:
-			got = roundTrip[rollout.TurnContext](t, l.Payload)
+			got = roundTrip[protocol.TurnContext](t, l.Payload)
 		case rollout.LineEventMsg:
 			m, err := protocol.DecodeEventMsg(l.Payload)
 			require.NoError(t, err)

@@ -29,18 +29,8 @@ type UserInputOp struct {
 type UserTurnOp struct {
 	// Items is the user input.
 	Items []InputItem `json:"items"`
-	// Cwd is the working directory.
-	Cwd string `json:"cwd"`
-	// ApprovalPolicy is the approval policy.
-	ApprovalPolicy AskForApproval `json:"approval_policy"`
-	// SandboxPolicy is the sandbox policy.
-	SandboxPolicy SandboxPolicy `json:"sandbox_policy"`
-	// Model is the model.
-	Model string `json:"model"`
-	// Effort is the reasoning effort, when set.
-	Effort ReasoningEffort `json:"effort,omitempty"`
-	// Summary is the reasoning summary setting.
-	Summary ReasoningSummary `json:"summary"`
+	// TurnContext holds the settings; its members are those of the op.
+	TurnContext
 }
 
 // ExecApprovalOp answers an exec_approval_request.

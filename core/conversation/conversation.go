@@ -23,21 +23,6 @@ import (
 // ErrClosed is returned by Submit after the conversation was shut down.
 var ErrClosed = errors.New("conversation is shut down")
 
-// turnContext is the per-turn settings; a user_turn op replaces them.
-type turnContext struct {
-	cwd      string
-	approval protocol.AskForApproval
-	sandbox  protocol.SandboxPolicy
-	model    string
-	effort   protocol.ReasoningEffort
-	summary  protocol.ReasoningSummary
-}
-
-func (tc turnContext) record() rollout.TurnContext {
-	return rollout.TurnContext{Cwd: tc.cwd, ApprovalPolicy: tc.approval, SandboxPolicy: tc.sandbox,
-		Model: tc.model, Effort: tc.effort, Summary: tc.summary}
-}
-
 // task is one running turn.
 type task struct {
 	subID  string
@@ -61,7 +46,7 @@ type Conversation struct {
 
 	mu        sync.Mutex
 	nextSub   uint64
-	turnCtx   turnContext
+	turnCtx   protocol.TurnContext
 	history   []protocol.ResponseItem
 	task      *task
 	pending   []protocol.ResponseItem
@@ -87,10 +72,7 @@ func newConversation(id string, cfg *config.Config, w *rollout.Writer, cl *clien
 	return &Conversation{
 		id: id, cfg: cfg, deps: deps, rollout: w, client: cl, router: router,
 		events: newEventQueue(), ctx: ctx, cancel: cancel,
-		turnCtx: turnContext{
-			cwd: cfg.Cwd, approval: cfg.ApprovalPolicy, sandbox: cfg.SandboxPolicy,
-			model: cfg.Model, effort: cfg.ModelReasoningEffort, summary: cfg.ModelReasoningSummary,
-		},
+		turnCtx:   cfg.TurnContext(),
 		approvals: map[string]chan protocol.ReviewDecision{},
 		shutDown:  make(chan struct{}),
 		mcpReady:  make(chan struct{}),
@@ -168,8 +150,7 @@ func (c *Conversation) SubmitWithID(subID string, op protocol.Op) (string, error
 	case protocol.UserInputOp:
 		c.handleInput(subID, o.Items, nil)
 	case protocol.UserTurnOp:
-		tc := turnContext{cwd: o.Cwd, approval: o.ApprovalPolicy, sandbox: o.SandboxPolicy,
-			model: o.Model, effort: o.Effort, summary: o.Summary}
+		tc := o.TurnContext
 		c.handleInput(subID, o.Items, &tc)
 	case protocol.InterruptOp:
 		c.interruptTask()
@@ -240,7 +221,7 @@ func (c *Conversation) interruptTask() *task {
 }
 
 // handleInput starts a turn, or hands the input to the running one.
-func (c *Conversation) handleInput(subID string, items []protocol.InputItem, update *turnContext) {
+func (c *Conversation) handleInput(subID string, items []protocol.InputItem, update *protocol.TurnContext) {
 	msg, err := userMessage(items)
 	if err != nil {
 		c.emit(subID, protocol.ErrorEvent{Message: err.Error()})
@@ -300,16 +281,16 @@ func userMessage(items []protocol.InputItem) (protocol.ResponseItem, error) {
 }
 
 // envContext describes tc for the model.
-func (c *Conversation) envContext(tc turnContext) environmentContext {
-	return environmentContext{cwd: tc.cwd, approval: tc.approval, sandbox: tc.sandbox, shell: userShell(c.deps.Getenv)}
+func (c *Conversation) envContext(tc protocol.TurnContext) environmentContext {
+	return environmentContext{cwd: tc.Cwd, approval: tc.ApprovalPolicy, sandbox: tc.SandboxPolicy, shell: userShell(c.deps.Getenv)}
 }
 
 // envDiff returns the environment context to send when a turn changes the
 // working directory, approval policy or sandbox; the shell never changes,
 // so it is left out.
-func (c *Conversation) envDiff(old, next turnContext) (environmentContext, bool) {
-	changed := old.cwd != next.cwd || old.approval != next.approval || !samePolicy(old.sandbox, next.sandbox)
-	return environmentContext{cwd: next.cwd, approval: next.approval, sandbox: next.sandbox}, changed
+func (c *Conversation) envDiff(old, next protocol.TurnContext) (environmentContext, bool) {
+	changed := old.Cwd != next.Cwd || old.ApprovalPolicy != next.ApprovalPolicy || !samePolicy(old.SandboxPolicy, next.SandboxPolicy)
+	return environmentContext{cwd: next.Cwd, approval: next.ApprovalPolicy, sandbox: next.SandboxPolicy}, changed
 }
 
 func samePolicy(a, b protocol.SandboxPolicy) bool {

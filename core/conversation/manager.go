@@ -143,8 +143,7 @@ func (m *Manager) ResumeConversation(ctx context.Context, cfg *config.Config, pa
 	}
 	// Tell the model when the resumed turn settings differ from the recorded ones.
 	if last := rec.LastTurnContext; last != nil {
-		recorded := turnContext{cwd: last.Cwd, approval: last.ApprovalPolicy, sandbox: last.SandboxPolicy}
-		if diff, changed := c.envDiff(recorded, c.turnCtx); changed {
+		if diff, changed := c.envDiff(*last, c.turnCtx); changed {
 			c.recordItems(protocol.UserText(diff.render()))
 		}
 	}

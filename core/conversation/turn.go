@@ -22,14 +22,14 @@ type samplingResult struct {
 
 // runTask runs one turn: model requests and tool calls until the model
 // answers without calling a tool and no user input is pending.
-func (c *Conversation) runTask(ctx context.Context, t *task, tc turnContext, input []protocol.ResponseItem) {
+func (c *Conversation) runTask(ctx context.Context, t *task, tc protocol.TurnContext, input []protocol.ResponseItem) {
 	defer close(t.done)
 	c.emit(t.subID, protocol.TaskStartedEvent{ModelContextWindow: c.cfg.ModelContextWindow})
 	c.recordUserInput(input)
 	inputs := typedTexts(input)
 	var lastAgent *string
 	for {
-		c.rolloutWritten(c.rollout.TurnContext(tc.record()))
+		c.rolloutWritten(c.rollout.TurnContext(tc))
 		res, err := c.sample(ctx, t, tc)
 		c.recordItems(res.items...)
 		c.mu.Lock()
@@ -135,7 +135,7 @@ func (c *Conversation) recordUserEvents(items []protocol.ResponseItem) {
 // a failed attempt completed (messages, and tool calls that already ran,
 // with their outputs) is recorded before the retry, so the model is not
 // asked to redo work that happened.
-func (c *Conversation) sample(ctx context.Context, t *task, tc turnContext) (samplingResult, error) {
+func (c *Conversation) sample(ctx context.Context, t *task, tc protocol.TurnContext) (samplingResult, error) {
 	maxRetries := c.cfg.ModelProvider.StreamMaxRetriesOrDefault()
 	for attempt := 0; ; attempt++ {
 		res, err := c.stream(ctx, t, tc)
@@ -160,7 +160,7 @@ func (c *Conversation) sample(ctx context.Context, t *task, tc turnContext) (sam
 
 // stream sends the history to the model and handles what comes back:
 // deltas become events, tool calls run as soon as they arrive.
-func (c *Conversation) stream(ctx context.Context, t *task, tc turnContext) (samplingResult, error) {
+func (c *Conversation) stream(ctx context.Context, t *task, tc protocol.TurnContext) (samplingResult, error) {
 	var res samplingResult
 	if err := c.waitMCP(ctx); err != nil {
 		return res, err
@@ -170,9 +170,9 @@ func (c *Conversation) stream(ctx context.Context, t *task, tc turnContext) (sam
 		instructions = BaseInstructions()
 	}
 	req := client.Request{
-		Model:          tc.model,
-		Effort:         tc.effort,
-		Summary:        tc.summary,
+		Model:          tc.Model,
+		Effort:         tc.Effort,
+		Summary:        tc.Summary,
 		Verbosity:      c.cfg.ModelVerbosity,
 		ConversationID: c.id,
 		Prompt: client.Prompt{
@@ -272,13 +272,11 @@ func (c *Conversation) handleItem(ctx context.Context, t *task, turn *tools.Turn
 }
 
 // toolTurn gives tool handlers what they may use of the running turn.
-func (c *Conversation) toolTurn(t *task, tc turnContext) *tools.Turn {
+func (c *Conversation) toolTurn(t *task, tc protocol.TurnContext) *tools.Turn {
 	return &tools.Turn{
 		SubID:          t.subID,
 		ConversationID: c.id,
-		Cwd:            tc.cwd,
-		ApprovalPolicy: tc.approval,
-		SandboxPolicy:  tc.sandbox,
+		TurnContext:    tc,
 		Emit:           func(m protocol.EventMsg) { c.emit(t.subID, m) },
 		AskExec: func(ctx context.Context, callID string, command []string, cwd string, reason *string) (protocol.ReviewDecision, error) {
 			return c.awaitApproval(ctx, t.subID, callID, protocol.ExecApprovalRequestEvent{CallID: callID, Command: command, Cwd: cwd, Reason: reason})

@@ -71,6 +71,9 @@ type Params struct {
 	// Sandbox is the policy the command runs under; danger-full-access runs
 	// it directly.
 	Sandbox protocol.SandboxPolicy
+	// Unsandboxed runs the command directly whatever Sandbox says: a
+	// command the user approved to run outside the sandbox.
+	Unsandboxed bool
 	// SelfExe is the executable that acts as the sandbox helper: the
 	// running binary (see sandbox.SelfExecutable), whose main begins with
 	// sandbox.RunHelperIfRequested. It is required for every policy but
@@ -286,7 +289,7 @@ func resolveCwd(cwd string) (string, error) {
 // commandLine returns the argv to execute: the command itself, or the
 // command wrapped for the sandbox policy.
 func commandLine(p Params, cwd string) ([]string, error) {
-	if p.Sandbox.Mode == protocol.SandboxDangerFullAccess {
+	if p.Unsandboxed || p.Sandbox.Mode == protocol.SandboxDangerFullAccess {
 		return p.Command, nil
 	}
 	if !p.Sandbox.Mode.Valid() {

@@ -28,7 +28,7 @@ func at(year int, month time.Month, day, hour, minute, sec int) time.Time {
 }
 
 // record writes a rollout with rollout.Create. Each record is a
-// protocol.ResponseItem, a protocol.EventMsg or a rollout.TurnContext.
+// protocol.ResponseItem, a protocol.EventMsg or a protocol.TurnContext.
 func record(t testing.TB, home string, start time.Time, id string, records ...any) string {
 	t.Helper()
 	meta := rollout.SessionMeta{ID: id, Cwd: "/w", Originator: "codex_cli_rs", CLIVersion: "0.45.0", Source: "vscode"}
@@ -38,7 +38,7 @@ func record(t testing.TB, home string, start time.Time, id string, records ...an
 		switch r := r.(type) {
 		case protocol.ResponseItem:
 			require.NoError(t, w.ResponseItems(r))
-		case rollout.TurnContext:
+		case protocol.TurnContext:
 			require.NoError(t, w.TurnContext(r))
 		case protocol.EventMsg:
 			require.NoError(t, w.EventMsg(r))

@@ -21,7 +21,7 @@ type Recorded struct {
 	// Events are the recorded event_msg payloads in file order.
 	Events []protocol.EventMsg
 	// LastTurnContext is the last turn_context payload, nil when there is none.
-	LastTurnContext *TurnContext
+	LastTurnContext *protocol.TurnContext
 }
 
 // Read loads a rollout file. The first line must be session_meta; later
@@ -96,7 +96,7 @@ func addLine(rec *Recorded, raw []byte) (*Recorded, error) {
 		}
 		rec.Events = append(rec.Events, m)
 	case LineTurnContext:
-		var tc TurnContext
+		var tc protocol.TurnContext
 		if err := json.Unmarshal(l.Payload, &tc); err != nil {
 			return nil, fmt.Errorf("decode %s: %w", l.Type, err)
 		}

@@ -47,7 +47,7 @@ func TestReadRoundTrip(t *testing.T) {
 		}},
 		protocol.AgentMessageEvent{Message: "two files"},
 	}
-	first := rollout.TurnContext{Cwd: "/w", ApprovalPolicy: protocol.ApprovalNever,
+	first := protocol.TurnContext{Cwd: "/w", ApprovalPolicy: protocol.ApprovalNever,
 		SandboxPolicy: protocol.SandboxPolicy{Mode: protocol.SandboxWorkspaceWrite}, Model: "gpt-5", Summary: "auto"}
 	last := first
 	last.Model = "o3"

@@ -56,22 +56,6 @@ type SessionMeta struct {
 	Git *GitInfo `json:"git,omitempty"`
 }
 
-// TurnContext is the payload of a turn_context line: the settings of a model request.
-type TurnContext struct {
-	// Cwd is the working directory.
-	Cwd string `json:"cwd"`
-	// ApprovalPolicy is the approval policy.
-	ApprovalPolicy protocol.AskForApproval `json:"approval_policy"`
-	// SandboxPolicy is the sandbox policy.
-	SandboxPolicy protocol.SandboxPolicy `json:"sandbox_policy"`
-	// Model is the model.
-	Model string `json:"model"`
-	// Effort is the reasoning effort, when set.
-	Effort protocol.ReasoningEffort `json:"effort,omitempty"`
-	// Summary is the reasoning summary setting.
-	Summary protocol.ReasoningSummary `json:"summary"`
-}
-
 // Line is one decoded line of a rollout.
 type Line struct {
 	// Timestamp is when the line was written.
@@ -190,7 +174,7 @@ func (w *Writer) EventMsg(m protocol.EventMsg) error {
 }
 
 // TurnContext records the settings of a model request.
-func (w *Writer) TurnContext(tc TurnContext) error {
+func (w *Writer) TurnContext(tc protocol.TurnContext) error {
 	return w.write(LineTurnContext, tc)
 }
 

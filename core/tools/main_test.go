@@ -77,9 +77,7 @@ func newHarness(t *testing.T, cwd string, ap protocol.AskForApproval, sp protoco
 	h.turn = &tools.Turn{
 		SubID:          "sub-1",
 		ConversationID: "conv-1",
-		Cwd:            cwd,
-		ApprovalPolicy: ap,
-		SandboxPolicy:  sp,
+		TurnContext:    protocol.TurnContext{Cwd: cwd, ApprovalPolicy: ap, SandboxPolicy: sp},
 		Emit: func(m protocol.EventMsg) {
 			h.mu.Lock()
 			defer h.mu.Unlock()

@@ -23,12 +23,9 @@ type Turn struct {
 	SubID string
 	// ConversationID identifies the conversation.
 	ConversationID string
-	// Cwd is the turn's working directory.
-	Cwd string
-	// ApprovalPolicy is the turn's approval policy.
-	ApprovalPolicy protocol.AskForApproval
-	// SandboxPolicy is the turn's sandbox policy.
-	SandboxPolicy protocol.SandboxPolicy
+	// TurnContext holds the turn's settings: working directory, approval
+	// and sandbox policies, model.
+	protocol.TurnContext
 	// Emit sends an event to the conversation's listeners.
 	Emit func(protocol.EventMsg)
 	// AskExec asks the user to approve a command and waits for the answer.

@@ -128,16 +128,12 @@ func (h *shellHandler) run(ctx context.Context, t *Turn, callID string, argv []s
 		// A command the user approved runs outside the sandbox.
 		sandboxed = false
 	}
-	policy := t.SandboxPolicy
-	if !sandboxed {
-		policy = protocol.SandboxPolicy{Mode: protocol.SandboxDangerFullAccess}
-	}
-	r, err := h.exec(ctx, t, callID, argv, cwd, timeout, policy)
+	r, err := h.exec(ctx, t, callID, argv, cwd, timeout, sandboxed)
 	if err != nil {
 		end(notCompleted(r, err))
 		return "", err
 	}
-	if sandboxed && policy.Mode != protocol.SandboxDangerFullAccess && r.ExitCode != 0 && exec.LikelyDenied(r) {
+	if sandboxed && t.SandboxPolicy.Mode != protocol.SandboxDangerFullAccess && r.ExitCode != 0 && exec.LikelyDenied(r) {
 		r, err = h.afterDenial(ctx, t, callID, argv, cwd, timeout, r)
 		if errors.Is(err, ErrTurnAborted) {
 			return "", err
@@ -199,7 +195,7 @@ func (h *shellHandler) afterDenial(ctx context.Context, t *Turn, callID string, 
 		}
 	}
 	t.Emit(protocol.BackgroundEvent{Message: "retrying command without sandbox"})
-	return h.exec(ctx, t, callID, argv, cwd, timeout, protocol.SandboxPolicy{Mode: protocol.SandboxDangerFullAccess})
+	return h.exec(ctx, t, callID, argv, cwd, timeout, false)
 }
 
 // ask requests approval; it reports whether the command may run and
@@ -225,8 +221,9 @@ func (h *shellHandler) ask(ctx context.Context, t *Turn, callID string, argv []s
 	return false, nil
 }
 
-// exec runs argv under policy, streaming output deltas.
-func (h *shellHandler) exec(ctx context.Context, t *Turn, callID string, argv []string, cwd string, timeout time.Duration, policy protocol.SandboxPolicy) (exec.Result, error) {
+// exec runs argv, under the turn's sandbox when sandboxed is set, streaming
+// output deltas.
+func (h *shellHandler) exec(ctx context.Context, t *Turn, callID string, argv []string, cwd string, timeout time.Duration, sandboxed bool) (exec.Result, error) {
 	var env []string
 	if h.env.Env != nil {
 		env = h.env.Env()
@@ -234,7 +231,8 @@ func (h *shellHandler) exec(ctx context.Context, t *Turn, callID string, argv []
 	// The sandbox is evaluated for the turn's directory, wherever the
 	// command runs: a workdir must not make itself writable.
 	return exec.Run(ctx, exec.Params{
-		Command: argv, Cwd: cwd, SandboxCwd: t.Cwd, Timeout: timeout, Env: env, Sandbox: policy, SelfExe: h.env.SelfExe,
+		Command: argv, Cwd: cwd, SandboxCwd: t.Cwd, Timeout: timeout, Env: env,
+		Sandbox: t.SandboxPolicy, Unsandboxed: !sandboxed, SelfExe: h.env.SelfExe,
 		Protect: h.env.Protect,
 	}, func(s exec.Stream, chunk []byte) {
 		t.Emit(protocol.ExecCommandOutputDeltaEvent{CallID: callID, Stream: string(s), Chunk: chunk})
