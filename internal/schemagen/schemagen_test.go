@@ -260,6 +260,21 @@ func TestInputItemSchemaTagsEqualValueList(t *testing.T) {
 	assert.Equal(t, valueStrings(protocol.InputItemTypeValues()), tags)
 }
 
+func TestEventRowsFollowEventMessages(t *testing.T) {
+	var rows []Row
+	for _, r := range Table() {
+		if r.Kind == KindEvent {
+			rows = append(rows, r)
+		}
+	}
+	msgs := protocol.EventMessages()
+	require.Len(t, rows, len(msgs))
+	for i, m := range msgs {
+		assert.Equal(t, m.EventType(), rows[i].Name)
+		assert.Equal(t, reflect.TypeOf(m), rows[i].Params)
+	}
+}
+
 func TestFindModuleRoot(t *testing.T) {
 	root, err := FindModuleRoot(".")
 	require.NoError(t, err)
