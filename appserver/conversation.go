@@ -76,7 +76,7 @@ func (s *Server) loadConfig(p protocol.NewConversationParams) (*config.Config, e
 // sendUserMessage starts a turn with the conversation's current settings, or
 // adds the input to the running turn.
 func (s *Server) sendUserMessage(ctx context.Context, p protocol.SendUserMessageParams, r rpcserver.Reply[protocol.SendUserMessageResponse]) {
-	st, err := s.conversationFor(p.ConversationID, p.Items)
+	st, err := s.knownConversation(p.ConversationID)
 	if err != nil {
 		r.Fail(ctx, err)
 		return
@@ -87,29 +87,13 @@ func (s *Server) sendUserMessage(ctx context.Context, p protocol.SendUserMessage
 // sendUserTurn starts a turn with explicit settings, which the conversation
 // keeps for later turns.
 func (s *Server) sendUserTurn(ctx context.Context, p protocol.SendUserTurnParams, r rpcserver.Reply[protocol.SendUserTurnResponse]) {
-	st, err := s.conversationFor(p.ConversationID, p.Items)
+	st, err := s.knownConversation(p.ConversationID)
 	if err != nil {
 		r.Fail(ctx, err)
 		return
 	}
 	op := protocol.UserTurnOp{Items: p.Items, TurnContext: p.TurnContext()}
 	submitAndReply(ctx, st, r, op, protocol.SendUserTurnResponse{})
-}
-
-// conversationFor checks the conversation id and the input items of a
-// request carrying input, and returns the conversation.
-func (s *Server) conversationFor(id string, items []protocol.InputItem) (*conversationState, error) {
-	if err := s.checkUUID("conversationId", id); err != nil {
-		return nil, err
-	}
-	for _, it := range items {
-		switch it.Type {
-		case protocol.InputText, protocol.InputImage, protocol.InputLocalImage:
-		default:
-			return nil, s.badParams("unknown input item type %q", it.Type)
-		}
-	}
-	return s.lookupConversation(id)
 }
 
 // interruptConversation stops the running turn. The reply is sent once the

@@ -144,7 +144,7 @@ func (st *conversationState) noteForwarded(ev protocol.Event) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	switch ev.Msg.EventType() {
-	case "task_started":
+	case protocol.EventTypeTaskStarted:
 		if st.turnOpen {
 			// The engine runs one turn at a time, so the previous one is over.
 			close(st.turnEnded)
@@ -152,7 +152,7 @@ func (st *conversationState) noteForwarded(ev protocol.Event) {
 		st.turnOpen = true
 		st.turnID = ev.ID
 		st.turnEnded = make(chan struct{})
-	case "task_complete", "turn_aborted", "error":
+	case protocol.EventTypeTaskComplete, protocol.EventTypeTurnAborted, protocol.EventTypeError:
 		if st.turnOpen && ev.ID == st.turnID {
 			st.turnOpen = false
 			close(st.turnEnded)

@@ -16,10 +16,10 @@ import (
 
 // Notification methods a turn is followed by.
 const (
-	methodTaskComplete = protocol.NotificationCodexEventPrefix + "task_complete"
-	methodEventError   = protocol.NotificationCodexEventPrefix + "error"
-	methodMessageDelta = protocol.NotificationCodexEventPrefix + "agent_message_delta"
-	methodExecEnd      = protocol.NotificationCodexEventPrefix + "exec_command_end"
+	methodTaskComplete = protocol.NotificationCodexEventPrefix + protocol.EventTypeTaskComplete
+	methodEventError   = protocol.NotificationCodexEventPrefix + protocol.EventTypeError
+	methodMessageDelta = protocol.NotificationCodexEventPrefix + protocol.EventTypeAgentMessageDelta
+	methodExecEnd      = protocol.NotificationCodexEventPrefix + protocol.EventTypeExecCommandEnd
 )
 
 // closeGrace is how long a server may take to exit after its stdin closed

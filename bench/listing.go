@@ -120,7 +120,7 @@ func rolloutLines(id string, start time.Time, prompt string) ([]byte, error) {
 	}{
 		{rollout.LineSessionMeta, 0, meta},
 		{rollout.LineResponseItem, 30 * time.Millisecond, protocol.UserText(prompt)},
-		{rollout.LineEventMsg, 30 * time.Millisecond, map[string]string{"type": "user_message", "message": prompt, "kind": "plain"}},
+		{rollout.LineEventMsg, 30 * time.Millisecond, map[string]string{"type": protocol.EventTypeUserMessage, "message": prompt, "kind": string(protocol.KindPlain)}},
 	}
 	var out []byte
 	for _, l := range lines {

@@ -157,7 +157,8 @@ type elicitationAnswer struct {
 }
 
 // decisionFromAnswer maps an elicitation result to a review decision:
-//   - a "decision" member is used as it is (an unknown one denies);
+//   - a "decision" member is used as it is (an unknown one makes the
+//     answer unreadable, which denies);
 //   - "action":"accept" approves, or applies content.decision when the
 //     host put a valid decision there;
 //   - "decline", "cancel" and anything unreadable deny.
@@ -167,10 +168,7 @@ func decisionFromAnswer(raw json.RawMessage) protocol.ReviewDecision {
 		return protocol.DecisionDenied
 	}
 	if a.Decision != nil {
-		if a.Decision.Valid() {
-			return *a.Decision
-		}
-		return protocol.DecisionDenied
+		return *a.Decision
 	}
 	if a.Action != mcp.ElicitationResponseActionAccept {
 		return protocol.DecisionDenied

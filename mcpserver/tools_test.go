@@ -90,7 +90,13 @@ func TestParseCodexArgs(t *testing.T) {
 			raw:     `{"prompt":"hi","sandbox":"open"}`,
 			wantErr: "unknown variant `open`, expected one of `read-only`, `workspace-write`, `danger-full-access`",
 		},
+		{
+			name:    "empty approval policy",
+			raw:     `{"prompt":"hi","approval-policy":""}`,
+			wantErr: "unknown variant ``, expected one of `untrusted`, `on-failure`, `on-request`, `never`",
+		},
 		{name: "prompt of the wrong type", raw: `{"prompt":5}`, wantErr: "invalid type: number for field `prompt`, expected a string"},
+		{name: "sandbox of the wrong type", raw: `{"prompt":"hi","sandbox":5}`, wantErr: "invalid type: number for field `sandbox`, expected a string"},
 		{name: "flag of the wrong type", raw: `{"prompt":"hi","include-plan-tool":"yes"}`, wantErr: "invalid type: string for field `include-plan-tool`, expected a boolean"},
 		{name: "config of the wrong type", raw: `{"prompt":"hi","config":[1]}`, wantErr: "invalid type: array for field `config`, expected an object"},
 	}

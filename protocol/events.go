@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"reflect"
+	"sync"
 	"time"
 )
 
@@ -559,123 +561,180 @@ type McpListToolsResponseEvent struct {
 	Tools map[string]json.RawMessage `json:"tools"`
 }
 
-// EventType implementations: the wire tag of each message.
-func (ErrorEvent) EventType() string                    { return "error" }
-func (TaskStartedEvent) EventType() string              { return "task_started" }
-func (TaskCompleteEvent) EventType() string             { return "task_complete" }
-func (TokenCountEvent) EventType() string               { return "token_count" }
-func (AgentMessageEvent) EventType() string             { return "agent_message" }
-func (AgentMessageDeltaEvent) EventType() string        { return "agent_message_delta" }
-func (AgentReasoningEvent) EventType() string           { return "agent_reasoning" }
-func (AgentReasoningDeltaEvent) EventType() string      { return "agent_reasoning_delta" }
-func (AgentReasoningRawContentEvent) EventType() string { return "agent_reasoning_raw_content" }
-func (AgentReasoningRawContentDeltaEvent) EventType() string {
-	return "agent_reasoning_raw_content_delta"
-}
-func (AgentReasoningSectionBreakEvent) EventType() string { return "agent_reasoning_section_break" }
-func (UserMessageEvent) EventType() string                { return "user_message" }
-func (SessionConfiguredEvent) EventType() string          { return "session_configured" }
-func (McpToolCallBeginEvent) EventType() string           { return "mcp_tool_call_begin" }
-func (McpToolCallEndEvent) EventType() string             { return "mcp_tool_call_end" }
-func (ExecCommandBeginEvent) EventType() string           { return "exec_command_begin" }
-func (ExecCommandOutputDeltaEvent) EventType() string     { return "exec_command_output_delta" }
-func (ExecCommandEndEvent) EventType() string             { return "exec_command_end" }
-func (ViewImageToolCallEvent) EventType() string          { return "view_image_tool_call" }
-func (ExecApprovalRequestEvent) EventType() string        { return "exec_approval_request" }
-func (ApplyPatchApprovalRequestEvent) EventType() string  { return "apply_patch_approval_request" }
-func (BackgroundEvent) EventType() string                 { return "background_event" }
-func (StreamErrorEvent) EventType() string                { return "stream_error" }
-func (PatchApplyBeginEvent) EventType() string            { return "patch_apply_begin" }
-func (PatchApplyEndEvent) EventType() string              { return "patch_apply_end" }
-func (TurnDiffEvent) EventType() string                   { return "turn_diff" }
-func (GetHistoryEntryResponseEvent) EventType() string    { return "get_history_entry_response" }
-func (PlanUpdateEvent) EventType() string                 { return "plan_update" }
-func (TurnAbortedEvent) EventType() string                { return "turn_aborted" }
-func (ShutdownCompleteEvent) EventType() string           { return "shutdown_complete" }
-func (ConversationPathEvent) EventType() string           { return "conversation_path" }
-func (WebSearchBeginEvent) EventType() string             { return "web_search_begin" }
-func (WebSearchEndEvent) EventType() string               { return "web_search_end" }
-func (McpListToolsResponseEvent) EventType() string       { return "mcp_list_tools_response" }
+// The event types: the "type" tag of each event message on the wire.
+const (
+	// EventTypeError tags ErrorEvent.
+	EventTypeError = "error"
+	// EventTypeTaskStarted tags TaskStartedEvent.
+	EventTypeTaskStarted = "task_started"
+	// EventTypeTaskComplete tags TaskCompleteEvent.
+	EventTypeTaskComplete = "task_complete"
+	// EventTypeTokenCount tags TokenCountEvent.
+	EventTypeTokenCount = "token_count"
+	// EventTypeAgentMessage tags AgentMessageEvent.
+	EventTypeAgentMessage = "agent_message"
+	// EventTypeAgentMessageDelta tags AgentMessageDeltaEvent.
+	EventTypeAgentMessageDelta = "agent_message_delta"
+	// EventTypeAgentReasoning tags AgentReasoningEvent.
+	EventTypeAgentReasoning = "agent_reasoning"
+	// EventTypeAgentReasoningDelta tags AgentReasoningDeltaEvent.
+	EventTypeAgentReasoningDelta = "agent_reasoning_delta"
+	// EventTypeAgentReasoningRawContent tags AgentReasoningRawContentEvent.
+	EventTypeAgentReasoningRawContent = "agent_reasoning_raw_content"
+	// EventTypeAgentReasoningRawContentDelta tags AgentReasoningRawContentDeltaEvent.
+	EventTypeAgentReasoningRawContentDelta = "agent_reasoning_raw_content_delta"
+	// EventTypeAgentReasoningSectionBreak tags AgentReasoningSectionBreakEvent.
+	EventTypeAgentReasoningSectionBreak = "agent_reasoning_section_break"
+	// EventTypeUserMessage tags UserMessageEvent.
+	EventTypeUserMessage = "user_message"
+	// EventTypeSessionConfigured tags SessionConfiguredEvent.
+	EventTypeSessionConfigured = "session_configured"
+	// EventTypeMcpToolCallBegin tags McpToolCallBeginEvent.
+	EventTypeMcpToolCallBegin = "mcp_tool_call_begin"
+	// EventTypeMcpToolCallEnd tags McpToolCallEndEvent.
+	EventTypeMcpToolCallEnd = "mcp_tool_call_end"
+	// EventTypeExecCommandBegin tags ExecCommandBeginEvent.
+	EventTypeExecCommandBegin = "exec_command_begin"
+	// EventTypeExecCommandOutputDelta tags ExecCommandOutputDeltaEvent.
+	EventTypeExecCommandOutputDelta = "exec_command_output_delta"
+	// EventTypeExecCommandEnd tags ExecCommandEndEvent.
+	EventTypeExecCommandEnd = "exec_command_end"
+	// EventTypeViewImageToolCall tags ViewImageToolCallEvent.
+	EventTypeViewImageToolCall = "view_image_tool_call"
+	// EventTypeExecApprovalRequest tags ExecApprovalRequestEvent.
+	EventTypeExecApprovalRequest = "exec_approval_request"
+	// EventTypeApplyPatchApprovalRequest tags ApplyPatchApprovalRequestEvent.
+	EventTypeApplyPatchApprovalRequest = "apply_patch_approval_request"
+	// EventTypeBackgroundEvent tags BackgroundEvent.
+	EventTypeBackgroundEvent = "background_event"
+	// EventTypeStreamError tags StreamErrorEvent.
+	EventTypeStreamError = "stream_error"
+	// EventTypePatchApplyBegin tags PatchApplyBeginEvent.
+	EventTypePatchApplyBegin = "patch_apply_begin"
+	// EventTypePatchApplyEnd tags PatchApplyEndEvent.
+	EventTypePatchApplyEnd = "patch_apply_end"
+	// EventTypeTurnDiff tags TurnDiffEvent.
+	EventTypeTurnDiff = "turn_diff"
+	// EventTypeGetHistoryEntryResponse tags GetHistoryEntryResponseEvent.
+	EventTypeGetHistoryEntryResponse = "get_history_entry_response"
+	// EventTypePlanUpdate tags PlanUpdateEvent.
+	EventTypePlanUpdate = "plan_update"
+	// EventTypeTurnAborted tags TurnAbortedEvent.
+	EventTypeTurnAborted = "turn_aborted"
+	// EventTypeShutdownComplete tags ShutdownCompleteEvent.
+	EventTypeShutdownComplete = "shutdown_complete"
+	// EventTypeConversationPath tags ConversationPathEvent.
+	EventTypeConversationPath = "conversation_path"
+	// EventTypeWebSearchBegin tags WebSearchBeginEvent.
+	EventTypeWebSearchBegin = "web_search_begin"
+	// EventTypeWebSearchEnd tags WebSearchEndEvent.
+	EventTypeWebSearchEnd = "web_search_end"
+	// EventTypeMcpListToolsResponse tags McpListToolsResponseEvent.
+	EventTypeMcpListToolsResponse = "mcp_list_tools_response"
+)
 
-// decodeTagged decodes data as the message type named by tag.
-func decodeTagged(tag string, data []byte) (EventMsg, error) {
-	switch tag {
-	case "error":
-		return decodeAs[ErrorEvent](data)
-	case "task_started":
-		return decodeAs[TaskStartedEvent](data)
-	case "task_complete":
-		return decodeAs[TaskCompleteEvent](data)
-	case "token_count":
-		return decodeAs[TokenCountEvent](data)
-	case "agent_message":
-		return decodeAs[AgentMessageEvent](data)
-	case "agent_message_delta":
-		return decodeAs[AgentMessageDeltaEvent](data)
-	case "agent_reasoning":
-		return decodeAs[AgentReasoningEvent](data)
-	case "agent_reasoning_delta":
-		return decodeAs[AgentReasoningDeltaEvent](data)
-	case "agent_reasoning_raw_content":
-		return decodeAs[AgentReasoningRawContentEvent](data)
-	case "agent_reasoning_raw_content_delta":
-		return decodeAs[AgentReasoningRawContentDeltaEvent](data)
-	case "agent_reasoning_section_break":
-		return decodeAs[AgentReasoningSectionBreakEvent](data)
-	case "user_message":
-		return decodeAs[UserMessageEvent](data)
-	case "session_configured":
-		return decodeAs[SessionConfiguredEvent](data)
-	case "mcp_tool_call_begin":
-		return decodeAs[McpToolCallBeginEvent](data)
-	case "mcp_tool_call_end":
-		return decodeAs[McpToolCallEndEvent](data)
-	case "exec_command_begin":
-		return decodeAs[ExecCommandBeginEvent](data)
-	case "exec_command_output_delta":
-		return decodeAs[ExecCommandOutputDeltaEvent](data)
-	case "exec_command_end":
-		return decodeAs[ExecCommandEndEvent](data)
-	case "view_image_tool_call":
-		return decodeAs[ViewImageToolCallEvent](data)
-	case "exec_approval_request":
-		return decodeAs[ExecApprovalRequestEvent](data)
-	case "apply_patch_approval_request":
-		return decodeAs[ApplyPatchApprovalRequestEvent](data)
-	case "background_event":
-		return decodeAs[BackgroundEvent](data)
-	case "stream_error":
-		return decodeAs[StreamErrorEvent](data)
-	case "patch_apply_begin":
-		return decodeAs[PatchApplyBeginEvent](data)
-	case "patch_apply_end":
-		return decodeAs[PatchApplyEndEvent](data)
-	case "turn_diff":
-		return decodeAs[TurnDiffEvent](data)
-	case "get_history_entry_response":
-		return decodeAs[GetHistoryEntryResponseEvent](data)
-	case "plan_update":
-		return decodeAs[PlanUpdateEvent](data)
-	case "turn_aborted":
-		return decodeAs[TurnAbortedEvent](data)
-	case "shutdown_complete":
-		return decodeAs[ShutdownCompleteEvent](data)
-	case "conversation_path":
-		return decodeAs[ConversationPathEvent](data)
-	case "web_search_begin":
-		return decodeAs[WebSearchBeginEvent](data)
-	case "web_search_end":
-		return decodeAs[WebSearchEndEvent](data)
-	case "mcp_list_tools_response":
-		return decodeAs[McpListToolsResponseEvent](data)
+// EventMessages returns a zero value of every event message type, in the
+// order the JSON Schema lists them. It is the one list that decoding (see
+// DecodeEventMsg) and the schema's event documents are derived from; a new
+// event type needs a line here and an EventType method.
+func EventMessages() []EventMsg {
+	return []EventMsg{
+		ErrorEvent{},
+		TaskStartedEvent{},
+		TaskCompleteEvent{},
+		TokenCountEvent{},
+		AgentMessageEvent{},
+		AgentMessageDeltaEvent{},
+		AgentReasoningEvent{},
+		AgentReasoningDeltaEvent{},
+		AgentReasoningRawContentEvent{},
+		AgentReasoningRawContentDeltaEvent{},
+		AgentReasoningSectionBreakEvent{},
+		UserMessageEvent{},
+		SessionConfiguredEvent{},
+		McpToolCallBeginEvent{},
+		McpToolCallEndEvent{},
+		ExecCommandBeginEvent{},
+		ExecCommandOutputDeltaEvent{},
+		ExecCommandEndEvent{},
+		ViewImageToolCallEvent{},
+		ExecApprovalRequestEvent{},
+		ApplyPatchApprovalRequestEvent{},
+		BackgroundEvent{},
+		StreamErrorEvent{},
+		PatchApplyBeginEvent{},
+		PatchApplyEndEvent{},
+		TurnDiffEvent{},
+		GetHistoryEntryResponseEvent{},
+		PlanUpdateEvent{},
+		TurnAbortedEvent{},
+		ShutdownCompleteEvent{},
+		ConversationPathEvent{},
+		WebSearchBeginEvent{},
+		WebSearchEndEvent{},
+		McpListToolsResponseEvent{},
 	}
-	return UnknownEvent{Raw: append(json.RawMessage(nil), data...)}, nil
 }
 
-func decodeAs[T EventMsg](data []byte) (EventMsg, error) {
-	var v T
-	if err := json.Unmarshal(data, &v); err != nil {
+// EventType implementations: the wire tag of each message.
+func (ErrorEvent) EventType() string                    { return EventTypeError }
+func (TaskStartedEvent) EventType() string              { return EventTypeTaskStarted }
+func (TaskCompleteEvent) EventType() string             { return EventTypeTaskComplete }
+func (TokenCountEvent) EventType() string               { return EventTypeTokenCount }
+func (AgentMessageEvent) EventType() string             { return EventTypeAgentMessage }
+func (AgentMessageDeltaEvent) EventType() string        { return EventTypeAgentMessageDelta }
+func (AgentReasoningEvent) EventType() string           { return EventTypeAgentReasoning }
+func (AgentReasoningDeltaEvent) EventType() string      { return EventTypeAgentReasoningDelta }
+func (AgentReasoningRawContentEvent) EventType() string { return EventTypeAgentReasoningRawContent }
+func (AgentReasoningRawContentDeltaEvent) EventType() string {
+	return EventTypeAgentReasoningRawContentDelta
+}
+func (AgentReasoningSectionBreakEvent) EventType() string { return EventTypeAgentReasoningSectionBreak }
+func (UserMessageEvent) EventType() string                { return EventTypeUserMessage }
+func (SessionConfiguredEvent) EventType() string          { return EventTypeSessionConfigured }
+func (McpToolCallBeginEvent) EventType() string           { return EventTypeMcpToolCallBegin }
+func (McpToolCallEndEvent) EventType() string             { return EventTypeMcpToolCallEnd }
+func (ExecCommandBeginEvent) EventType() string           { return EventTypeExecCommandBegin }
+func (ExecCommandOutputDeltaEvent) EventType() string     { return EventTypeExecCommandOutputDelta }
+func (ExecCommandEndEvent) EventType() string             { return EventTypeExecCommandEnd }
+func (ViewImageToolCallEvent) EventType() string          { return EventTypeViewImageToolCall }
+func (ExecApprovalRequestEvent) EventType() string        { return EventTypeExecApprovalRequest }
+func (ApplyPatchApprovalRequestEvent) EventType() string  { return EventTypeApplyPatchApprovalRequest }
+func (BackgroundEvent) EventType() string                 { return EventTypeBackgroundEvent }
+func (StreamErrorEvent) EventType() string                { return EventTypeStreamError }
+func (PatchApplyBeginEvent) EventType() string            { return EventTypePatchApplyBegin }
+func (PatchApplyEndEvent) EventType() string              { return EventTypePatchApplyEnd }
+func (TurnDiffEvent) EventType() string                   { return EventTypeTurnDiff }
+func (GetHistoryEntryResponseEvent) EventType() string    { return EventTypeGetHistoryEntryResponse }
+func (PlanUpdateEvent) EventType() string                 { return EventTypePlanUpdate }
+func (TurnAbortedEvent) EventType() string                { return EventTypeTurnAborted }
+func (ShutdownCompleteEvent) EventType() string           { return EventTypeShutdownComplete }
+func (ConversationPathEvent) EventType() string           { return EventTypeConversationPath }
+func (WebSearchBeginEvent) EventType() string             { return EventTypeWebSearchBegin }
+func (WebSearchEndEvent) EventType() string               { return EventTypeWebSearchEnd }
+func (McpListToolsResponseEvent) EventType() string       { return EventTypeMcpListToolsResponse }
+
+// eventTypes maps every event type of EventMessages to its Go type. It is
+// built once and never modified.
+var eventTypes = sync.OnceValue(func() map[string]reflect.Type {
+	msgs := EventMessages()
+	out := make(map[string]reflect.Type, len(msgs))
+	for _, m := range msgs {
+		out[m.EventType()] = reflect.TypeOf(m)
+	}
+	return out
+})
+
+// decodeTagged decodes data as the message type named by tag. Unknown tags
+// decode to UnknownEvent.
+func decodeTagged(tag string, data []byte) (EventMsg, error) {
+	t, ok := eventTypes()[tag]
+	if !ok {
+		return UnknownEvent{Raw: append(json.RawMessage(nil), data...)}, nil
+	}
+	v := reflect.New(t)
+	if err := json.Unmarshal(data, v.Interface()); err != nil {
 		return nil, err
 	}
-	return v, nil
+	return v.Elem().Interface().(EventMsg), nil
 }

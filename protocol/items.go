@@ -3,6 +3,7 @@ package protocol
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 )
 
 // ContentItem is one part of a message's content in the Responses API.
@@ -278,7 +279,7 @@ func rawOrNull(r json.RawMessage) json.RawMessage {
 // In the app-server wire it is {"type":"text","data":{"text":...}}.
 type InputItem struct {
 	// Type is text, image or localImage.
-	Type string `json:"type"`
+	Type InputItemType `json:"type"`
 	// Data holds the fields of the type.
 	Data InputItemData `json:"data"`
 }
@@ -293,12 +294,40 @@ type InputItemData struct {
 	Path string `json:"path,omitempty"`
 }
 
+// InputItemType is the tag of an InputItem.
+type InputItemType string
+
 // The input item types.
 const (
-	InputText       = "text"
-	InputImage      = "image"
-	InputLocalImage = "localImage"
+	// InputText is text typed by the user.
+	InputText InputItemType = "text"
+	// InputImage is an image given by URL.
+	InputImage InputItemType = "image"
+	// InputLocalImage is an image file on the server's machine.
+	InputLocalImage InputItemType = "localImage"
 )
+
+// InputItemTypeValues lists the input item types in declaration order: the
+// one list that validation and decoding use.
+func InputItemTypeValues() []InputItemType {
+	return []InputItemType{InputText, InputImage, InputLocalImage}
+}
+
+// Valid reports whether t is a known input item type.
+func (t InputItemType) Valid() bool { return slices.Contains(InputItemTypeValues(), t) }
+
+// EnumValues implements Enum.
+func (InputItemType) EnumValues() []string { return enumStrings(InputItemTypeValues()) }
+
+// UnmarshalJSON rejects values other than the input item types.
+func (t *InputItemType) UnmarshalJSON(data []byte) error {
+	return decodeEnumJSON(data, t, InputItemTypeValues())
+}
+
+// UnmarshalText rejects values other than the input item types.
+func (t *InputItemType) UnmarshalText(text []byte) error {
+	return decodeEnumText(text, t, InputItemTypeValues())
+}
 
 // TextInput returns a text InputItem.
 func TextInput(text string) InputItem {

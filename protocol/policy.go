@@ -7,6 +7,7 @@ package protocol
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 )
 
 // AskForApproval says when the user is asked before a command runs.
@@ -24,22 +25,31 @@ const (
 	ApprovalNever AskForApproval = "never"
 )
 
+// AskForApprovalValues lists the approval policies in declaration order: the
+// one list that validation, decoding and the JSON Schema use.
+func AskForApprovalValues() []AskForApproval {
+	return []AskForApproval{ApprovalUntrusted, ApprovalOnFailure, ApprovalOnRequest, ApprovalNever}
+}
+
 // Valid reports whether a is one of the known policies.
-func (a AskForApproval) Valid() bool {
-	switch a {
-	case ApprovalUntrusted, ApprovalOnFailure, ApprovalOnRequest, ApprovalNever:
-		return true
-	}
-	return false
+func (a AskForApproval) Valid() bool { return slices.Contains(AskForApprovalValues(), a) }
+
+// EnumValues implements Enum.
+func (AskForApproval) EnumValues() []string { return enumStrings(AskForApprovalValues()) }
+
+// UnmarshalJSON rejects values other than the approval policies.
+func (a *AskForApproval) UnmarshalJSON(data []byte) error {
+	return decodeEnumJSON(data, a, AskForApprovalValues())
+}
+
+// UnmarshalText rejects values other than the approval policies.
+func (a *AskForApproval) UnmarshalText(text []byte) error {
+	return decodeEnumText(text, a, AskForApprovalValues())
 }
 
 // ParseAskForApproval converts a user-facing string to an AskForApproval.
 func ParseAskForApproval(s string) (AskForApproval, error) {
-	a := AskForApproval(s)
-	if !a.Valid() {
-		return "", fmt.Errorf("unknown approval policy %q (expected untrusted, on-failure, on-request or never)", s)
-	}
-	return a, nil
+	return parseEnum(s, "approval policy", AskForApprovalValues())
 }
 
 // SandboxMode is the coarse sandbox setting chosen in config or on the command line.
@@ -55,22 +65,31 @@ const (
 	SandboxDangerFullAccess SandboxMode = "danger-full-access"
 )
 
+// SandboxModeValues lists the sandbox modes in declaration order: the one
+// list that validation, decoding and the JSON Schema use.
+func SandboxModeValues() []SandboxMode {
+	return []SandboxMode{SandboxReadOnly, SandboxWorkspaceWrite, SandboxDangerFullAccess}
+}
+
 // Valid reports whether m is one of the known modes.
-func (m SandboxMode) Valid() bool {
-	switch m {
-	case SandboxReadOnly, SandboxWorkspaceWrite, SandboxDangerFullAccess:
-		return true
-	}
-	return false
+func (m SandboxMode) Valid() bool { return slices.Contains(SandboxModeValues(), m) }
+
+// EnumValues implements Enum.
+func (SandboxMode) EnumValues() []string { return enumStrings(SandboxModeValues()) }
+
+// UnmarshalJSON rejects values other than the sandbox modes.
+func (m *SandboxMode) UnmarshalJSON(data []byte) error {
+	return decodeEnumJSON(data, m, SandboxModeValues())
+}
+
+// UnmarshalText rejects values other than the sandbox modes.
+func (m *SandboxMode) UnmarshalText(text []byte) error {
+	return decodeEnumText(text, m, SandboxModeValues())
 }
 
 // ParseSandboxMode converts a user-facing string to a SandboxMode.
 func ParseSandboxMode(s string) (SandboxMode, error) {
-	m := SandboxMode(s)
-	if !m.Valid() {
-		return "", fmt.Errorf("unknown sandbox mode %q (expected read-only, workspace-write or danger-full-access)", s)
-	}
-	return m, nil
+	return parseEnum(s, "sandbox mode", SandboxModeValues())
 }
 
 // SandboxPolicy is the full sandbox policy applied to commands of a turn.
@@ -139,13 +158,26 @@ const (
 	EffortHigh ReasoningEffort = "high"
 )
 
+// ReasoningEffortValues lists the reasoning efforts in declaration order:
+// the one list that validation, decoding and the JSON Schema use.
+func ReasoningEffortValues() []ReasoningEffort {
+	return []ReasoningEffort{EffortMinimal, EffortLow, EffortMedium, EffortHigh}
+}
+
 // Valid reports whether e is a known effort.
-func (e ReasoningEffort) Valid() bool {
-	switch e {
-	case EffortMinimal, EffortLow, EffortMedium, EffortHigh:
-		return true
-	}
-	return false
+func (e ReasoningEffort) Valid() bool { return slices.Contains(ReasoningEffortValues(), e) }
+
+// EnumValues implements Enum.
+func (ReasoningEffort) EnumValues() []string { return enumStrings(ReasoningEffortValues()) }
+
+// UnmarshalJSON rejects values other than the reasoning efforts.
+func (e *ReasoningEffort) UnmarshalJSON(data []byte) error {
+	return decodeEnumJSON(data, e, ReasoningEffortValues())
+}
+
+// UnmarshalText rejects values other than the reasoning efforts.
+func (e *ReasoningEffort) UnmarshalText(text []byte) error {
+	return decodeEnumText(text, e, ReasoningEffortValues())
 }
 
 // ReasoningSummary is how much of its reasoning a model summarises.
@@ -163,13 +195,26 @@ const (
 	SummaryNone ReasoningSummary = "none"
 )
 
+// ReasoningSummaryValues lists the reasoning summary settings in declaration
+// order: the one list that validation, decoding and the JSON Schema use.
+func ReasoningSummaryValues() []ReasoningSummary {
+	return []ReasoningSummary{SummaryAuto, SummaryConcise, SummaryDetailed, SummaryNone}
+}
+
 // Valid reports whether s is a known summary setting.
-func (s ReasoningSummary) Valid() bool {
-	switch s {
-	case SummaryAuto, SummaryConcise, SummaryDetailed, SummaryNone:
-		return true
-	}
-	return false
+func (s ReasoningSummary) Valid() bool { return slices.Contains(ReasoningSummaryValues(), s) }
+
+// EnumValues implements Enum.
+func (ReasoningSummary) EnumValues() []string { return enumStrings(ReasoningSummaryValues()) }
+
+// UnmarshalJSON rejects values other than the reasoning summary settings.
+func (s *ReasoningSummary) UnmarshalJSON(data []byte) error {
+	return decodeEnumJSON(data, s, ReasoningSummaryValues())
+}
+
+// UnmarshalText rejects values other than the reasoning summary settings.
+func (s *ReasoningSummary) UnmarshalText(text []byte) error {
+	return decodeEnumText(text, s, ReasoningSummaryValues())
 }
 
 // Verbosity is the output verbosity requested from GPT-5 family models.
@@ -185,13 +230,26 @@ const (
 	VerbosityHigh Verbosity = "high"
 )
 
+// VerbosityValues lists the verbosity levels in declaration order: the one
+// list that validation, decoding and the JSON Schema use.
+func VerbosityValues() []Verbosity {
+	return []Verbosity{VerbosityLow, VerbosityMedium, VerbosityHigh}
+}
+
 // Valid reports whether v is a known verbosity.
-func (v Verbosity) Valid() bool {
-	switch v {
-	case VerbosityLow, VerbosityMedium, VerbosityHigh:
-		return true
-	}
-	return false
+func (v Verbosity) Valid() bool { return slices.Contains(VerbosityValues(), v) }
+
+// EnumValues implements Enum.
+func (Verbosity) EnumValues() []string { return enumStrings(VerbosityValues()) }
+
+// UnmarshalJSON rejects values other than the verbosity levels.
+func (v *Verbosity) UnmarshalJSON(data []byte) error {
+	return decodeEnumJSON(data, v, VerbosityValues())
+}
+
+// UnmarshalText rejects values other than the verbosity levels.
+func (v *Verbosity) UnmarshalText(text []byte) error {
+	return decodeEnumText(text, v, VerbosityValues())
 }
 
 // ReviewDecision is the user's answer to an approval request.
@@ -209,13 +267,26 @@ const (
 	DecisionAbort ReviewDecision = "abort"
 )
 
+// ReviewDecisionValues lists the review decisions in declaration order: the
+// one list that validation, decoding and the JSON Schema use.
+func ReviewDecisionValues() []ReviewDecision {
+	return []ReviewDecision{DecisionApproved, DecisionApprovedForSession, DecisionDenied, DecisionAbort}
+}
+
 // Valid reports whether d is a known decision.
-func (d ReviewDecision) Valid() bool {
-	switch d {
-	case DecisionApproved, DecisionApprovedForSession, DecisionDenied, DecisionAbort:
-		return true
-	}
-	return false
+func (d ReviewDecision) Valid() bool { return slices.Contains(ReviewDecisionValues(), d) }
+
+// EnumValues implements Enum.
+func (ReviewDecision) EnumValues() []string { return enumStrings(ReviewDecisionValues()) }
+
+// UnmarshalJSON rejects values other than the review decisions.
+func (d *ReviewDecision) UnmarshalJSON(data []byte) error {
+	return decodeEnumJSON(data, d, ReviewDecisionValues())
+}
+
+// UnmarshalText rejects values other than the review decisions.
+func (d *ReviewDecision) UnmarshalText(text []byte) error {
+	return decodeEnumText(text, d, ReviewDecisionValues())
 }
 
 // TurnAbortReason says why a turn ended early.
@@ -231,6 +302,28 @@ const (
 	AbortReviewEnded TurnAbortReason = "review_ended"
 )
 
+// TurnAbortReasonValues lists the abort reasons in declaration order: the
+// one list that validation, decoding and the JSON Schema use.
+func TurnAbortReasonValues() []TurnAbortReason {
+	return []TurnAbortReason{AbortInterrupted, AbortReplaced, AbortReviewEnded}
+}
+
+// Valid reports whether r is a known abort reason.
+func (r TurnAbortReason) Valid() bool { return slices.Contains(TurnAbortReasonValues(), r) }
+
+// EnumValues implements Enum.
+func (TurnAbortReason) EnumValues() []string { return enumStrings(TurnAbortReasonValues()) }
+
+// UnmarshalJSON rejects values other than the abort reasons.
+func (r *TurnAbortReason) UnmarshalJSON(data []byte) error {
+	return decodeEnumJSON(data, r, TurnAbortReasonValues())
+}
+
+// UnmarshalText rejects values other than the abort reasons.
+func (r *TurnAbortReason) UnmarshalText(text []byte) error {
+	return decodeEnumText(text, r, TurnAbortReasonValues())
+}
+
 // InputMessageKind classifies a user-role message recorded in a rollout.
 type InputMessageKind string
 
@@ -243,3 +336,25 @@ const (
 	// KindEnvironmentContext is the environment context message.
 	KindEnvironmentContext InputMessageKind = "environment_context"
 )
+
+// InputMessageKindValues lists the input message kinds in declaration order:
+// the one list that validation, decoding and the JSON Schema use.
+func InputMessageKindValues() []InputMessageKind {
+	return []InputMessageKind{KindPlain, KindUserInstructions, KindEnvironmentContext}
+}
+
+// Valid reports whether k is a known kind.
+func (k InputMessageKind) Valid() bool { return slices.Contains(InputMessageKindValues(), k) }
+
+// EnumValues implements Enum.
+func (InputMessageKind) EnumValues() []string { return enumStrings(InputMessageKindValues()) }
+
+// UnmarshalJSON rejects values other than the input message kinds.
+func (k *InputMessageKind) UnmarshalJSON(data []byte) error {
+	return decodeEnumJSON(data, k, InputMessageKindValues())
+}
+
+// UnmarshalText rejects values other than the input message kinds.
+func (k *InputMessageKind) UnmarshalText(text []byte) error {
+	return decodeEnumText(text, k, InputMessageKindValues())
+}

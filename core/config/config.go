@@ -389,16 +389,14 @@ func resolve(s *settings, typed Typed, getenv func(string) string) (*Config, err
 	}
 	if typed.ApprovalPolicy != "" {
 		if !typed.ApprovalPolicy.Valid() {
-			return nil, fmt.Errorf("approval policy: %w", invalidTyped(string(typed.ApprovalPolicy),
-				protocol.ApprovalUntrusted, protocol.ApprovalOnFailure, protocol.ApprovalOnRequest, protocol.ApprovalNever))
+			return nil, fmt.Errorf("approval policy: %w", invalidTyped(string(typed.ApprovalPolicy), protocol.AskForApprovalValues()...))
 		}
 		cfg.ApprovalPolicy = typed.ApprovalPolicy
 	}
 	mode := s.sandboxMode
 	if typed.SandboxMode != "" {
 		if !typed.SandboxMode.Valid() {
-			return nil, fmt.Errorf("sandbox mode: %w", invalidTyped(string(typed.SandboxMode),
-				protocol.SandboxReadOnly, protocol.SandboxWorkspaceWrite, protocol.SandboxDangerFullAccess))
+			return nil, fmt.Errorf("sandbox mode: %w", invalidTyped(string(typed.SandboxMode), protocol.SandboxModeValues()...))
 		}
 		mode = typed.SandboxMode
 	}

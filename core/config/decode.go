@@ -244,28 +244,27 @@ func enum[T ~string](t table, key string, dst *T, options ...T) error {
 
 // approvalPolicy reads an approval_policy value.
 func (t table) approvalPolicy(key string, dst *protocol.AskForApproval) error {
-	return enum(t, key, dst,
-		protocol.ApprovalUntrusted, protocol.ApprovalOnFailure, protocol.ApprovalOnRequest, protocol.ApprovalNever)
+	return enum(t, key, dst, protocol.AskForApprovalValues()...)
 }
 
 // sandboxMode reads a sandbox_mode value.
 func (t table) sandboxMode(key string, dst *protocol.SandboxMode) error {
-	return enum(t, key, dst, protocol.SandboxReadOnly, protocol.SandboxWorkspaceWrite, protocol.SandboxDangerFullAccess)
+	return enum(t, key, dst, protocol.SandboxModeValues()...)
 }
 
 // reasoningEffort reads a model_reasoning_effort value.
 func (t table) reasoningEffort(key string, dst *protocol.ReasoningEffort) error {
-	return enum(t, key, dst, protocol.EffortMinimal, protocol.EffortLow, protocol.EffortMedium, protocol.EffortHigh)
+	return enum(t, key, dst, protocol.ReasoningEffortValues()...)
 }
 
 // reasoningSummary reads a model_reasoning_summary value.
 func (t table) reasoningSummary(key string, dst *protocol.ReasoningSummary) error {
-	return enum(t, key, dst, protocol.SummaryAuto, protocol.SummaryConcise, protocol.SummaryDetailed, protocol.SummaryNone)
+	return enum(t, key, dst, protocol.ReasoningSummaryValues()...)
 }
 
 // verbosity reads a model_verbosity value.
 func (t table) verbosity(key string, dst *protocol.Verbosity) error {
-	return enum(t, key, dst, protocol.VerbosityLow, protocol.VerbosityMedium, protocol.VerbosityHigh)
+	return enum(t, key, dst, protocol.VerbosityValues()...)
 }
 
 // optional reads the value at key with read into a new variable and points

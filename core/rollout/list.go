@@ -327,7 +327,7 @@ func typedUserText(l Line) (string, bool) {
 			Message string                    `json:"message"`
 			Kind    protocol.InputMessageKind `json:"kind"`
 		}
-		if json.Unmarshal(l.Payload, &ev) != nil || ev.Type != "user_message" {
+		if json.Unmarshal(l.Payload, &ev) != nil || ev.Type != protocol.EventTypeUserMessage {
 			return "", false
 		}
 		if ev.Kind != "" && ev.Kind != protocol.KindPlain {

@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"reflect"
 	"sort"
-	"strconv"
 	"strings"
 )
 
@@ -63,9 +62,6 @@ type source struct {
 	// "pkg/path.Type" for a type and "pkg/path.Type.Field" for a struct field,
 	// joined into single lines.
 	comments map[string]string
-	// enums are the values of the string constants declared with an
-	// explicit type, keyed "pkg/path.Type", in declaration order.
-	enums map[string][]string
 }
 
 // loadSource reads the packages that define types. Packages outside the
@@ -75,7 +71,7 @@ type source struct {
 // the process's working directory; reading each package's directory
 // directly lets generation run from anywhere inside the module.
 func loadSource(root string, types map[string]reflect.Type) (source, error) {
-	src := source{comments: map[string]string{}, enums: map[string][]string{}}
+	src := source{comments: map[string]string{}}
 	mod, err := modulePath(root)
 	if err != nil {
 		return src, err
@@ -102,8 +98,8 @@ func loadSource(root string, types map[string]reflect.Type) (source, error) {
 	return src, nil
 }
 
-// readPackage adds the comments and enums of the non-test Go files in dir,
-// the directory of package pkg.
+// readPackage adds the comments of the non-test Go files in dir, the
+// directory of package pkg.
 func (src source) readPackage(dir, pkg string) error {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -121,13 +117,7 @@ func (src source) readPackage(dir, pkg string) error {
 		}
 		for _, decl := range f.Decls {
 			gen, ok := decl.(*ast.GenDecl)
-			if !ok {
-				continue
-			}
-			if gen.Tok == token.CONST {
-				src.addEnums(gen, pkg)
-			}
-			if gen.Tok != token.TYPE {
+			if !ok || gen.Tok != token.TYPE {
 				continue
 			}
 			for _, spec := range gen.Specs {
@@ -165,28 +155,6 @@ func (src source) readPackage(dir, pkg string) error {
 		}
 	}
 	return nil
-}
-
-// addEnums records the string constants of a const declaration that name
-// their type.
-func (src source) addEnums(gen *ast.GenDecl, pkg string) {
-	for _, spec := range gen.Specs {
-		vs := spec.(*ast.ValueSpec)
-		typ, ok := vs.Type.(*ast.Ident)
-		if !ok {
-			continue
-		}
-		for _, v := range vs.Values {
-			lit, ok := v.(*ast.BasicLit)
-			if !ok || lit.Kind != token.STRING {
-				continue
-			}
-			if value, err := strconv.Unquote(lit.Value); err == nil {
-				key := pkg + "." + typ.Name
-				src.enums[key] = append(src.enums[key], value)
-			}
-		}
-	}
 }
 
 // oneLine is the text of a comment group with its lines joined by spaces.

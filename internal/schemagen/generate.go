@@ -28,8 +28,8 @@ func eventMsgType() reflect.Type { return reflect.TypeFor[protocol.EventMsg]() }
 
 // Generate reflects every row of Table into schema documents, plus
 // index.json. root is the module root: the doc comments of the Go packages
-// under it become the documents' descriptions, and the string constants
-// declared there the values of string enums.
+// under it become the documents' descriptions. The values of string
+// enumerations come from their value lists (protocol.Enum).
 func Generate(root string) (schemafiles.Files, error) {
 	return generate(root, Table())
 }
@@ -188,9 +188,7 @@ func qualified(t reflect.Type) string { return t.PkgPath() + "." + t.Name() }
 // definitions, decoded, plus the definitions of the hand-written types and
 // string enums among types.
 func reflectDefinitions(roots []reflect.Type, types map[string]reflect.Type, src source, manual map[reflect.Type]string) (map[string]object, error) {
-	isEnum := func(t reflect.Type) bool {
-		return t.Kind() == reflect.String && t.PkgPath() != "" && len(src.enums[qualified(t)]) > 0
-	}
+	isEnum := func(t reflect.Type) bool { return enumValues(t) != nil }
 	r := &jsonschema.Reflector{
 		Anonymous:  true,
 		CommentMap: src.comments,
@@ -234,15 +232,24 @@ func reflectDefinitions(roots []reflect.Type, types map[string]reflect.Type, src
 				return nil, fmt.Errorf("%s: %w", name, err)
 			}
 			defs[name] = def
-		} else if isEnum(t) {
-			values := make([]any, 0, len(src.enums[qualified(t)]))
-			for _, v := range src.enums[qualified(t)] {
-				values = append(values, v)
+		} else if values := enumValues(t); values != nil {
+			enum := make([]any, len(values))
+			for i, v := range values {
+				enum[i] = v
 			}
-			defs[name] = object{"type": "string", "enum": values}
+			defs[name] = object{"type": "string", "enum": enum}
 		}
 	}
 	return defs, nil
+}
+
+// enumValues is the value list of t when t is a string enumeration (a
+// string type implementing protocol.Enum), else nil.
+func enumValues(t reflect.Type) []string {
+	if t.Kind() != reflect.String || !t.Implements(reflect.TypeFor[protocol.Enum]()) {
+		return nil
+	}
+	return reflect.Zero(t).Interface().(protocol.Enum).EnumValues()
 }
 
 // makePointersNullable lets every pointer field of a reflected struct be

@@ -188,19 +188,91 @@ func TestDocumentsCarryOnlyWhatTheyNeed(t *testing.T) {
 	}
 }
 
-func TestEnumsComeFromConstants(t *testing.T) {
+// valueStrings converts an enumeration's value list to strings.
+func valueStrings[T ~string](values []T) []string {
+	out := make([]string, len(values))
+	for i, v := range values {
+		out[i] = string(v)
+	}
+	return out
+}
+
+func TestSchemaEnumsEqualValueLists(t *testing.T) {
 	root, err := FindModuleRoot(".")
 	require.NoError(t, err)
 	files, err := Generate(root)
 	require.NoError(t, err)
-	var doc struct {
-		Defs map[string]struct {
-			Enum []string `json:"enum"`
-		} `json:"$defs"`
+	inSchema := map[string][]string{}
+	for _, p := range files.Paths() {
+		var doc struct {
+			Defs map[string]struct {
+				Type string   `json:"type"`
+				Enum []string `json:"enum"`
+			} `json:"$defs"`
+		}
+		require.NoError(t, json.Unmarshal(files[p], &doc), p)
+		for name, def := range doc.Defs {
+			if def.Enum == nil {
+				continue
+			}
+			assert.Equal(t, "string", def.Type, "%s in %s", name, p)
+			if prev, ok := inSchema[name]; ok {
+				assert.Equal(t, prev, def.Enum, "%s differs in %s", name, p)
+			}
+			inSchema[name] = def.Enum
+		}
 	}
-	require.NoError(t, json.Unmarshal(files["client_request/newConversation.params.json"], &doc))
-	assert.Equal(t, []string{"untrusted", "on-failure", "on-request", "never"}, doc.Defs["AskForApproval"].Enum)
-	assert.Equal(t, []string{"read-only", "workspace-write", "danger-full-access"}, doc.Defs["SandboxMode"].Enum)
+
+	tests := []struct {
+		name   string
+		values []string
+	}{
+		{"AskForApproval", valueStrings(protocol.AskForApprovalValues())},
+		{"SandboxMode", valueStrings(protocol.SandboxModeValues())},
+		{"ReasoningEffort", valueStrings(protocol.ReasoningEffortValues())},
+		{"ReasoningSummary", valueStrings(protocol.ReasoningSummaryValues())},
+		{"Verbosity", valueStrings(protocol.VerbosityValues())},
+		{"ReviewDecision", valueStrings(protocol.ReviewDecisionValues())},
+		{"TurnAbortReason", valueStrings(protocol.TurnAbortReasonValues())},
+		{"InputMessageKind", valueStrings(protocol.InputMessageKindValues())},
+	}
+	listed := map[string]bool{}
+	for _, tt := range tests {
+		listed[tt.name] = true
+		t.Run(tt.name, func(t *testing.T) {
+			require.Contains(t, inSchema, tt.name)
+			assert.Equal(t, tt.values, inSchema[tt.name])
+		})
+	}
+	for name := range inSchema {
+		assert.True(t, listed[name], "the schema has an enum %s that this test does not check", name)
+	}
+}
+
+func TestInputItemSchemaTagsEqualValueList(t *testing.T) {
+	schema, err := mustObject(inputItemSchema)
+	require.NoError(t, err)
+	var tags []string
+	for _, variant := range schema["oneOf"].([]any) {
+		props := variant.(object)["properties"].(object)
+		tags = append(tags, props["type"].(object)["const"].(string))
+	}
+	assert.Equal(t, valueStrings(protocol.InputItemTypeValues()), tags)
+}
+
+func TestEventRowsFollowEventMessages(t *testing.T) {
+	var rows []Row
+	for _, r := range Table() {
+		if r.Kind == KindEvent {
+			rows = append(rows, r)
+		}
+	}
+	msgs := protocol.EventMessages()
+	require.Len(t, rows, len(msgs))
+	for i, m := range msgs {
+		assert.Equal(t, m.EventType(), rows[i].Name)
+		assert.Equal(t, reflect.TypeOf(m), rows[i].Params)
+	}
 }
 
 func TestFindModuleRoot(t *testing.T) {

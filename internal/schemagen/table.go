@@ -11,6 +11,7 @@ package schemagen
 
 import (
 	"reflect"
+	"slices"
 
 	"github.com/codex-go/codex/appserver"
 	"github.com/codex-go/codex/protocol"
@@ -54,12 +55,13 @@ type Row struct {
 }
 
 // Table lists every message of the protocol: the client requests of the
-// app-server's method table (appserver.Methods), then the server requests,
-// notifications, events and standalone types listed here. Adding a method
-// is adding its row to the method table; `make schema` then writes its
-// documents.
+// app-server's method table (appserver.Methods), the server requests and
+// notifications listed here, the events of protocol.EventMessages and the
+// standalone types. Adding a method is adding its row to the method table,
+// adding an event one line in protocol.EventMessages; `make schema` then
+// writes their documents.
 func Table() []Row {
-	return append(clientRequests(), []Row{
+	return slices.Concat(clientRequests(), []Row{
 		serverRequest[protocol.ExecCommandApprovalParams, protocol.ApprovalResponse](protocol.MethodExecCommandApproval),
 		serverRequest[protocol.ApplyPatchApprovalParams, protocol.ApprovalResponse](protocol.MethodApplyPatchApproval),
 
@@ -67,44 +69,9 @@ func Table() []Row {
 		notification[protocol.AuthStatusChangeNotification](protocol.NotificationAuthStatusChange),
 		notification[protocol.LoginChatGptCompleteNotification](protocol.NotificationLoginChatGptComplete),
 		{Kind: KindEventNotification, Name: protocol.NotificationCodexEventPrefix + "{type}", Params: reflect.TypeFor[protocol.ConversationEventParams]()},
-
-		event[protocol.ErrorEvent](),
-		event[protocol.TaskStartedEvent](),
-		event[protocol.TaskCompleteEvent](),
-		event[protocol.TokenCountEvent](),
-		event[protocol.AgentMessageEvent](),
-		event[protocol.AgentMessageDeltaEvent](),
-		event[protocol.AgentReasoningEvent](),
-		event[protocol.AgentReasoningDeltaEvent](),
-		event[protocol.AgentReasoningRawContentEvent](),
-		event[protocol.AgentReasoningRawContentDeltaEvent](),
-		event[protocol.AgentReasoningSectionBreakEvent](),
-		event[protocol.UserMessageEvent](),
-		event[protocol.SessionConfiguredEvent](),
-		event[protocol.McpToolCallBeginEvent](),
-		event[protocol.McpToolCallEndEvent](),
-		event[protocol.ExecCommandBeginEvent](),
-		event[protocol.ExecCommandOutputDeltaEvent](),
-		event[protocol.ExecCommandEndEvent](),
-		event[protocol.ViewImageToolCallEvent](),
-		event[protocol.ExecApprovalRequestEvent](),
-		event[protocol.ApplyPatchApprovalRequestEvent](),
-		event[protocol.BackgroundEvent](),
-		event[protocol.StreamErrorEvent](),
-		event[protocol.PatchApplyBeginEvent](),
-		event[protocol.PatchApplyEndEvent](),
-		event[protocol.TurnDiffEvent](),
-		event[protocol.GetHistoryEntryResponseEvent](),
-		event[protocol.PlanUpdateEvent](),
-		event[protocol.TurnAbortedEvent](),
-		event[protocol.ShutdownCompleteEvent](),
-		event[protocol.ConversationPathEvent](),
-		event[protocol.WebSearchBeginEvent](),
-		event[protocol.WebSearchEndEvent](),
-		event[protocol.McpListToolsResponseEvent](),
-
+	}, eventRows(), []Row{
 		standalone[protocol.ResponseItem](),
-	}...)
+	})
 }
 
 // clientRequests are the rows of the app-server's method table, in its
@@ -142,10 +109,15 @@ func notification[P any](method string) Row {
 	return Row{Kind: KindNotification, Name: method, Params: reflect.TypeFor[P]()}
 }
 
-// event is the row of the event message E, named by its wire tag.
-func event[E protocol.EventMsg]() Row {
-	var zero E
-	return Row{Kind: KindEvent, Name: zero.EventType(), Params: reflect.TypeFor[E]()}
+// eventRows are the rows of the event messages of protocol.EventMessages,
+// in its order, each named by its wire tag.
+func eventRows() []Row {
+	msgs := protocol.EventMessages()
+	rows := make([]Row, len(msgs))
+	for i, m := range msgs {
+		rows[i] = Row{Kind: KindEvent, Name: m.EventType(), Params: reflect.TypeOf(m)}
+	}
+	return rows
 }
 
 // standalone is the row of a protocol type T that has a document of its own.

@@ -12,9 +12,10 @@ import (
 // fields suggest: values tagged by a field ("mode", "type"), single-key
 // unions and fields written by custom MarshalJSON methods. References of the
 // form "#/$defs/Name" name other protocol types; "#/$defs/EventMsg" is the
-// union of every event of the table. String types whose values are declared
-// as constants (AskForApproval, SandboxMode, ...) need nothing here: their
-// enums are read from the source with the doc comments.
+// union of every event of the table. String enumerations (AskForApproval,
+// SandboxMode, ...) need nothing here: their values come from their value
+// lists (protocol.Enum). The "type" constants of inputItemSchema are those of
+// protocol.InputItemTypeValues, in its order (a test checks it).
 
 // handWritten maps the types with a hand-written schema to that schema.
 func handWritten() map[reflect.Type]string {
