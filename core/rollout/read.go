@@ -91,16 +91,34 @@ func addLine(rec *Recorded, raw []byte) (*Recorded, error) {
 		rec.Items = append(rec.Items, it)
 	case LineEventMsg:
 		m, err := protocol.DecodeEventMsg(l.Payload)
+		if newerValue(err) {
+			// A value this build does not know, as a newer version writes
+			// it: the event is kept as recorded.
+			m, err = protocol.UnknownEvent{Raw: l.Payload}, nil
+		}
 		if err != nil {
 			return nil, fmt.Errorf("decode %s: %w", l.Type, err)
 		}
 		rec.Events = append(rec.Events, m)
 	case LineTurnContext:
 		var tc protocol.TurnContext
-		if err := json.Unmarshal(l.Payload, &tc); err != nil {
+		err := json.Unmarshal(l.Payload, &tc)
+		switch {
+		case newerValue(err):
+			// Settings this build cannot represent: the conversation goes
+			// on with its own, as if the line were not there.
+		case err != nil:
 			return nil, fmt.Errorf("decode %s: %w", l.Type, err)
+		default:
+			rec.LastTurnContext = &tc
 		}
-		rec.LastTurnContext = &tc
 	}
 	return rec, nil
+}
+
+// newerValue reports whether err is the refusal of an enumerated value this
+// build does not know, which a newer version may have written.
+func newerValue(err error) bool {
+	var variant *protocol.UnknownVariantError
+	return errors.As(err, &variant)
 }

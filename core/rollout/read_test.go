@@ -165,6 +165,16 @@ func TestReadTolerance(t *testing.T) {
 			errText: "line 2",
 		},
 		{
+			name: "values written by a newer version",
+			content: func(t *testing.T) string {
+				return metaLine(t, id) +
+					`{"timestamp":"x","type":"turn_context","payload":{"cwd":"/w","approval_policy":"granular","sandbox_policy":{"mode":"read-only"},"model":"m","summary":"auto"}}` + "\n" +
+					`{"timestamp":"x","type":"event_msg","payload":{"type":"turn_aborted","reason":"review_ended"}}` + "\n" +
+					itemLine(t, protocol.UserText("kept"))
+			},
+			items: []string{"kept"},
+		},
+		{
 			name: "first line is not session meta",
 			content: func(t *testing.T) string {
 				return itemLine(t, protocol.UserText("a")) + metaLine(t, id)
@@ -219,4 +229,21 @@ func TestReadKeepsUnknownEvents(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, rec.Events, 1)
 	assert.Equal(t, "brand_new", rec.Events[0].EventType())
+}
+
+func TestReadKeepsEventsWithNewerValues(t *testing.T) {
+	id := testID(1)
+	path := filepath.Join(t.TempDir(), "rollout.jsonl")
+	aborted := `{"type":"turn_aborted","reason":"review_ended"}`
+	writeFile(t, path, metaLine(t, id)+
+		`{"timestamp":"x","type":"turn_context","payload":{"cwd":"/w","approval_policy":"granular","sandbox_policy":{"mode":"read-only"},"model":"m","summary":"auto"}}`+"\n"+
+		`{"timestamp":"x","type":"event_msg","payload":`+aborted+`}`+"\n")
+	rec, err := rollout.Read(path)
+	require.NoError(t, err)
+	assert.Nil(t, rec.LastTurnContext, "settings this build cannot represent are not used")
+	require.Len(t, rec.Events, 1)
+	assert.Equal(t, "turn_aborted", rec.Events[0].EventType())
+	raw, err := protocol.EncodeEventMsg(rec.Events[0])
+	require.NoError(t, err)
+	assert.JSONEq(t, aborted, string(raw), "the event is replayed as recorded")
 }
