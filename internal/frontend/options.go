@@ -16,37 +16,18 @@ import (
 	"github.com/codex-go/codex/sandbox"
 )
 
-// Options configure a front end. appserver.Options and mcpserver.Options
-// have the same fields, documented for users of those packages, and
-// convert to it.
+// Options is the common form of appserver.Options and mcpserver.Options,
+// which document its fields and convert to it: the three types have the
+// same fields in the same order.
 type Options struct {
-	// Version is the program version, reported in the user agent (and by
-	// the mcp-server in its serverInfo).
-	Version string
-	// Originator identifies the program to model providers and in rollouts.
-	Originator string
-	// CodexHome is the configuration and state directory.
-	CodexHome string
-	// Overrides are the -c overrides of the command line; a request's own
-	// config overrides are applied after them.
-	Overrides []config.Override
-	// Typed holds the typed settings of the command line (model, profile,
-	// sandbox, --add-dir, ...); the same settings in a request take
-	// precedence.
-	Typed config.Typed
-	// SelfExe is the path of the codex binary, used to run the sandbox helper.
-	SelfExe string
-	// HTTPClient is used for model requests; nil means a default client.
-	HTTPClient *http.Client
-	// Tools builds the tools of a conversation; nil lets the engine decide.
-	Tools func(cfg *config.Config) *tools.Router
-	// Logger receives diagnostics; nil discards them. The server's output
-	// stream carries protocol messages only.
-	Logger *slog.Logger
-	// Getenv reads environment variables: those of the configuration and
-	// those that adjust the app-server's ChatGPT sign-in; nil means
-	// os.Getenv.
-	Getenv func(string) string
+	Version, Originator, CodexHome string
+	Overrides                      []config.Override
+	Typed                          config.Typed
+	SelfExe                        string
+	HTTPClient                     *http.Client
+	Tools                          func(cfg *config.Config) *tools.Router
+	Logger                         *slog.Logger
+	Getenv                         func(string) string
 }
 
 // WithDefaults returns o with its zero fields set: this module's version
