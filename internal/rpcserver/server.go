@@ -248,6 +248,12 @@ func (h handler[S]) Handle(ctx context.Context, conn *jsonrpc2.Conn, req *jsonrp
 		return
 	}
 	defer s.wg.Done()
+	s.mu.Lock()
+	if s.conn == nil {
+		// The connection reads before NewConn has returned to Run.
+		s.conn = conn
+	}
+	s.mu.Unlock()
 	var raw json.RawMessage
 	if req.Params != nil {
 		raw = *req.Params
