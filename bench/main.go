@@ -2,7 +2,8 @@
 // throughput, memory, conversation listing and file search of this module's
 // codex with the reference codex-cli 0.45.0. Both binaries run
 // `codex app-server` against the same local fake model provider, each with a
-// fresh CODEX_HOME, on the same inputs. See README.md.
+// fresh CODEX_HOME, on the same inputs. A last section feeds both stdio
+// servers of both binaries hostile input (hostile.go). See README.md.
 package main
 
 import (
@@ -47,6 +48,9 @@ type runner struct {
 	tmp string
 	// fixtures holds the inputs built lazily and shared between benchmarks.
 	fixtures fixtures
+	// hostile, when set, sizes the hostile-input section, which runs after
+	// the benchmarks; nil skips it.
+	hostile *hostileConfig
 }
 
 // fixtures are inputs built on first use and shared between benchmarks.
@@ -85,7 +89,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	n := fs.Int("n", 0, "measured runs per benchmark and binary, after its warm-ups (default: each benchmark's own, see README)")
-	only := fs.String("only", "", "comma-separated benchmark keys to run (default all): "+strings.Join(benchmarkKeys(benchmarks()), ","))
+	only := fs.String("only", "", "comma-separated benchmark keys to run (default all): "+strings.Join(benchmarkKeys(benchmarks()), ",")+
+		", and "+hostileKey+" for the hostile-input section")
+	hostile := fs.Bool("hostile", true, "run the hostile-input section (with -only, only when it names "+hostileKey+")")
 	asJSON := fs.Bool("json", false, "print the results as JSON instead of a table")
 	timeout := fs.Duration("timeout", 2*time.Minute, "time limit for one sample")
 	if err := fs.Parse(args); err != nil {
@@ -95,15 +101,24 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "bench: -n must not be negative")
 		return 2
 	}
-	selected, err := selectBenchmarks(benchmarks(), *only)
+	benchOnly, noBenchmarks, runHostile := splitOnly(*only, *hostile)
+	selected, err := selectBenchmarks(benchmarks(), benchOnly)
 	if err != nil {
 		fmt.Fprintln(stderr, "bench:", err)
 		return 2
 	}
+	if noBenchmarks {
+		selected = nil
+	}
+	r := &runner{runs: *n, timeout: *timeout, log: stderr}
+	if runHostile {
+		cfg := defaultHostileConfig()
+		r.hostile = &cfg
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	rep, err := execute(ctx, &runner{runs: *n, timeout: *timeout, log: stderr}, selected)
+	rep, err := execute(ctx, r, selected)
 	if err != nil {
 		fmt.Fprintln(stderr, "bench:", err)
 		return 1
@@ -202,6 +217,9 @@ func execute(ctx context.Context, r *runner, selected []benchmark) (*report, err
 			}
 		}
 		rep.Results = append(rep.Results, res)
+	}
+	if r.hostile != nil {
+		rep.Hostile = r.runHostile(ctx, targets, *r.hostile)
 	}
 	return rep, nil
 }

@@ -21,6 +21,8 @@ type report struct {
 	Notes []string `json:"notes,omitempty"`
 	// OursMissing is set when our binary could not be built.
 	OursMissing bool `json:"oursMissing,omitempty"`
+	// Hostile holds the rows of the hostile-input section, when it ran.
+	Hostile []hostileResult `json:"hostile,omitempty"`
 }
 
 // binaryInfo identifies one benchmarked binary.
@@ -68,6 +70,11 @@ func (r *report) failed() bool {
 	}
 	for _, res := range r.Results {
 		if len(res.Errors) > 0 {
+			return true
+		}
+	}
+	for _, h := range r.Hostile {
+		if h.Error != "" {
 			return true
 		}
 	}
@@ -152,26 +159,13 @@ func writeTable(w io.Writer, r *report) error {
 		}
 		fmt.Fprintf(&b, "%-10s %s (%s)\n", bin.Name+":", bin.Path, version)
 	}
-	fmt.Fprintf(&b, "runs:      %s\n\n", describeRuns(r.Results))
-
-	has := map[string]bool{}
-	for _, bin := range r.Binaries {
-		has[bin.Name] = true
+	if len(r.Results) > 0 {
+		fmt.Fprintf(&b, "runs:      %s\n\n", describeRuns(r.Results))
+		writeResults(&b, r)
 	}
-	rows := [][]string{{"benchmark", nameOurs, nameReference, "ours/reference"}}
-	for _, res := range r.Results {
-		ratio := "n/a"
-		if res.Ratio != nil {
-			ratio = fmt.Sprintf("%.2fx", *res.Ratio)
-		}
-		rows = append(rows, []string{
-			res.Title,
-			cell(res.Ours, res.Unit, res.Errors[nameOurs], has[nameOurs]),
-			cell(res.Reference, res.Unit, res.Errors[nameReference], has[nameReference]),
-			ratio,
-		})
+	if len(r.Hostile) > 0 {
+		writeHostileTable(&b, r.Hostile)
 	}
-	writeRows(&b, rows)
 
 	if len(r.Notes) > 0 {
 		b.WriteString("\nnotes:\n")
@@ -195,6 +189,28 @@ func writeTable(w io.Writer, r *report) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writeResults appends the table of the benchmarks to b.
+func writeResults(b *strings.Builder, r *report) {
+	has := map[string]bool{}
+	for _, bin := range r.Binaries {
+		has[bin.Name] = true
+	}
+	rows := [][]string{{"benchmark", nameOurs, nameReference, "ours/reference"}}
+	for _, res := range r.Results {
+		ratio := "n/a"
+		if res.Ratio != nil {
+			ratio = fmt.Sprintf("%.2fx", *res.Ratio)
+		}
+		rows = append(rows, []string{
+			res.Title,
+			cell(res.Ours, res.Unit, res.Errors[nameOurs], has[nameOurs]),
+			cell(res.Reference, res.Unit, res.Errors[nameReference], has[nameReference]),
+			ratio,
+		})
+	}
+	writeRows(b, rows)
 }
 
 // describeRuns summarises the measured runs and warm-ups of every result on

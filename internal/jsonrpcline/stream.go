@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -45,16 +44,45 @@ type Options struct {
 	// Logger receives a warning for each line that is not a message; nil
 	// discards them.
 	Logger *slog.Logger
+	// MaxLineBytes is the longest line read, not counting its newline;
+	// zero (or less) means DefaultMaxLineBytes. A longer line is never
+	// held whole: it is read in bounded pieces up to its newline and
+	// answered with an invalid-request error.
+	MaxLineBytes int
 }
+
+// DefaultMaxLineBytes is the longest line a Stream reads unless
+// Options.MaxLineBytes says otherwise: 64 MiB.
+const DefaultMaxLineBytes = 64 << 20
+
+// readChunk is the size of the read buffer, the most a line that is being
+// skipped occupies.
+const readChunk = 64 << 10
+
+// keepLineBytes is the largest line buffer kept for the next line; a
+// longer line's buffer is dropped once the line has been read.
+const keepLineBytes = 1 << 20
 
 // Stream is a jsonrpc2.ObjectStream carrying one JSON object per line.
 //
 // Reading: messages may carry "jsonrpc":"2.0" or not. A line that is not
 // JSON is answered with a parse error (-32700, id null) and a JSON value
 // that is not a message with an invalid-request error (-32600, with the
-// value's id when it is a string or a number, null otherwise). Reading then
-// goes on, so one bad line never ends the connection. Blank lines are
-// skipped; the last line needs no newline.
+// value's id when it is a string or a number, null otherwise). Batches
+// (lines starting with '[') are not supported: they are answered with an
+// invalid-request error (id null) without being decoded. A line longer
+// than Options.MaxLineBytes is skipped and answered with an
+// invalid-request error (id null) saying so. Reading then goes on, so one
+// bad line never ends the connection. Blank lines are skipped; the last
+// line needs no newline.
+//
+// Request ids are answered exactly as they were sent, including those
+// jsonrpc2.ID cannot hold (negative or fractional numbers, say), which
+// reach the handler in an encoded form; WireID returns their text. Every
+// message is built with memory within a small multiple of its line: params
+// are handed on as jsonrpc2 would (compact, members sorted by name, the
+// last of duplicate members kept) without being decoded into values.
+// Request.ExtraFields are not filled in.
 //
 // Writing: each message is one line, laid out as Options.WithVersion says,
 // the error member as code, data, message. Nothing is HTML-escaped: '<',
@@ -63,8 +91,10 @@ type Stream struct {
 	r       *bufio.Reader
 	in      io.Reader
 	opts    Options
+	maxLine int // the longest line read
 	log     *slog.Logger
 	endOnce sync.Once
+	line    []byte // the line being read, reused while it is small
 
 	mu     sync.Mutex // serialises writes of the connection and of the reader
 	w      io.Writer
@@ -77,20 +107,27 @@ func NewStream(in io.Reader, out io.Writer, opts Options) *Stream {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Stream{r: bufio.NewReader(in), in: in, opts: opts, log: log, w: out}
+	limit := opts.MaxLineBytes
+	if limit <= 0 {
+		limit = DefaultMaxLineBytes
+	}
+	return &Stream{r: bufio.NewReaderSize(in, readChunk), in: in, opts: opts, maxLine: limit, log: log, w: out}
 }
 
 // ReadObject reads the next message into v, which must be a pointer,
 // answering and skipping lines that are not messages.
 func (s *Stream) ReadObject(v any) error {
 	for {
-		line, err := s.r.ReadBytes('\n')
-		if line = bytes.TrimSpace(line); len(line) > 0 {
-			if uerr := decodeFresh(line, v); uerr == nil {
-				return nil
-			} else if werr := s.reject(line, uerr); werr != nil {
-				return werr
-			}
+		line, kind, err := s.readLine()
+		taken, werr := s.take(line, kind, v)
+		if cap(s.line) > keepLineBytes {
+			s.line = nil
+		}
+		if taken {
+			return nil
+		}
+		if werr != nil {
+			return werr
 		}
 		if err != nil {
 			if s.opts.AtEnd != nil {
@@ -101,49 +138,121 @@ func (s *Stream) ReadObject(v any) error {
 	}
 }
 
-// decodeFresh decodes line into v after zeroing it, so that a failed
-// attempt leaves nothing of an earlier message behind.
-func decodeFresh(line []byte, v any) error {
-	reflect.ValueOf(v).Elem().SetZero()
-	return json.Unmarshal(line, v)
+// lineKind says how much of a line readLine kept.
+type lineKind int
+
+const (
+	// lineWhole: the whole line was kept.
+	lineWhole lineKind = iota
+	// lineTooLong: the line was longer than the limit and skipped.
+	lineTooLong
+	// lineBatch: the line starts with '[' and was skipped.
+	lineBatch
+)
+
+// readLine reads one line, without its newline, into s.line. A line longer
+// than s.maxLine and a batch are read to their end in pieces of the read
+// buffer and dropped. The error is that of reading; the line (or what there
+// is of it) comes with it.
+func (s *Stream) readLine() ([]byte, lineKind, error) {
+	// A line longer than the read buffer arrives in pieces, which are
+	// joined once its length is known: growing one buffer as they come
+	// would allocate several times the line.
+	var pieces [][]byte
+	n := 0
+	kind, started := lineWhole, false
+	for {
+		chunk, err := s.r.ReadSlice('\n')
+		if err == nil {
+			chunk = chunk[:len(chunk)-1]
+		}
+		if !started {
+			if i := bytes.IndexFunc(chunk, func(r rune) bool { return !isBlank(r) }); i >= 0 {
+				started = true
+				if chunk[i] == '[' {
+					kind = lineBatch
+				}
+			}
+		}
+		if kind == lineWhole && n+len(chunk) > s.maxLine {
+			kind = lineTooLong
+		}
+		if kind != lineWhole {
+			pieces, n = nil, 0
+		} else if err == bufio.ErrBufferFull {
+			pieces = append(pieces, bytes.Clone(chunk))
+			n += len(chunk)
+		}
+		if err == bufio.ErrBufferFull {
+			continue
+		}
+		s.line = s.line[:0]
+		if kind == lineWhole {
+			if cap(s.line) < n+len(chunk) {
+				s.line = make([]byte, 0, n+len(chunk))
+			}
+			for _, p := range pieces {
+				s.line = append(s.line, p...)
+			}
+			s.line = append(s.line, chunk...)
+		}
+		return s.line, kind, err
+	}
 }
 
-// reject answers a line that could not be read as a message.
-func (s *Stream) reject(line []byte, cause error) error {
-	if !json.Valid(line) {
+// isBlank reports whether r is white space that may come before the first
+// character of a line.
+func isBlank(r rune) bool {
+	switch r {
+	case ' ', '\t', '\r', '\v', '\f':
+		return true
+	}
+	return false
+}
+
+// take stores the message of a line in v and reports true, or answers a
+// line that is not a message and returns the error of writing the answer.
+func (s *Stream) take(line []byte, kind lineKind, v any) (bool, error) {
+	switch kind {
+	case lineTooLong:
+		s.log.Warn("skipping a line longer than the limit", "limit", s.maxLine)
+		msg := fmt.Sprintf("Invalid request: the line exceeded %d bytes and was skipped", s.maxLine)
+		return false, s.writeError(json.RawMessage(nullJSON), jsonrpc2.CodeInvalidRequest, msg)
+	case lineBatch:
+		return false, s.refuseBatch()
+	}
+	line = bytes.TrimSpace(line)
+	switch {
+	case len(line) == 0:
+		return false, nil
+	case line[0] == '[':
+		return false, s.refuseBatch()
+	case !json.Valid(line):
+		// Unmarshal checks the syntax before anything else, so its error
+		// is the explanation of the parse error.
+		cause := json.Unmarshal(line, new(json.RawMessage))
 		s.log.Warn("ignoring a line that is not JSON", "error", cause)
 		msg := "Parse error"
-		if s.opts.DetailedParseErrors {
+		if s.opts.DetailedParseErrors && cause != nil {
 			msg += ": " + cause.Error()
 		}
-		return s.writeError(json.RawMessage(nullJSON), jsonrpc2.CodeParseError, msg)
+		return false, s.writeError(json.RawMessage(nullJSON), jsonrpc2.CodeParseError, msg)
 	}
-	s.log.Warn("ignoring JSON that is not a JSON-RPC message", "error", cause)
-	return s.writeError(lineID(line), jsonrpc2.CodeInvalidRequest, "Invalid request")
+	if err := decodeInto(line, v); err != nil {
+		s.log.Warn("ignoring JSON that is not a JSON-RPC message", "error", err)
+		return false, s.writeError(echoID(line), jsonrpc2.CodeInvalidRequest, "Invalid request")
+	}
+	return true, nil
+}
+
+// refuseBatch answers a batch, which is not supported.
+func (s *Stream) refuseBatch() error {
+	s.log.Warn("ignoring a batch: batches are not supported")
+	return s.writeError(json.RawMessage(nullJSON), jsonrpc2.CodeInvalidRequest, "Invalid request")
 }
 
 // nullJSON is the JSON null literal.
 const nullJSON = "null"
-
-// lineID returns the id member of a JSON object when it is a number or a
-// string, and null otherwise.
-func lineID(line []byte) json.RawMessage {
-	var obj struct {
-		ID json.RawMessage `json:"id"`
-	}
-	if json.Unmarshal(line, &obj) != nil || len(obj.ID) == 0 {
-		return json.RawMessage(nullJSON)
-	}
-	var id any
-	if json.Unmarshal(obj.ID, &id) != nil {
-		return json.RawMessage(nullJSON)
-	}
-	switch id.(type) {
-	case string, float64:
-		return obj.ID
-	}
-	return json.RawMessage(nullJSON)
-}
 
 // writeError writes an error response with a raw id.
 func (s *Stream) writeError(id json.RawMessage, code int64, message string) error {
@@ -151,7 +260,7 @@ func (s *Stream) writeError(id json.RawMessage, code int64, message string) erro
 	if err != nil {
 		return fmt.Errorf("encode error: %w", err)
 	}
-	return s.writeMembers([]member{{"error", errJSON}, {"id", id}})
+	return s.writeMembers([]member{{name: "error", value: errJSON}, {name: "id", value: id, verbatim: true}})
 }
 
 // wireError is the error member of an error response, with its fields in
@@ -175,6 +284,9 @@ type envelope struct {
 type member struct {
 	name  string
 	value []byte
+	// verbatim values are written as they are; the others have the
+	// escapes of '<', '>', '&', U+2028 and U+2029 undone.
+	verbatim bool
 }
 
 // WriteObject writes one message as one line.
@@ -194,12 +306,12 @@ func (s *Stream) WriteObject(obj any) error {
 		if err != nil {
 			return fmt.Errorf("encode method: %w", err)
 		}
-		members = append(members, member{"method", method})
+		members = append(members, member{name: "method", value: method})
 		if len(m.ID) > 0 {
-			members = append(members, member{"id", m.ID})
+			members = append(members, member{name: "id", value: m.ID})
 		}
 		if len(m.Params) > 0 {
-			members = append(members, member{"params", m.Params})
+			members = append(members, member{name: "params", value: m.Params})
 		}
 	case m.Error != nil:
 		e := wireError{Code: m.Error.Code, Message: m.Error.Message}
@@ -210,9 +322,9 @@ func (s *Stream) WriteObject(obj any) error {
 		if err != nil {
 			return fmt.Errorf("encode error: %w", err)
 		}
-		members = append(members, member{"error", errJSON}, member{"id", orNull(m.ID)})
+		members = append(members, member{name: "error", value: errJSON}, responseIDMember(m.ID))
 	default:
-		members = append(members, member{"id", orNull(m.ID)}, member{"result", orNull(m.Result)})
+		members = append(members, responseIDMember(m.ID), member{name: "result", value: orNull(m.Result)})
 	}
 	return s.writeMembers(members)
 }
@@ -221,7 +333,7 @@ func (s *Stream) WriteObject(obj any) error {
 // member and ordering the members when the options ask for it.
 func (s *Stream) writeMembers(members []member) error {
 	if s.opts.WithVersion {
-		members = append(members, member{"jsonrpc", []byte(`"2.0"`)})
+		members = append(members, member{name: "jsonrpc", value: []byte(`"2.0"`)})
 		slices.SortFunc(members, func(a, b member) int { return strings.Compare(a.name, b.name) })
 	}
 	var buf bytes.Buffer
@@ -233,10 +345,21 @@ func (s *Stream) writeMembers(members []member) error {
 		buf.WriteByte('"')
 		buf.WriteString(m.name)
 		buf.WriteString(`":`)
-		buf.Write(m.value)
+		if m.verbatim {
+			buf.Write(m.value)
+		} else {
+			buf.Write(unescape(m.value))
+		}
 	}
-	buf.WriteString("}")
-	return s.writeLine(append(unescape(buf.Bytes()), '\n'))
+	buf.WriteString("}\n")
+	return s.writeLine(buf.Bytes())
+}
+
+// responseIDMember returns the id member of a response whose id jsonrpc2
+// encoded as raw: the id as the client sent it.
+func responseIDMember(raw json.RawMessage) member {
+	value, verbatim := responseID(orNull(raw))
+	return member{name: "id", value: value, verbatim: verbatim}
 }
 
 // writeLine writes a complete line unless the stream is closed.

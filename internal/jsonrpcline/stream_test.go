@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"strings"
@@ -322,4 +323,100 @@ func TestNewLogger(t *testing.T) {
 	}})))
 	l.Printf("jsonrpc2: %s\n", "handler panicked")
 	assert.Equal(t, "level=WARN msg=\"jsonrpc2: handler panicked\"\n", buf.String())
+}
+
+func TestReadObjectSkipsLongLinesAndBatches(t *testing.T) {
+	const limit = 64
+	tooLong := func(n int) string {
+		return fmt.Sprintf(`{"error":{"code":-32600,"message":"Invalid request: the line exceeded %d bytes and was skipped"},"id":null}`, n)
+	}
+	batch := `{"error":{"code":-32600,"message":"Invalid request"},"id":null}`
+	request := `{"id":1,"method":"next"}`
+	// padded returns a request of exactly n bytes.
+	padded := func(n int) string {
+		head := `{"id":2,"method":"padded","params":"`
+		return head + strings.Repeat("p", n-len(head)-2) + `"}`
+	}
+	tests := []struct {
+		name    string
+		max     int
+		input   string
+		methods []string
+		want    []string
+	}{
+		{name: "line over the limit, then a request", max: limit,
+			input: strings.Repeat("x", 100) + "\n" + request, methods: []string{"next 1"}, want: []string{tooLong(limit)}},
+		{name: "request over the limit by one byte", max: limit,
+			input: padded(limit+1) + "\n" + request, methods: []string{"next 1"}, want: []string{tooLong(limit)}},
+		{name: "request at the limit", max: limit,
+			input: padded(limit) + "\n" + request, methods: []string{"padded 2", "next 1"}},
+		{name: "a carriage return counts, the newline does not", max: limit,
+			input: padded(limit) + "\r\n" + request, methods: []string{"next 1"}, want: []string{tooLong(limit)}},
+		{name: "last line over the limit without a newline", max: limit,
+			input: request + "\n" + strings.Repeat("x", 1000), methods: []string{"next 1"}, want: []string{tooLong(limit)}},
+		{name: "several lines over the limit", max: limit,
+			input: strings.Repeat(strings.Repeat("y", 70)+"\n", 3) + request, methods: []string{"next 1"},
+			want: []string{tooLong(limit), tooLong(limit), tooLong(limit)}},
+		{name: "blank line over the limit", max: limit,
+			input: strings.Repeat(" ", 100) + "\n" + request, methods: []string{"next 1"}, want: []string{tooLong(limit)}},
+		{name: "line longer than the read buffer", max: 3 * readChunk,
+			input: padded(2*readChunk+10) + "\n" + request, methods: []string{"padded 2", "next 1"}},
+		{name: "line over a limit beyond the read buffer", max: 3 * readChunk,
+			input: padded(3*readChunk+1) + "\n" + request, methods: []string{"next 1"}, want: []string{tooLong(3 * readChunk)}},
+		{name: "default limit", input: padded(readChunk+1) + "\n" + request, methods: []string{"padded 2", "next 1"}},
+		{name: "batch", max: limit,
+			input: `[{"id":1,"method":"a"},{"id":2,"method":"b"}]` + "\n" + request, methods: []string{"next 1"}, want: []string{batch}},
+		{name: "empty batch after blanks", max: limit,
+			input: " \t [ ]\n" + request, methods: []string{"next 1"}, want: []string{batch}},
+		{name: "batch that is not JSON", max: limit,
+			input: "[1,\n" + request, methods: []string{"next 1"}, want: []string{batch}},
+		{name: "batch over the limit", max: limit,
+			input: "[" + strings.Repeat("1,", 1000) + "1]\n" + request, methods: []string{"next 1"}, want: []string{batch}},
+		{name: "batch over the read buffer without a newline", max: limit,
+			input: request + "\n[" + strings.Repeat("1,", readChunk), methods: []string{"next 1"}, want: []string{batch}},
+	}
+	for _, tt := range tests {
+		for _, layout := range []struct {
+			name    string
+			opts    Options
+			version string
+		}{{"app", appOptions(), ""}, {"versioned", mcpOptions(), `,"jsonrpc":"2.0"`}} {
+			t.Run(tt.name+"/"+layout.name, func(t *testing.T) {
+				var out bytes.Buffer
+				opts := layout.opts
+				opts.MaxLineBytes = tt.max
+				s := NewStream(strings.NewReader(tt.input), &out, opts)
+				var methods []string
+				for {
+					var req jsonrpc2.Request
+					err := s.ReadObject(&req)
+					if err == io.EOF {
+						break
+					}
+					require.NoError(t, err)
+					methods = append(methods, req.Method+" "+req.ID.String())
+				}
+				assert.Equal(t, tt.methods, methods)
+				var want []string
+				for _, w := range tt.want {
+					want = append(want, strings.TrimSuffix(w, "}")+layout.version+"}")
+				}
+				var lines []string
+				if out.Len() > 0 {
+					lines = strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+				}
+				assert.Equal(t, want, lines)
+			})
+		}
+	}
+}
+
+func TestConnectionServesTheRequestAfterALongLine(t *testing.T) {
+	c := newLineConn(t, Options{MaxLineBytes: 100}, echoHandler{notes: make(chan *jsonrpc2.Request, 1)})
+	c.send(`{"id":1,"method":"echo","params":"` + strings.Repeat("x", 200) + `"}`)
+	assert.Equal(t, `{"error":{"code":-32600,"message":"Invalid request: the line exceeded 100 bytes and was skipped"},"id":null}`, c.next())
+	c.send(`[1,1,1]`)
+	assert.Equal(t, `{"error":{"code":-32600,"message":"Invalid request"},"id":null}`, c.next())
+	c.send(`{"id":2,"method":"echo","params":{"ok":true}}`)
+	assert.Equal(t, `{"id":2,"result":{"ok":true}}`, c.next())
 }
