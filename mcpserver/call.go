@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"sync"
 	"sync/atomic"
 
@@ -14,6 +13,7 @@ import (
 
 	"github.com/codex-go/codex/core/config"
 	"github.com/codex-go/codex/core/conversation"
+	"github.com/codex-go/codex/internal/jsonrpcline"
 	"github.com/codex-go/codex/internal/rpcserver"
 	"github.com/codex-go/codex/protocol"
 )
@@ -56,10 +56,12 @@ type toolCall struct {
 // idString is the request id as the elicitation params carry it: the number
 // or the string itself.
 func (c *toolCall) idString() string {
-	if c.id.IsString {
-		return c.id.Str
+	raw := jsonrpcline.WireID(c.id)
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s
 	}
-	return strconv.FormatUint(c.id.Num, 10)
+	return string(raw)
 }
 
 // eventParams are the params of a codex/event notification.
@@ -69,14 +71,15 @@ type eventParams struct {
 	Msg  protocol.MarshalEventMsg `json:"msg"`
 }
 
-// eventMeta ties a notification to the tools/call it belongs to.
+// eventMeta ties a notification to the tools/call it belongs to: the
+// request id exactly as the client sent it.
 type eventMeta struct {
-	RequestID jsonrpc2.ID `json:"requestId"`
+	RequestID json.RawMessage `json:"requestId"`
 }
 
 // notify sends one conversation event to the client.
 func (c *toolCall) notify(ctx context.Context, ev protocol.Event) {
-	params := eventParams{Meta: eventMeta{RequestID: c.id}, ID: ev.ID, Msg: protocol.MarshalEventMsg{EventMsg: ev.Msg}}
+	params := eventParams{Meta: eventMeta{RequestID: jsonrpcline.WireID(c.id)}, ID: ev.ID, Msg: protocol.MarshalEventMsg{EventMsg: ev.Msg}}
 	_ = c.srv.rpc.Notify(ctx, MethodCodexEvent, params)
 }
 

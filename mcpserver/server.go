@@ -23,6 +23,7 @@ package mcpserver
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -167,13 +168,19 @@ func (s *Server) clientElicits() bool {
 
 // cancelledParams are the params of notifications/cancelled.
 type cancelledParams struct {
-	RequestID jsonrpc2.ID `json:"requestId"`
-	Reason    string      `json:"reason,omitempty"`
+	RequestID json.RawMessage `json:"requestId"`
+	Reason    string          `json:"reason,omitempty"`
 }
 
-// cancelled handles the client's cancellation of a request.
+// cancelled handles the client's cancellation of a request, named by its id
+// as the client sent it.
 func (s *Server) cancelled(_ context.Context, p cancelledParams) {
-	s.cancelCall(p.RequestID, p.Reason)
+	id, err := jsonrpcline.ParseWireID(p.RequestID)
+	if err != nil {
+		s.log.Warn("ignoring a cancellation without a request id", "error", err)
+		return
+	}
+	s.cancelCall(id, p.Reason)
 }
 
 // initializedNote handles the client's notifications/initialized, which

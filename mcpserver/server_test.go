@@ -384,3 +384,24 @@ func TestLoadConfigPrecedence(t *testing.T) {
 	_, err = srv.loadConfig(CodexArgs{Prompt: "x", Profile: strPtr("missing")})
 	assert.Error(t, err)
 }
+
+// TestNegativeRequestIDs checks that ids jsonrpc2 cannot hold as numbers
+// come back as sent: in the answer, in the events' _meta.requestId and in
+// a cancellation naming the request.
+func TestNegativeRequestIDs(t *testing.T) {
+	s := startSession(t, fakemodel.Script(stall(), hello()))
+	s.initialize(true)
+	s.callTool(-7, ToolCodex, map[string]any{"prompt": "take your time", "cwd": s.work})
+	first := s.events(-7, "agent_message_delta")
+	var configured protocol.SessionConfiguredEvent
+	require.NoError(t, json.Unmarshal(first[0].asEvent(t).MsgRaw, &configured))
+	s.send(`{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":-7}}`)
+	s.events(-7, "turn_aborted")
+
+	s.callTool(-8, ToolCodexReply, map[string]any{"conversationId": configured.SessionID, "prompt": "again"})
+	s.events(-8, "task_complete")
+	assert.Equal(t, textResult("Hello from mock"), result(t, s.response(-8)))
+	for _, m := range s.close() {
+		assert.NotEqual(t, "-7", string(m.ID), "the cancelled request was answered: %s", m.Raw)
+	}
+}
