@@ -61,7 +61,7 @@ func (s *Server) loginAPIKey(ctx context.Context, p protocol.LoginAPIKeyParams, 
 		r.Fail(ctx, s.badParams("apiKey must not be empty"))
 		return
 	}
-	if err := auth.SaveAPIKey(s.opts.CodexHome, p.APIKey); err != nil {
+	if err := auth.SaveAPIKey(s.eng.CodexHome, p.APIKey); err != nil {
 		r.Fail(ctx, internalError("failed to save api key: %v", err))
 		return
 	}
@@ -74,7 +74,7 @@ func (s *Server) loginAPIKey(ctx context.Context, p protocol.LoginAPIKeyParams, 
 // tells the client that it is signed out.
 // The answer is written before the notification.
 func (s *Server) logoutChatGpt(ctx context.Context, _ rpcserver.None, r rpcserver.Reply[protocol.LogoutChatGptResponse]) {
-	if _, err := auth.Logout(s.opts.CodexHome); err != nil {
+	if _, err := auth.Logout(s.eng.CodexHome); err != nil {
 		r.Fail(ctx, internalError("logout failed: %v", err))
 		return
 	}
@@ -86,7 +86,7 @@ func (s *Server) logoutChatGpt(ctx context.Context, _ rpcserver.None, r rpcserve
 // model provider uses them: a provider that does not take OpenAI
 // credentials gets neither method nor token.
 func (s *Server) getAuthStatus(_ context.Context, p protocol.GetAuthStatusParams) (protocol.GetAuthStatusResponse, error) {
-	cfg, err := s.opts.LoadConfig(config.Request{})
+	cfg, err := s.eng.LoadConfig(config.Request{})
 	if err != nil {
 		return protocol.GetAuthStatusResponse{}, internalError("error loading config: %v", err)
 	}
@@ -94,7 +94,7 @@ func (s *Server) getAuthStatus(_ context.Context, p protocol.GetAuthStatusParams
 	if !resp.RequiresOpenaiAuth {
 		return resp, nil
 	}
-	stored, err := auth.Load(s.opts.CodexHome)
+	stored, err := auth.Load(s.eng.CodexHome)
 	if err != nil {
 		return protocol.GetAuthStatusResponse{}, internalError("error reading credentials: %v", err)
 	}
@@ -111,7 +111,7 @@ func (s *Server) getAuthStatus(_ context.Context, p protocol.GetAuthStatusParams
 
 // userInfo answers the email address found in the stored id token.
 func (s *Server) userInfo(context.Context, rpcserver.None) (protocol.UserInfoResponse, error) {
-	stored, err := auth.Load(s.opts.CodexHome)
+	stored, err := auth.Load(s.eng.CodexHome)
 	if err != nil {
 		return protocol.UserInfoResponse{}, internalError("error reading credentials: %v", err)
 	}
@@ -137,13 +137,13 @@ func (s *Server) loginChatGpt(context.Context, rpcserver.None) (protocol.LoginCh
 		prev.Cancel()
 	}
 	opts := auth.LoginOptions{
-		CodexHome:   s.opts.CodexHome,
-		Issuer:      s.opts.Getenv(envLoginIssuer),
-		Originator:  s.opts.Originator,
+		CodexHome:   s.eng.CodexHome,
+		Issuer:      s.eng.Getenv(envLoginIssuer),
+		Originator:  s.eng.Originator,
 		Port:        auth.DefaultPort,
-		OpenBrowser: s.opts.Getenv(envLoginNoBrowser) != "1",
+		OpenBrowser: s.eng.Getenv(envLoginNoBrowser) != "1",
 	}
-	if v := s.opts.Getenv(envLoginPort); v != "" {
+	if v := s.eng.Getenv(envLoginPort); v != "" {
 		port, err := strconv.Atoi(v)
 		if err != nil {
 			return none, internalError("failed to start login server: %s=%q is not a port", envLoginPort, v)
@@ -183,7 +183,7 @@ func (s *Server) awaitLogin(ctx context.Context, login *auth.Login) {
 		return
 	}
 	method := auth.AuthMethodChatGPT
-	if stored, lerr := auth.Load(s.opts.CodexHome); lerr == nil && stored.Method() != "" {
+	if stored, lerr := auth.Load(s.eng.CodexHome); lerr == nil && stored.Method() != "" {
 		method = stored.Method()
 	}
 	s.notify(ctx, protocol.NotificationAuthStatusChange, protocol.AuthStatusChangeNotification{AuthMethod: &method})

@@ -19,13 +19,13 @@ const (
 
 // configPath returns the path of config.toml.
 func (s *Server) configPath() string {
-	return filepath.Join(s.opts.CodexHome, config.ConfigFileName)
+	return filepath.Join(s.eng.CodexHome, config.ConfigFileName)
 }
 
 // getUserSavedConfig answers the settings written in config.toml, without
 // defaults, command-line overrides or the active profile applied.
 func (s *Server) getUserSavedConfig(context.Context, rpcserver.None) (protocol.GetUserSavedConfigResponse, error) {
-	saved, err := config.ReadSaved(s.opts.CodexHome)
+	saved, err := config.ReadSaved(s.eng.CodexHome)
 	if err != nil {
 		return protocol.GetUserSavedConfigResponse{}, internalError("failed to load config.toml: %v", err)
 	}
@@ -37,7 +37,7 @@ func (s *Server) getUserSavedConfig(context.Context, rpcserver.None) (protocol.G
 // level. A value that is null or absent removes its key. The rest of the
 // file is kept as it is.
 func (s *Server) setDefaultModel(_ context.Context, p protocol.SetDefaultModelParams) (protocol.SetDefaultModelResponse, error) {
-	cfg, err := s.opts.LoadConfig(config.Request{})
+	cfg, err := s.eng.LoadConfig(config.Request{})
 	if err != nil {
 		return protocol.SetDefaultModelResponse{}, internalError("error loading config: %v", err)
 	}

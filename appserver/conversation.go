@@ -26,7 +26,7 @@ func (s *Server) newConversation(ctx context.Context, p protocol.NewConversation
 		r.Fail(ctx, invalidParams("error deriving config: %v", err))
 		return
 	}
-	conv, ev, err := s.manager.NewConversation(ctx, cfg)
+	conv, ev, err := s.eng.Manager.NewConversation(ctx, cfg)
 	if err != nil {
 		r.Fail(ctx, internalError("error creating conversation: %v", err))
 		return
@@ -60,7 +60,7 @@ func (s *Server) newConversation(ctx context.Context, p protocol.NewConversation
 // loadConfig resolves the configuration of a conversation from the
 // command line's settings and the request's (see config.Resolve).
 func (s *Server) loadConfig(p protocol.NewConversationParams) (*config.Config, error) {
-	return s.opts.LoadConfig(config.Request{
+	return s.eng.LoadConfig(config.Request{
 		Model:                 p.Model,
 		Profile:               p.Profile,
 		Cwd:                   p.Cwd,

@@ -31,7 +31,7 @@ func (s *Server) execOneOffCommand(ctx context.Context, p protocol.ExecOneOffCom
 		r.Fail(ctx, invalidRequest(emptyCommandMessage))
 		return
 	}
-	cfg, err := s.opts.LoadConfig(config.Request{})
+	cfg, err := s.eng.LoadConfig(config.Request{})
 	if err != nil {
 		r.Fail(ctx, internalError("error loading config: %v", err))
 		return
@@ -60,8 +60,8 @@ func (s *Server) execOneOffCommand(ctx context.Context, p protocol.ExecOneOffCom
 		Timeout:    timeout,
 		Env:        exec.BuildEnv(cfg.ShellEnvironmentPolicy, os.Environ()),
 		Sandbox:    policy,
-		SelfExe:    s.opts.SelfExe,
-		Protect:    sandbox.CodexHomeProtection(s.opts.CodexHome),
+		SelfExe:    s.eng.SelfExe,
+		Protect:    sandbox.CodexHomeProtection(s.eng.CodexHome),
 	}
 
 	life := s.lifetime()

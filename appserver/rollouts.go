@@ -26,7 +26,7 @@ func (s *Server) listConversations(_ context.Context, p protocol.ListConversatio
 	if p.Cursor != nil {
 		cursor = *p.Cursor
 	}
-	page, err := rollout.List(s.opts.CodexHome, size, cursor)
+	page, err := rollout.List(s.eng.CodexHome, size, cursor)
 	if err != nil {
 		if cursor != "" && strings.HasPrefix(err.Error(), invalidCursorPrefix) {
 			return protocol.ListConversationsResponse{}, invalidParams("%v", err)
@@ -61,7 +61,7 @@ func (s *Server) resumeConversation(ctx context.Context, p protocol.ResumeConver
 	if err != nil {
 		return protocol.ResumeConversationResponse{}, invalidParams("error deriving config: %v", err)
 	}
-	conv, ev, err := s.manager.ResumeConversation(ctx, cfg, p.Path)
+	conv, ev, err := s.eng.Manager.ResumeConversation(ctx, cfg, p.Path)
 	if err != nil {
 		return protocol.ResumeConversationResponse{}, internalError("error resuming conversation: %v", err)
 	}
@@ -108,11 +108,11 @@ func (s *Server) archiveConversation(ctx context.Context, p protocol.ArchiveConv
 	s.mu.Unlock()
 	if loaded && sameFile(st.conv.RolloutPath(), p.RolloutPath) {
 		s.forgetConversation(st)
-		if err := s.manager.Remove(ctx, st.id); err != nil {
+		if err := s.eng.Manager.Remove(ctx, st.id); err != nil {
 			return none, internalError("error shutting conversation %s down: %v", st.id, err)
 		}
 	}
-	if _, err := rollout.Archive(s.opts.CodexHome, p.ConversationID, p.RolloutPath); err != nil {
+	if _, err := rollout.Archive(s.eng.CodexHome, p.ConversationID, p.RolloutPath); err != nil {
 		return none, invalidParams("%v", err)
 	}
 	return none, nil

@@ -29,12 +29,10 @@ import (
 	"io"
 	"log/slog"
 	"sync"
-	"time"
 
 	"github.com/google/uuid"
 	"github.com/sourcegraph/jsonrpc2"
 
-	"github.com/codex-go/codex/core/conversation"
 	"github.com/codex-go/codex/core/filesearch"
 	"github.com/codex-go/codex/internal/frontend"
 	"github.com/codex-go/codex/internal/jsonrpcline"
@@ -46,22 +44,15 @@ import (
 // started through the app server.
 const SessionSource = "vscode"
 
-// shutdownTimeout bounds how long Run waits for conversations to shut down
-// once its input ended.
-const shutdownTimeout = 5 * time.Second
-
 // Server is the app server. Create it with New and start it with Run; a
 // Server serves one connection.
 type Server struct {
-	opts    frontend.Options
-	initErr error // why the options could not be completed; Run reports it
-	log     *slog.Logger
-	manager *conversation.Manager
-	rpc     *rpcserver.Server[*Server]
+	eng *frontend.Engine
+	log *slog.Logger
+	rpc *rpcserver.Server[*Server]
 
-	mu        sync.Mutex
-	userAgent string
-	convs     map[string]*conversationState // by conversation id
+	mu    sync.Mutex
+	convs map[string]*conversationState // by conversation id
 	subs      map[string]*conversationState // by subscription id
 
 	login    loginSlot              // the ChatGPT sign-in in progress
@@ -70,17 +61,14 @@ type Server struct {
 
 // New returns a server for opts, whose zero fields get their defaults.
 func New(options Options) *Server {
-	opts, initErr := frontend.Options(options).WithDefaults()
-	logger := opts.LoggerOrDiscard()
+	eng := frontend.NewEngine(frontend.Options(options), SessionSource)
+	logger := eng.Log
 	s := &Server{
-		opts:    opts,
-		initErr: initErr,
-		log:     logger,
-		convs:   map[string]*conversationState{},
-		subs:    map[string]*conversationState{},
+		eng:   eng,
+		log:   logger,
+		convs: map[string]*conversationState{},
+		subs:  map[string]*conversationState{},
 	}
-	s.userAgent = defaultUserAgent(opts.Version)
-	s.manager = conversation.NewManager(opts.Deps(SessionSource, s.currentUserAgent))
 	s.rpc = rpcserver.New(s, methods(), rpcserver.Options{
 		Stream:             jsonrpcline.Options{DetailedParseErrors: true},
 		Logger:             logger,
@@ -97,16 +85,7 @@ func New(options Options) *Server {
 // every conversation down, which flushes their rollouts, and returns. Run
 // must be called at most once.
 func (s *Server) Run(ctx context.Context, in io.Reader, out io.Writer) error {
-	if s.initErr != nil {
-		return s.initErr
-	}
-	runErr := s.rpc.Run(ctx, in, out)
-	closeCtx, cancelClose := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
-	defer cancelClose()
-	if err := s.manager.Close(closeCtx); err != nil {
-		return fmt.Errorf("shut conversations down: %w", err)
-	}
-	return runErr
+	return s.eng.Serve(ctx, func(ctx context.Context) error { return s.rpc.Run(ctx, in, out) })
 }
 
 // goTracked runs f in a goroutine that Run waits for.

@@ -132,7 +132,7 @@ func TestEventPumpEndsWithTheConversation(t *testing.T) {
 		{
 			name: "events ended",
 			end: func(t *testing.T, c *pipeClient, conv, _ string, _ *conversationState) {
-				require.NoError(t, c.srv.manager.Remove(t.Context(), conv))
+				require.NoError(t, c.srv.eng.Manager.Remove(t.Context(), conv))
 				_, line := c.nextMatching("codex/event/shutdown_complete")
 				assert.Contains(t, line, conv)
 			},

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/sourcegraph/jsonrpc2"
@@ -17,6 +18,10 @@ import (
 	"github.com/codex-go/codex/internal/rpcserver"
 	"github.com/codex-go/codex/protocol"
 )
+
+// abandonTimeout bounds how long a cancelled call waits for the end of its
+// interrupted turn.
+const abandonTimeout = 5 * time.Second
 
 // toolResult is the result of a tools/call: one text item, flagged as an
 // error when the call failed.
@@ -184,7 +189,7 @@ func (s *Server) runCodex(ctx context.Context, call *toolCall, raw json.RawMessa
 	if err != nil {
 		return errorResult("Failed to load Codex configuration: " + err.Error()), true
 	}
-	conv, configured, err := s.manager.NewConversation(ctx, cfg)
+	conv, configured, err := s.eng.Manager.NewConversation(ctx, cfg)
 	if err != nil {
 		return errorResult("Failed to start the Codex conversation: " + err.Error()), true
 	}
@@ -240,7 +245,7 @@ func (s *Server) release(st *convState, call *toolCall) {
 // loadConfig resolves a codex call's configuration from the command
 // line's settings and the call's arguments (see config.Resolve).
 func (s *Server) loadConfig(args CodexArgs) (*config.Config, error) {
-	return s.opts.LoadConfig(config.Request{
+	return s.eng.LoadConfig(config.Request{
 		Model:            args.Model,
 		Profile:          args.Profile,
 		Cwd:              args.Cwd,
@@ -304,7 +309,7 @@ func (s *Server) runTurn(ctx context.Context, call *toolCall, st *convState, pro
 // the event ending the turn is sent: a cancelled call gets no answer, so
 // that event is what tells the host the conversation is ready again.
 func (s *Server) abandonTurn(parent context.Context, call *toolCall, st *convState, w *turnWatch) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(parent), shutdownTimeout)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(parent), abandonTimeout)
 	defer cancel()
 	if _, err := st.conv.Interrupt(ctx); err != nil {
 		s.log.Warn("interrupting the turn of a cancelled call", "conversation", st.conv.ID(), "error", err)

@@ -24,17 +24,13 @@ package mcpserver
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"log/slog"
 	"sync"
-	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/sourcegraph/jsonrpc2"
 
-	"github.com/codex-go/codex/core/client"
-	"github.com/codex-go/codex/core/conversation"
 	"github.com/codex-go/codex/internal/frontend"
 	"github.com/codex-go/codex/internal/jsonrpcline"
 	"github.com/codex-go/codex/internal/rpcserver"
@@ -55,21 +51,14 @@ const SessionSource = "mcp"
 // MethodCodexEvent is the notification carrying one conversation event.
 const MethodCodexEvent = "codex/event"
 
-// shutdownTimeout bounds how long Run waits, once its input ended, for
-// running turns to stop and for conversations to shut down.
-const shutdownTimeout = 5 * time.Second
-
 // Server is the MCP server. Create it with New and start it with Run; a
 // Server serves one connection.
 type Server struct {
-	opts    frontend.Options
-	initErr error // why the options could not be completed; Run reports it
-	log     *slog.Logger
-	manager *conversation.Manager
-	rpc     *rpcserver.Server[*Server]
+	eng *frontend.Engine
+	log *slog.Logger
+	rpc *rpcserver.Server[*Server]
 
 	mu          sync.Mutex
-	userAgent   string
 	elicitation bool                      // the client declared the elicitation capability
 	convs       map[string]*convState     // by conversation id
 	calls       map[jsonrpc2.ID]*toolCall // running tools/call requests
@@ -77,17 +66,14 @@ type Server struct {
 
 // New returns a server for opts, whose zero fields get their defaults.
 func New(options Options) *Server {
-	opts, initErr := frontend.Options(options).WithDefaults()
-	logger := opts.LoggerOrDiscard()
+	eng := frontend.NewEngine(frontend.Options(options), SessionSource)
+	logger := eng.Log
 	s := &Server{
-		opts:      opts,
-		initErr:   initErr,
-		log:       logger,
-		userAgent: client.UserAgent(opts.Version, "", ""),
-		convs:     map[string]*convState{},
-		calls:     map[jsonrpc2.ID]*toolCall{},
+		eng:   eng,
+		log:   logger,
+		convs: map[string]*convState{},
+		calls: map[jsonrpc2.ID]*toolCall{},
 	}
-	s.manager = conversation.NewManager(opts.Deps(SessionSource, s.currentUserAgent))
 	s.rpc = rpcserver.New(s, methods(), rpcserver.Options{
 		Stream:             jsonrpcline.Options{WithVersion: true},
 		Logger:             logger,
@@ -123,17 +109,11 @@ func Methods() []rpcserver.Method[*Server] { return methods() }
 // shut down, which flushes its rollout, and Run returns. Run must be called
 // at most once.
 func (s *Server) Run(ctx context.Context, in io.Reader, out io.Writer) error {
-	if s.initErr != nil {
-		return s.initErr
-	}
-	runErr := s.rpc.Run(ctx, in, out)
-	s.cancelCalls()
-	closeCtx, cancelClose := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
-	defer cancelClose()
-	if err := s.manager.Close(closeCtx); err != nil {
-		return fmt.Errorf("shut conversations down: %w", err)
-	}
-	return runErr
+	return s.eng.Serve(ctx, func(ctx context.Context) error {
+		err := s.rpc.Run(ctx, in, out)
+		s.cancelCalls()
+		return err
+	})
 }
 
 // cancelCalls interrupts the running tool calls. It runs once new work is
@@ -149,15 +129,6 @@ func (s *Server) cancelCalls() {
 
 // lifetime returns the context of Run.
 func (s *Server) lifetime() context.Context { return s.rpc.Lifetime() }
-
-// currentUserAgent returns the user agent sent to model providers: the
-// program's until initialize named the client, then the program's and the
-// client's.
-func (s *Server) currentUserAgent() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.userAgent
-}
 
 // clientElicits reports whether the client declared the elicitation capability.
 func (s *Server) clientElicits() bool {
@@ -230,17 +201,17 @@ type serverInfo struct {
 // the user agent and whether it can answer elicitation requests, and
 // negotiates the protocol version. The skeleton refuses a second one.
 func (s *Server) initialize(_ context.Context, p initializeParams) (initializeResult, error) {
+	userAgent := s.eng.SetClient(p.ClientInfo.Name, p.ClientInfo.Version)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.elicitation = p.Capabilities.Elicitation != nil
-	s.userAgent = client.UserAgent(s.opts.Version, p.ClientInfo.Name, p.ClientInfo.Version)
 	res := initializeResult{
 		ProtocolVersion: mcp.NegotiateLegacyVersion(p.ProtocolVersion),
 		ServerInfo: serverInfo{
 			Name:      ServerName,
 			Title:     ServerTitle,
-			Version:   s.opts.Version,
-			UserAgent: s.userAgent,
+			Version:   s.eng.Version,
+			UserAgent: userAgent,
 		},
 	}
 	res.Capabilities.Tools.ListChanged = true
