@@ -4,7 +4,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/codex-go/codex/appserver"
-	"github.com/codex-go/codex/internal/version"
 )
 
 // newAppServerCommand builds `codex app-server`.
@@ -21,15 +20,7 @@ func newAppServerCommand(flags *globalFlags, std stdio) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			srv := appserver.New(appserver.Options{
-				Version:    version.Version,
-				Originator: version.Originator,
-				CodexHome:  e.home,
-				Overrides:  e.overrides,
-				Typed:      e.typed,
-				SelfExe:    e.self,
-				Logger:     warningLogger(std.err),
-			})
+			srv := appserver.New(appserver.Options(e.serverOptions(std.err)))
 			return failed(srv.Run(cmd.Context(), std.in, std.out))
 		},
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/codex-go/codex/core/client"
 	"github.com/codex-go/codex/core/config"
+	"github.com/codex-go/codex/internal/frontend"
 	"github.com/codex-go/codex/protocol"
 	"github.com/codex-go/codex/sandbox"
 )
@@ -143,6 +144,19 @@ func (f *globalFlags) resolveEngine() (engineSetup, error) {
 		self = ""
 	}
 	return engineSetup{settings: s, home: home, self: self}, nil
+}
+
+// serverOptions are the options of both stdio servers (appserver.Options
+// and mcpserver.Options convert from them): the command line's settings,
+// with warnings logged to stderr.
+func (e engineSetup) serverOptions(stderr io.Writer) frontend.Options {
+	return frontend.Options{
+		CodexHome: e.home,
+		Overrides: e.overrides,
+		Typed:     e.typed,
+		SelfExe:   e.self,
+		Logger:    warningLogger(stderr),
+	}
 }
 
 // warningLogger logs warnings and errors to w, for servers whose stdout

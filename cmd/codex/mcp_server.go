@@ -3,7 +3,6 @@ package main
 import (
 	"github.com/spf13/cobra"
 
-	"github.com/codex-go/codex/internal/version"
 	"github.com/codex-go/codex/mcpserver"
 )
 
@@ -23,15 +22,7 @@ func newMCPServerCommand(flags *globalFlags, std stdio) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			srv := mcpserver.New(mcpserver.Options{
-				Version:    version.Version,
-				Originator: version.Originator,
-				CodexHome:  e.home,
-				Overrides:  e.overrides,
-				Typed:      e.typed,
-				SelfExe:    e.self,
-				Logger:     warningLogger(std.err),
-			})
+			srv := mcpserver.New(mcpserver.Options(e.serverOptions(std.err)))
 			return failed(srv.Run(cmd.Context(), std.in, std.out))
 		},
 	}
