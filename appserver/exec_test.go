@@ -219,26 +219,19 @@ func TestExecOneOffCommandKilledWhenServerStops(t *testing.T) {
 
 	// Closing the input stops the server, which kills the running command
 	// before Run returns and the output is closed.
-	require.NoError(t, c.in.Close())
+	c.c.CloseInput()
 	c.waitOutputClosed()
 	_, err := os.Stat(fmt.Sprintf("/proc/%d", pid))
 	assert.ErrorIs(t, err, os.ErrNotExist, "the command outlived the server")
 }
 
-// waitOutputClosed consumes the server's output until it ends, which
-// happens once Run returned.
+// waitOutputClosed waits until the server's output ended, which happens
+// once Run returned.
 func (c *pipeClient) waitOutputClosed() {
 	c.t.Helper()
-	deadline := time.NewTimer(waitLimit)
-	defer deadline.Stop()
-	for {
-		select {
-		case _, ok := <-c.lines:
-			if !ok {
-				return
-			}
-		case <-deadline.C:
-			c.t.Fatal("the server did not stop")
-		}
+	select {
+	case <-c.c.Client().Done():
+	case <-time.After(waitLimit):
+		c.t.Fatal("the server did not stop")
 	}
 }

@@ -1,11 +1,9 @@
 package appserver
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -17,6 +15,7 @@ import (
 
 	"github.com/codex-go/codex/core/config"
 	"github.com/codex-go/codex/core/tools"
+	"github.com/codex-go/codex/internal/rpcclient"
 	"github.com/codex-go/codex/protocol"
 	"github.com/codex-go/codex/tests/fakemodel"
 )
@@ -27,67 +26,34 @@ const waitLimit = 30 * time.Second
 
 // pipeClient drives a Server running in this process over pipes.
 type pipeClient struct {
-	t     *testing.T
-	srv   *Server
-	in    *io.PipeWriter
-	lines chan string
-	done  chan error
+	t   *testing.T
+	srv *Server
+	c   *rpcclient.Tester
 }
 
 // startServer runs a server with opts on pipes; it is stopped at the end of
 // the test.
 func startServer(t *testing.T, opts Options) *pipeClient {
 	t.Helper()
-	inR, inW := io.Pipe()
-	outR, outW := io.Pipe()
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	srv := New(opts)
-	c := &pipeClient{t: t, srv: srv, in: inW, lines: make(chan string, 1024), done: make(chan error, 1)}
-	go func() {
-		err := srv.Run(context.Background(), inR, outW)
-		_ = outW.Close()
-		c.done <- err
-	}()
-	go func() {
-		defer close(c.lines)
-		sc := bufio.NewScanner(outR)
-		sc.Buffer(make([]byte, 1<<20), 16<<20)
-		for sc.Scan() {
-			c.lines <- sc.Text()
-		}
-	}()
-	t.Cleanup(func() {
-		_ = inW.Close()
-		select {
-		case err := <-c.done:
-			assert.NoError(t, err)
-		case <-time.After(waitLimit):
-			t.Error("server did not stop after its input closed")
-		}
-	})
+	c := &pipeClient{t: t, srv: srv, c: rpcclient.NewTester(t, rpcclient.Serve(context.Background(), srv.Run, rpcclient.Options{}), waitLimit)}
+	t.Cleanup(func() { assert.NoError(t, c.c.Shutdown()) })
 	return c
 }
 
 // send writes one line.
 func (c *pipeClient) send(format string, args ...any) {
 	c.t.Helper()
-	_, err := fmt.Fprintf(c.in, format+"\n", args...)
-	require.NoError(c.t, err)
+	c.c.Sendf(format, args...)
 }
 
 // next returns the next line written by the server.
 func (c *pipeClient) next() string {
 	c.t.Helper()
-	select {
-	case line, ok := <-c.lines:
-		require.True(c.t, ok, "server output ended")
-		return line
-	case <-time.After(waitLimit):
-		c.t.Fatal("no output from the server")
-		return ""
-	}
+	return c.c.Next().Raw
 }
 
 // nextMatching skips lines until one has the given method (or, for "", is a

@@ -1,18 +1,18 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"os/exec"
 	"runtime"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/codex-go/codex/internal/rpcclient"
 )
 
 // unit is what a benchmark's samples are measured in.
@@ -279,10 +279,13 @@ func prepareBareTrue(_ context.Context, r *runner, t *target) (sampleFunc, func(
 	return sample, noCleanup, nil
 }
 
-// mcpInitializeRequest is the initialize request the mcp-server cold start
-// sends, as an MCP host would.
-const mcpInitializeRequest = `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18",` +
-	`"capabilities":{"elicitation":{}},"clientInfo":{"name":"codex-bench","version":"1.0.0"}}}`
+// mcpInitializeParams are the params of the initialize request the
+// mcp-server cold start sends, as an MCP host would.
+var mcpInitializeParams = map[string]any{
+	"protocolVersion": "2025-06-18",
+	"capabilities":    map[string]any{"elicitation": map[string]any{}},
+	"clientInfo":      map[string]any{"name": "codex-bench", "version": "1.0.0"},
+}
 
 // prepareMCPColdStart measures spawning `mcp-server` until the answer to
 // its initialize request arrives. The server's stdin is then closed and its
@@ -294,64 +297,38 @@ func prepareMCPColdStart(_ context.Context, r *runner, t *target) (sampleFunc, f
 		cmd := exec.CommandContext(ctx, t.Bin, "mcp-server")
 		cmd.Env = t.env()
 		cmd.Dir = t.Workspace
-		var stderr strings.Builder
-		cmd.Stderr = &stderr
-		stdin, err := cmd.StdinPipe()
-		if err != nil {
-			return 0, err
-		}
-		stdout, err := cmd.StdoutPipe()
-		if err != nil {
-			return 0, err
-		}
 		start := time.Now()
-		if err := cmd.Start(); err != nil {
+		c, err := rpcclient.Spawn(cmd, rpcclient.Options{JSONRPC: true})
+		if err != nil {
 			return 0, fmt.Errorf("start %s mcp-server: %w", t.Name, err)
 		}
-		_, err = io.WriteString(stdin, mcpInitializeRequest+"\n")
-		if err == nil {
-			err = awaitMCPInitialize(bufio.NewReader(stdout))
-		}
+		err = checkMCPInitialize(c.Request(ctx, "initialize", mcpInitializeParams))
 		elapsed := millisSince(start)
-		_ = stdin.Close()
-		waitErr := cmd.Wait()
+		waitErr := c.Shutdown(ctx)
 		if err != nil {
-			return 0, fmt.Errorf("%s mcp-server initialize: %w: %s", t.Name, err, strings.TrimSpace(stderr.String()))
+			return 0, fmt.Errorf("%s mcp-server initialize: %w: %s", t.Name, err, strings.TrimSpace(c.Stderr()))
 		}
 		if waitErr != nil {
-			return 0, fmt.Errorf("%s mcp-server exit: %w: %s", t.Name, waitErr, strings.TrimSpace(stderr.String()))
+			return 0, fmt.Errorf("%s mcp-server exit: %w: %s", t.Name, waitErr, strings.TrimSpace(c.Stderr()))
 		}
 		return elapsed, nil
 	}
 	return sample, noCleanup, nil
 }
 
-// awaitMCPInitialize reads lines until the answer to request 1, which must
-// be a result naming the server.
-func awaitMCPInitialize(r *bufio.Reader) error {
-	for {
-		line, err := r.ReadBytes('\n')
-		if len(line) > 0 {
-			var m struct {
-				ID     *int            `json:"id"`
-				Method string          `json:"method"`
-				Result json.RawMessage `json:"result"`
-				Error  json.RawMessage `json:"error"`
-			}
-			if json.Unmarshal(line, &m) == nil && m.ID != nil && *m.ID == 1 && m.Method == "" {
-				var res struct {
-					ServerInfo struct {
-						Name string `json:"name"`
-					} `json:"serverInfo"`
-				}
-				if len(m.Error) > 0 || json.Unmarshal(m.Result, &res) != nil || res.ServerInfo.Name == "" {
-					return fmt.Errorf("unexpected answer %s", strings.TrimSpace(string(line)))
-				}
-				return nil
-			}
-		}
-		if err != nil {
-			return fmt.Errorf("output ended before the initialize answer: %w", err)
-		}
+// checkMCPInitialize checks the answer to the initialize request, which
+// must be a result naming the server.
+func checkMCPInitialize(m rpcclient.Message, err error) error {
+	if err != nil {
+		return err
 	}
+	var res struct {
+		ServerInfo struct {
+			Name string `json:"name"`
+		} `json:"serverInfo"`
+	}
+	if m.Error != nil || json.Unmarshal(m.Result, &res) != nil || res.ServerInfo.Name == "" {
+		return fmt.Errorf("unexpected answer %s", m.Raw)
+	}
+	return nil
 }

@@ -6,11 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/codex-go/codex/internal/appclient"
+	"github.com/codex-go/codex/internal/rpcclient"
 	"github.com/codex-go/codex/protocol"
 )
 
@@ -26,22 +27,21 @@ const (
 // before it is killed.
 const closeGrace = 10 * time.Second
 
-// server is a running `codex app-server` driven through appclient.
+// server is a running `codex app-server` driven through rpcclient.
 type server struct {
-	client *appclient.Client
-	kill   context.CancelFunc
+	client *rpcclient.Client
 }
 
 // spawn starts `bin app-server` for t. The process is killed when ctx ends,
 // so callers close it before cancelling ctx.
 func spawn(ctx context.Context, t *target) (*server, error) {
-	ctx, kill := context.WithCancel(ctx)
-	c, err := appclient.Start(ctx, t.Bin, t.env())
+	cmd := exec.CommandContext(ctx, t.Bin, "app-server")
+	cmd.Env = t.env()
+	c, err := rpcclient.Spawn(cmd, rpcclient.Options{})
 	if err != nil {
-		kill()
 		return nil, fmt.Errorf("start %s app-server: %w", t.Name, err)
 	}
-	return &server{client: c, kill: kill}, nil
+	return &server{client: c}, nil
 }
 
 // initialize sends the initialize request and waits for its answer.
@@ -115,50 +115,51 @@ func (s *server) turn(ctx context.Context, id, text string) (turnStats, error) {
 func (s *server) awaitTaskComplete(ctx context.Context, id string) (turnStats, error) {
 	var st turnStats
 	for {
-		select {
-		case <-ctx.Done():
-			return st, fmt.Errorf("waiting for task_complete: %w", ctx.Err())
-		case m, ok := <-s.client.Incoming:
-			if !ok {
-				return st, errors.New("app-server exited before task_complete")
+		m, err := s.client.Next(ctx)
+		switch {
+		case errors.Is(err, rpcclient.ErrOutputEnded):
+			return st, errors.New("app-server exited before task_complete")
+		case err != nil:
+			return st, fmt.Errorf("waiting for task_complete: %w", err)
+		case m.Invalid != nil:
+			return st, fmt.Errorf("app-server wrote a line that is not JSON: %q", m.Raw)
+		}
+		if len(m.ID) > 0 {
+			if err := s.answer(m); err != nil {
+				return st, err
 			}
-			if len(m.ID) > 0 {
-				if err := s.answer(m); err != nil {
-					return st, err
-				}
-				continue
-			}
-			switch m.Method {
-			case methodTaskComplete, methodEventError, methodMessageDelta, methodExecEnd:
-			default:
-				continue
-			}
-			convID, ev, err := appclient.Event(m)
-			if err != nil {
-				return st, fmt.Errorf("decode %s: %w", m.Method, err)
-			}
-			if convID != id {
-				continue
-			}
-			switch e := ev.Msg.(type) {
-			case protocol.AgentMessageDeltaEvent:
-				st.deltas++
-				st.deltaBytes += len(e.Delta)
-			case protocol.ExecCommandEndEvent:
-				st.execOutputs = append(st.execOutputs, e.AggregatedOutput)
-				st.execExitCodes = append(st.execExitCodes, e.ExitCode)
-			case protocol.ErrorEvent:
-				return st, fmt.Errorf("turn failed: %s", e.Message)
-			case protocol.TaskCompleteEvent:
-				return st, nil
-			}
+			continue
+		}
+		switch m.Method {
+		case methodTaskComplete, methodEventError, methodMessageDelta, methodExecEnd:
+		default:
+			continue
+		}
+		convID, ev, err := rpcclient.ConversationEvent(m)
+		if err != nil {
+			return st, fmt.Errorf("decode %s: %w", m.Method, err)
+		}
+		if convID != id {
+			continue
+		}
+		switch e := ev.Msg.(type) {
+		case protocol.AgentMessageDeltaEvent:
+			st.deltas++
+			st.deltaBytes += len(e.Delta)
+		case protocol.ExecCommandEndEvent:
+			st.execOutputs = append(st.execOutputs, e.AggregatedOutput)
+			st.execExitCodes = append(st.execExitCodes, e.ExitCode)
+		case protocol.ErrorEvent:
+			return st, fmt.Errorf("turn failed: %s", e.Message)
+		case protocol.TaskCompleteEvent:
+			return st, nil
 		}
 	}
 }
 
 // answer approves a command or patch approval request; any other server
 // request is an error.
-func (s *server) answer(m appclient.Message) error {
+func (s *server) answer(m rpcclient.Message) error {
 	switch m.Method {
 	case protocol.MethodExecCommandApproval, protocol.MethodApplyPatchApproval:
 		if err := s.client.Reply(m.ID, protocol.ApprovalResponse{Decision: protocol.DecisionApproved}); err != nil {
@@ -173,26 +174,15 @@ func (s *server) answer(m appclient.Message) error {
 // close closes the server's stdin and waits for it to exit, killing it
 // when it takes longer than closeGrace.
 func (s *server) close() error {
-	defer s.kill()
-	// Nobody reads notifications any more; drain them so the client's
-	// reader can reach the end of the output.
-	go func() {
-		for range s.client.Incoming {
+	ctx, cancel := context.WithTimeout(context.Background(), closeGrace)
+	defer cancel()
+	if err := s.client.Shutdown(ctx); err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("app-server did not exit within %s of its stdin closing", closeGrace)
 		}
-	}()
-	done := make(chan error, 1)
-	go func() { done <- s.client.Close() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			return fmt.Errorf("app-server exit: %w", err)
-		}
-		return nil
-	case <-time.After(closeGrace):
-		s.kill()
-		<-done
-		return fmt.Errorf("app-server did not exit within %s of its stdin closing", closeGrace)
+		return fmt.Errorf("app-server exit: %w", err)
 	}
+	return nil
 }
 
 // peakRSS returns the server's resident-set high-water mark in bytes.

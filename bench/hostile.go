@@ -79,7 +79,7 @@ func hostileServers() []hostileServer {
 		},
 		{
 			command:     "mcp-server",
-			handshake:   []string{mcpInitializeRequest},
+			handshake:   []string{mcpInitializeRequest()},
 			handshakeID: "1",
 			initialized: `{"jsonrpc":"2.0","method":"notifications/initialized"}`,
 			method:      "ping",
@@ -647,4 +647,14 @@ func writeHostileTable(b *strings.Builder, results []hostileResult) {
 		rows = append(rows, []string{res.Title, res.Server, res.Binary, kept, ms, rss, what})
 	}
 	writeRows(b, rows)
+}
+
+// mcpInitializeRequest is the line of the initialize request an MCP host
+// sends, with the params of the mcp-server cold start.
+func mcpInitializeRequest() string {
+	params, err := json.Marshal(mcpInitializeParams)
+	if err != nil {
+		panic(err) // a literal map of strings always encodes
+	}
+	return `{"jsonrpc":"2.0","id":1,"method":"initialize","params":` + string(params) + `}`
 }

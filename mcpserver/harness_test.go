@@ -1,11 +1,9 @@
 package mcpserver
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -15,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/codex-go/codex/internal/rpcclient"
 	"github.com/codex-go/codex/internal/version"
 	"github.com/codex-go/codex/tests/fakemodel"
 )
@@ -24,17 +23,7 @@ import (
 const waitLimit = 30 * time.Second
 
 // wireMsg is one line written by the server.
-type wireMsg struct {
-	Raw    string
-	ID     json.RawMessage `json:"id"`
-	Method string          `json:"method"`
-	Params json.RawMessage `json:"params"`
-	Result json.RawMessage `json:"result"`
-	Error  *struct {
-		Code    int64  `json:"code"`
-		Message string `json:"message"`
-	} `json:"error"`
-}
+type wireMsg struct{ rpcclient.Message }
 
 // event is the decoded params of a codex/event notification.
 type event struct {
@@ -74,15 +63,12 @@ func (m wireMsg) isEventOf(id string) bool {
 // session is a Server running in this process, driven over pipes, with a
 // fake model provider and a fresh CODEX_HOME and workspace.
 type session struct {
-	t       *testing.T
-	in      *io.PipeWriter
-	lines   chan wireMsg
-	backlog []wireMsg
-	done    chan error
-	closed  bool
-	home    string
-	work    string
-	model   *fakemodel.Server
+	t      *testing.T
+	c      *rpcclient.Tester
+	closed bool
+	home   string
+	work   string
+	model  *fakemodel.Server
 }
 
 // startSession starts a server whose model answers with handler.
@@ -101,28 +87,8 @@ func startSession(t *testing.T, handler fakemodel.Handler, tweak ...func(*Option
 	for _, f := range tweak {
 		f(&opts)
 	}
-	inR, inW := io.Pipe()
-	outR, outW := io.Pipe()
-	s := &session{t: t, in: inW, lines: make(chan wireMsg, 4096), done: make(chan error, 1), home: home, work: work, model: model}
-	srv := New(opts)
-	go func() {
-		err := srv.Run(context.Background(), inR, outW)
-		_ = outW.Close()
-		s.done <- err
-	}()
-	go func() {
-		defer close(s.lines)
-		sc := bufio.NewScanner(outR)
-		sc.Buffer(make([]byte, 1<<20), 16<<20)
-		for sc.Scan() {
-			m := wireMsg{}
-			if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
-				m.Method = "<not json>"
-			}
-			m.Raw = sc.Text()
-			s.lines <- m
-		}
-	}()
+	c := rpcclient.Serve(context.Background(), New(opts).Run, rpcclient.Options{JSONRPC: true})
+	s := &session{t: t, c: rpcclient.NewTester(t, c, waitLimit), home: home, work: work, model: model}
 	t.Cleanup(func() { s.close() })
 	return s
 }
@@ -135,35 +101,18 @@ func (s *session) close() []wireMsg {
 		return nil
 	}
 	s.closed = true
-	_ = s.in.Close()
-	deadline := time.NewTimer(waitLimit)
-	defer deadline.Stop()
-	for {
-		select {
-		case m, ok := <-s.lines:
-			if !ok {
-				select {
-				case err := <-s.done:
-					assert.NoError(s.t, err)
-				case <-deadline.C:
-					s.t.Error("server did not stop after its input closed")
-				}
-				rest := s.backlog
-				s.backlog = nil
-				return rest
-			}
-			s.backlog = append(s.backlog, m)
-		case <-deadline.C:
-			s.t.Fatal("server output did not end after its input closed")
-		}
+	assert.NoError(s.t, s.c.Shutdown())
+	var rest []wireMsg
+	for _, m := range s.c.Client().Drain() {
+		rest = append(rest, wireMsg{m})
 	}
+	return rest
 }
 
 // send writes one line.
 func (s *session) send(format string, args ...any) {
 	s.t.Helper()
-	_, err := fmt.Fprintf(s.in, format+"\n", args...)
-	require.NoError(s.t, err)
+	s.c.Sendf(format, args...)
 }
 
 // initialize performs the handshake as client "t" 1, declaring the
@@ -192,35 +141,13 @@ func (s *session) callTool(id int, name string, args any) {
 // removes it from the backlog.
 func (s *session) take(match func(wireMsg) bool, what string) wireMsg {
 	s.t.Helper()
-	for i, m := range s.backlog {
-		if match(m) {
-			s.backlog = append(s.backlog[:i:i], s.backlog[i+1:]...)
-			return m
-		}
-	}
-	deadline := time.NewTimer(waitLimit)
-	defer deadline.Stop()
-	for {
-		select {
-		case m, ok := <-s.lines:
-			if !ok {
-				s.t.Fatalf("server output ended while waiting for %s", what)
-			}
-			if match(m) {
-				return m
-			}
-			s.backlog = append(s.backlog, m)
-		case <-deadline.C:
-			s.t.Fatalf("no %s after %s", what, waitLimit)
-		}
-	}
+	return wireMsg{s.c.Take(func(m rpcclient.Message) bool { return match(wireMsg{m}) }, what)}
 }
 
 // response waits for the response to request id.
 func (s *session) response(id int) wireMsg {
 	s.t.Helper()
-	want := fmt.Sprint(id)
-	return s.take(func(m wireMsg) bool { return m.Method == "" && string(m.ID) == want }, "response to "+want)
+	return wireMsg{s.c.Response(id)}
 }
 
 // elicitation waits for the next elicitation/create request.

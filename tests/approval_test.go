@@ -175,7 +175,7 @@ func requestTools(t *testing.T, model *fakemodel.Server, n int) []string {
 // pendingServerRequests lists the server requests read but not consumed.
 func (s *appServer) pendingServerRequests() []string {
 	var out []string
-	for _, m := range s.backlog {
+	for _, m := range s.backlog() {
 		if m.isServerRequest() {
 			out = append(out, m.Raw)
 		}

@@ -1,7 +1,6 @@
 package tests
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -21,6 +20,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/codex-go/codex/internal/rpcclient"
 	"github.com/codex-go/codex/internal/version"
 	"github.com/codex-go/codex/protocol"
 	"github.com/codex-go/codex/tests/fakemodel"
@@ -575,43 +575,38 @@ func TestMCPServerEndOfInputFlushesRollouts(t *testing.T) {
 	cmd := exec.Command(codexBin, "mcp-server")
 	cmd.Env = append(filteredEnv(), "CODEX_HOME="+home, "HOME="+home)
 	cmd.Dir = work
-	stdin, err := cmd.StdinPipe()
+	c, err := rpcclient.Spawn(cmd, rpcclient.Options{JSONRPC: true})
 	require.NoError(t, err)
-	stdout, err := cmd.StdoutPipe()
-	require.NoError(t, err)
-	require.NoError(t, cmd.Start())
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	t.Cleanup(func() { _ = c.Kill() })
+	x := rpcclient.NewTester(t, c, waitLimit)
 
-	lines := bufio.NewScanner(stdout)
-	lines.Buffer(make([]byte, 1<<20), 16<<20)
-	_, err = fmt.Fprintf(stdin, "%s\n%s\n",
-		`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}`,
-		`{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"codex","arguments":{"prompt":"long"}}}`)
-	require.NoError(t, err)
+	x.SendRaw(`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}`)
+	x.SendRaw(`{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"codex","arguments":{"prompt":"long"}}}`)
 	var rollout string
-	for rollout == "" && lines.Scan() {
-		var m struct {
-			Params struct {
-				Msg struct {
-					Type        string `json:"type"`
-					RolloutPath string `json:"rollout_path"`
-				} `json:"msg"`
-			} `json:"params"`
+	for rollout == "" {
+		m := x.Next()
+		require.NoError(t, m.Invalid, m.Raw)
+		var p struct {
+			Msg struct {
+				Type        string `json:"type"`
+				RolloutPath string `json:"rollout_path"`
+			} `json:"msg"`
 		}
-		require.NoError(t, json.Unmarshal(lines.Bytes(), &m), lines.Text())
-		if m.Params.Msg.Type == "session_configured" {
-			rollout = m.Params.Msg.RolloutPath
+		if len(m.Params) > 0 {
+			require.NoError(t, json.Unmarshal(m.Params, &p), m.Raw)
+		}
+		if p.Msg.Type == "session_configured" {
+			rollout = p.Msg.RolloutPath
 		}
 	}
 	require.NotEmpty(t, rollout)
 	// Wait for the stalled turn's delta, then end the input.
-	for lines.Scan() && !strings.Contains(lines.Text(), `"agent_message_delta"`) {
+	for !strings.Contains(x.Next().Raw, `"agent_message_delta"`) {
 	}
-	require.NoError(t, stdin.Close())
-	for lines.Scan() {
-		assert.NotContains(t, lines.Text(), `"id":2,`, "the interrupted call was answered")
+	require.NoError(t, x.Shutdown(), "mcp-server did not exit cleanly")
+	for _, m := range c.Drain() {
+		assert.NotContains(t, m.Raw, `"id":2,`, "the interrupted call was answered")
 	}
-	require.NoError(t, cmd.Wait(), "mcp-server did not exit cleanly")
 	data, err := os.ReadFile(rollout)
 	require.NoError(t, err)
 	assert.Contains(t, string(data), `"turn_aborted"`)

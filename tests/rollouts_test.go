@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/google/uuid"
@@ -177,8 +178,8 @@ func TestResumeAfterServerKilledMidTurn(t *testing.T) {
 	first.eventsUntil(conv, "agent_message_delta")
 	// The server dies in the middle of the turn, without any chance to
 	// flush or close the rollout.
-	require.NoError(t, first.cmd.Process.Kill())
-	<-first.exited
+	require.NoError(t, syscall.Kill(first.pid(), syscall.SIGKILL))
+	<-first.exited()
 
 	second := startInHome(t, home)
 	page := second.list(nil)

@@ -1,20 +1,17 @@
 package tests
 
 import (
-	"bufio"
-	"bytes"
 	"encoding/json"
-	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/codex-go/codex/internal/rpcclient"
 )
 
 // waitLimit bounds every wait for the server so that a broken server fails
@@ -22,32 +19,13 @@ import (
 const waitLimit = 30 * time.Second
 
 // rpcMessage is one line written by the server.
-type rpcMessage struct {
-	// Raw is the line as written.
-	Raw string
-	// ID is the raw id; empty for notifications.
-	ID json.RawMessage `json:"id"`
-	// Method is set for notifications and server requests.
-	Method string `json:"method"`
-	// Params are the params of notifications and server requests.
-	Params json.RawMessage `json:"params"`
-	// Result is set for successful responses.
-	Result json.RawMessage `json:"result"`
-	// Error is set for error responses.
-	Error *rpcError `json:"error"`
-}
-
-// rpcError is the error member of a response.
-type rpcError struct {
-	Code    int64  `json:"code"`
-	Message string `json:"message"`
-}
+type rpcMessage struct{ rpcclient.Message }
 
 // isNotification reports whether m is a notification.
-func (m rpcMessage) isNotification() bool { return m.Method != "" && len(m.ID) == 0 }
+func (m rpcMessage) isNotification() bool { return m.IsNotification() }
 
 // isServerRequest reports whether m is a request from the server.
-func (m rpcMessage) isServerRequest() bool { return m.Method != "" && len(m.ID) > 0 }
+func (m rpcMessage) isServerRequest() bool { return m.IsRequest() }
 
 // eventType returns the msg.type of a codex/event notification.
 func (m rpcMessage) eventType() string {
@@ -69,23 +47,13 @@ func (m rpcMessage) conversationID() string {
 	return p.ConversationID
 }
 
-// appServer is a running `codex app-server` child process and a line-based
-// JSON-RPC client talking to it.
+// appServer is a running `codex app-server` child process and a test
+// client talking to it.
 type appServer struct {
 	t       *testing.T
-	cmd     *exec.Cmd
-	stdin   io.WriteCloser
-	stderr  *bytes.Buffer
+	c       *rpcclient.Tester
 	home    string
 	workDir string
-
-	lines   chan rpcMessage
-	backlog []rpcMessage // read but not consumed yet, in arrival order
-	nextID  int
-	exited  chan struct{}
-	waitErr error
-
-	mu sync.Mutex // guards stderr
 }
 
 // serverEnv describes the CODEX_HOME of a test server.
@@ -112,50 +80,15 @@ func startAppServer(t *testing.T, env serverEnv) *appServer {
 	cmd.Dir = work
 	cmd.Env = append(filteredEnv(), "CODEX_HOME="+home, "HOME="+home)
 	cmd.Env = append(cmd.Env, env.env...)
-	stdin, err := cmd.StdinPipe()
+	c, err := rpcclient.Spawn(cmd, rpcclient.Options{})
 	require.NoError(t, err)
-	stdout, err := cmd.StdoutPipe()
-	require.NoError(t, err)
-	s := &appServer{
-		t: t, cmd: cmd, stdin: stdin, stderr: &bytes.Buffer{}, home: home, workDir: work,
-		lines: make(chan rpcMessage, 4096), nextID: 1, exited: make(chan struct{}),
-	}
-	cmd.Stderr = lockedWriter{s}
-	require.NoError(t, cmd.Start())
-
-	readerDone := make(chan struct{})
-	go func() {
-		defer close(readerDone)
-		defer close(s.lines)
-		sc := bufio.NewScanner(stdout)
-		sc.Buffer(make([]byte, 1<<20), 16<<20)
-		for sc.Scan() {
-			line := sc.Text()
-			var m rpcMessage
-			if err := json.Unmarshal([]byte(line), &m); err != nil {
-				m = rpcMessage{Method: "<not json>"}
-			}
-			m.Raw = line
-			s.lines <- m
-		}
-	}()
-	go func() {
-		<-readerDone
-		s.waitErr = cmd.Wait()
-		close(s.exited)
-	}()
 	t.Cleanup(func() {
-		select {
-		case <-s.exited:
-		default:
-			_ = cmd.Process.Kill()
-			<-s.exited
-		}
+		_ = c.Kill()
 		if t.Failed() {
-			t.Logf("server stderr:\n%s", s.stderrText())
+			t.Logf("server stderr:\n%s", c.Stderr())
 		}
 	})
-	return s
+	return &appServer{t: t, c: rpcclient.NewTester(t, c, waitLimit), home: home, workDir: work}
 }
 
 // filteredEnv is the test process environment without variables that would
@@ -173,118 +106,66 @@ func filteredEnv() []string {
 	return env
 }
 
-// lockedWriter collects the server's stderr.
-type lockedWriter struct{ s *appServer }
+// pid returns the server's process id.
+func (s *appServer) pid() int { return s.c.Client().Pid() }
 
-// Write appends p to the collected stderr.
-func (w lockedWriter) Write(p []byte) (int, error) {
-	w.s.mu.Lock()
-	defer w.s.mu.Unlock()
-	return w.s.stderr.Write(p)
-}
-
-// stderrText returns what the server wrote to stderr so far.
-func (s *appServer) stderrText() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.stderr.String()
-}
+// exited is closed once the server exited and its output was read.
+func (s *appServer) exited() <-chan struct{} { return s.c.Client().Done() }
 
 // sendRaw writes one line to the server.
 func (s *appServer) sendRaw(line string) {
 	s.t.Helper()
-	_, err := io.WriteString(s.stdin, line+"\n")
-	require.NoError(s.t, err)
+	s.c.SendRaw(line)
 }
 
 // send writes a request with the next id and returns the id.
 func (s *appServer) send(method string, params any) int {
 	s.t.Helper()
-	id := s.nextID
-	s.nextID++
-	msg := map[string]any{"id": id, "method": method}
-	if params != nil {
-		msg["params"] = params
-	}
-	b, err := json.Marshal(msg)
-	require.NoError(s.t, err)
-	s.sendRaw(string(b))
-	return id
+	return s.c.Send(method, params)
 }
 
 // notify writes a notification.
 func (s *appServer) notify(method string) {
 	s.t.Helper()
-	s.sendRaw(fmt.Sprintf(`{"method":%q}`, method))
+	s.c.Notify(method, nil)
 }
 
 // respond answers a server request.
 func (s *appServer) respond(id json.RawMessage, result any) {
 	s.t.Helper()
-	b, err := json.Marshal(map[string]any{"id": id, "result": result})
-	require.NoError(s.t, err)
-	s.sendRaw(string(b))
+	s.c.Reply(id, result)
 }
 
 // call sends a request and waits for its response. Messages read meanwhile
 // stay in the backlog.
 func (s *appServer) call(method string, params any) rpcMessage {
 	s.t.Helper()
-	return s.response(s.send(method, params))
+	return rpcMessage{s.c.Call(method, params)}
 }
 
 // callResult is call for a request that must succeed; it decodes the result into out.
 func (s *appServer) callResult(method string, params, out any) rpcMessage {
 	s.t.Helper()
-	m := s.call(method, params)
-	require.Nil(s.t, m.Error, "%s failed: %s", method, m.Raw)
-	if out != nil {
-		require.NoError(s.t, json.Unmarshal(m.Result, out), m.Raw)
-	}
-	return m
+	return rpcMessage{s.c.CallResult(method, params, out)}
 }
 
 // response waits for the response to id.
 func (s *appServer) response(id int) rpcMessage {
 	s.t.Helper()
-	want := fmt.Sprint(id)
-	return s.take(func(m rpcMessage) bool {
-		return m.Method == "" && string(m.ID) == want
-	}, fmt.Sprintf("response to request %d", id))
+	return rpcMessage{s.c.Response(id)}
 }
 
-// take waits for the first message (in arrival order) that matches, removes
-// it from the backlog and returns it.
+// take waits for the first message (in arrival order) that matches and
+// removes it from the backlog.
 func (s *appServer) take(match func(rpcMessage) bool, what string) rpcMessage {
 	s.t.Helper()
-	for i, m := range s.backlog {
-		if match(m) {
-			s.backlog = append(s.backlog[:i:i], s.backlog[i+1:]...)
-			return m
-		}
-	}
-	deadline := time.NewTimer(waitLimit)
-	defer deadline.Stop()
-	for {
-		select {
-		case m, ok := <-s.lines:
-			if !ok {
-				s.t.Fatalf("server output ended while waiting for %s; stderr:\n%s", what, s.stderrText())
-			}
-			if match(m) {
-				return m
-			}
-			s.backlog = append(s.backlog, m)
-		case <-deadline.C:
-			s.t.Fatalf("no %s after %s; unconsumed: %v", what, waitLimit, s.backlogRaw())
-		}
-	}
+	return rpcMessage{s.c.Take(func(m rpcclient.Message) bool { return match(rpcMessage{m}) }, what)}
 }
 
 // next removes and returns the oldest unconsumed message.
 func (s *appServer) next() rpcMessage {
 	s.t.Helper()
-	return s.take(func(rpcMessage) bool { return true }, "message")
+	return rpcMessage{s.c.Next()}
 }
 
 // eventsUntil consumes the notifications of one conversation up to and
@@ -312,32 +193,22 @@ func (s *appServer) serverRequest(method string) rpcMessage {
 	}, "server request "+method)
 }
 
-// backlogRaw returns the unconsumed lines.
-func (s *appServer) backlogRaw() []string {
-	out := make([]string, 0, len(s.backlog))
-	for _, m := range s.backlog {
-		out = append(out, m.Raw)
+// backlog returns the unconsumed messages that waits passed over.
+func (s *appServer) backlog() []rpcMessage {
+	var out []rpcMessage
+	for _, m := range s.c.Client().Skipped() {
+		out = append(out, rpcMessage{m})
 	}
 	return out
 }
 
+// backlogRaw returns the lines of backlog.
+func (s *appServer) backlogRaw() []string { return s.c.Skipped() }
+
 // closeAndWait closes stdin and waits for the process to exit.
 func (s *appServer) closeAndWait() error {
 	s.t.Helper()
-	require.NoError(s.t, s.stdin.Close())
-	deadline := time.NewTimer(waitLimit)
-	defer deadline.Stop()
-	for {
-		select {
-		case _, ok := <-s.lines:
-			if !ok {
-				<-s.exited
-				return s.waitErr
-			}
-		case <-deadline.C:
-			s.t.Fatalf("server still running %s after stdin closed", waitLimit)
-		}
-	}
+	return s.c.Shutdown()
 }
 
 // initialize performs the handshake as client "test" 0.0.1.

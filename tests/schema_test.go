@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -43,21 +42,9 @@ func (ss *schemaSession) call(method string, params any) rpcMessage {
 // what was read but not consumed, and validates every line.
 func (ss *schemaSession) finish() {
 	ss.t.Helper()
-	ss.lines = append(ss.lines, ss.s.backlog...)
-	ss.s.backlog = nil
-	require.NoError(ss.t, ss.s.stdin.Close())
-	deadline := time.NewTimer(waitLimit)
-	defer deadline.Stop()
-	for done := false; !done; {
-		select {
-		case m, ok := <-ss.s.lines:
-			if ok {
-				ss.lines = append(ss.lines, m)
-			}
-			done = !ok
-		case <-deadline.C:
-			ss.t.Fatalf("server still running %s after stdin closed", waitLimit)
-		}
+	_ = ss.s.closeAndWait()
+	for _, m := range ss.s.c.Client().Drain() {
+		ss.lines = append(ss.lines, rpcMessage{m})
 	}
 	require.GreaterOrEqual(ss.t, len(ss.lines), 10, "too few lines to validate")
 	methodOf := func(id json.RawMessage) (string, bool) {

@@ -6,14 +6,16 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
 
-	"github.com/codex-go/codex/internal/appclient"
+	"github.com/codex-go/codex/internal/rpcclient"
 	"github.com/codex-go/codex/protocol"
 	"github.com/codex-go/codex/tests/fakemodel"
 )
@@ -63,12 +65,13 @@ func run(bin, prompt string) error {
 	}
 	fmt.Printf("workspace: %s\n\n", workspace)
 
-	env := append(os.Environ(), "CODEX_HOME="+home)
-	c, err := appclient.Start(ctx, bin, env)
+	cmd := exec.CommandContext(ctx, bin, "app-server")
+	cmd.Env = append(os.Environ(), "CODEX_HOME="+home)
+	c, err := rpcclient.Spawn(cmd, rpcclient.Options{})
 	if err != nil {
 		return err
 	}
-	defer c.Close()
+	defer func() { _ = c.Shutdown(ctx) }()
 
 	var init protocol.InitializeResponse
 	if err := c.Call(ctx, protocol.MethodInitialize, protocol.InitializeParams{ClientInfo: protocol.ClientInfo{Name: "codex-demo", Version: "1.0.0"}}, &init); err != nil {
@@ -99,19 +102,18 @@ func run(bin, prompt string) error {
 }
 
 // follow prints events until the turn ends, approving what the server asks.
-func follow(ctx context.Context, c *appclient.Client) error {
+func follow(ctx context.Context, c *rpcclient.Client) error {
 	streaming, streamed := false, false
 	var lastTotal int64
 	for {
-		var m appclient.Message
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case msg, ok := <-c.Incoming:
-			if !ok {
-				return fmt.Errorf("app-server exited before the turn ended")
-			}
-			m = msg
+		m, err := c.Next(ctx)
+		switch {
+		case errors.Is(err, rpcclient.ErrOutputEnded):
+			return fmt.Errorf("app-server exited before the turn ended: %s", strings.TrimSpace(c.Stderr()))
+		case err != nil:
+			return err
+		case m.Invalid != nil:
+			return fmt.Errorf("app-server wrote a line that is not JSON: %q", m.Raw)
 		}
 		switch m.Method {
 		case protocol.MethodExecCommandApproval, protocol.MethodApplyPatchApproval:
@@ -130,7 +132,7 @@ func follow(ctx context.Context, c *appclient.Client) error {
 		if !strings.HasPrefix(m.Method, protocol.NotificationCodexEventPrefix) {
 			continue
 		}
-		_, ev, err := appclient.Event(m)
+		_, ev, err := rpcclient.ConversationEvent(m)
 		if err != nil {
 			return err
 		}

@@ -1,7 +1,6 @@
 package rpcserver
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"io"
@@ -15,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/codex-go/codex/internal/jsonrpcline"
+	"github.com/codex-go/codex/internal/rpcclient"
 )
 
 // testServer is a server with one handler of each kind.
@@ -64,44 +64,17 @@ func testTable() []Method[*testServer] {
 // that sends a line and one that reads the next line written.
 func pipeSession(t *testing.T, opts Options) (send func(string), next func() string, srv *testServer) {
 	t.Helper()
-	inR, inW := io.Pipe()
-	outR, outW := io.Pipe()
 	srv = &testServer{notes: make(chan string, 4)}
 	srv.rpc = New(srv, testTable(), opts)
-	done := make(chan error, 1)
-	go func() { done <- srv.rpc.Run(context.Background(), inR, outW) }()
-	lines := make(chan string, 64)
-	go func() {
-		defer close(lines)
-		sc := bufio.NewScanner(outR)
-		for sc.Scan() {
-			lines <- sc.Text()
-		}
-	}()
-	t.Cleanup(func() {
-		_ = inW.Close()
-		select {
-		case err := <-done:
-			assert.NoError(t, err)
-		case <-time.After(10 * time.Second):
-			t.Error("Run did not return")
-		}
-		_ = outW.Close()
-	})
+	c := rpcclient.NewTester(t, rpcclient.Serve(context.Background(), srv.rpc.Run, rpcclient.Options{}), 10*time.Second)
+	t.Cleanup(func() { assert.NoError(t, c.Shutdown()) })
 	send = func(line string) {
 		t.Helper()
-		_, err := io.WriteString(inW, line+"\n")
-		require.NoError(t, err)
+		c.SendRaw(line)
 	}
 	next = func() string {
 		t.Helper()
-		select {
-		case l := <-lines:
-			return l
-		case <-time.After(10 * time.Second):
-			t.Fatal("no line written")
-			return ""
-		}
+		return c.Next().Raw
 	}
 	return send, next, srv
 }
