@@ -96,10 +96,9 @@ func allocatedBy(f func()) uint64 {
 
 // maxAllocPerLineByte bounds what reading one line may allocate, in bytes
 // per byte of the line: the line is held once and joined once from the
-// pieces it is read in, params are written once more, and unsorted objects
-// add a few bytes per member. jsonrpc2's own decoding takes up to a hundred
-// times the line.
-const maxAllocPerLineByte = 5
+// pieces it is read in, and params (or a result) are copied once more.
+// jsonrpc2's own decoding takes up to a hundred times the line.
+const maxAllocPerLineByte = 4
 
 func TestReadingALineAllocatesASmallMultipleOfIt(t *testing.T) {
 	typ := connMessageType(t)

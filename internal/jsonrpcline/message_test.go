@@ -58,25 +58,19 @@ func TestMessageFieldsRecognisesOnlyTheConnectionType(t *testing.T) {
 	}
 }
 
-// jsonTokens returns the tokens of JSON text, numbers as written, so that
-// two texts compare equal when they decode to the same values in the same
-// member order, however their strings are escaped.
-func jsonTokens(t testing.TB, raw *json.RawMessage) []any {
+// decodedValue returns the value of JSON text with numbers kept as
+// written, or nil when there is no text, so that two texts compare equal
+// when they decode to the same values, however they are laid out.
+func decodedValue(t testing.TB, raw *json.RawMessage) *any {
 	t.Helper()
 	if raw == nil {
 		return nil
 	}
 	dec := json.NewDecoder(bytes.NewReader(*raw))
 	dec.UseNumber()
-	toks := []any{}
-	for {
-		tok, err := dec.Token()
-		if errors.Is(err, io.EOF) {
-			return toks
-		}
-		require.NoError(t, err, string(*raw))
-		toks = append(toks, tok)
-	}
+	var v any
+	require.NoError(t, dec.Decode(&v), string(*raw))
+	return &v
 }
 
 // decodedLine is what reading one line produced, in comparable form.
@@ -86,8 +80,8 @@ type decodedLine struct {
 	Method string
 	Notif  bool
 	ID     jsonrpc2.ID
-	Params []any
-	Meta   []any
+	Params *any
+	Meta   *any
 	Resp   *jsonrpc2.Response
 }
 
@@ -98,19 +92,100 @@ func decodeWith(t testing.TB, typ reflect.Type, line []byte, decode func([]byte,
 		return decodedLine{Err: true}
 	}
 	if r := req(); r != nil {
-		return decodedLine{Req: true, Method: r.Method, Notif: r.Notif, ID: r.ID, Params: jsonTokens(t, r.Params), Meta: jsonTokens(t, r.Meta)}
+		return decodedLine{Req: true, Method: r.Method, Notif: r.Notif, ID: r.ID, Params: decodedValue(t, r.Params), Meta: decodedValue(t, r.Meta)}
 	}
 	return decodedLine{Resp: resp()}
 }
 
+// readLine reads line as a stream does.
+func readLine(line []byte, v any) error {
+	m, err := readMembers(line)
+	if err != nil {
+		return err
+	}
+	return m.storeIn(line, v)
+}
+
+// memberName returns the name of the members field that encoding/json
+// stores a member named key in, or "" when there is none.
+func memberName(t testing.TB, key string) string {
+	t.Helper()
+	keyJSON, err := json.Marshal(key)
+	require.NoError(t, err)
+	var m members
+	require.NoError(t, json.Unmarshal([]byte(`{`+string(keyJSON)+`:0}`), &m))
+	fields := reflect.ValueOf(m)
+	for i := range fields.NumField() {
+		if fields.Field(i).Len() > 0 {
+			name, _, _ := strings.Cut(fields.Type().Field(i).Tag.Get("json"), ",")
+			return name
+		}
+	}
+	return ""
+}
+
+// spelledOut returns the JSON object line as jsonrpc2 reads it the way a
+// stream reads line: each member that a stream takes for one of a
+// message's (whatever the case of its name) is named as jsonrpc2 expects,
+// and only the last of several such members of one name is kept. With
+// newID, the id member's value is replaced by it. A line that is not an
+// object is returned as it is.
+func spelledOut(t testing.TB, line []byte, newID string) []byte {
+	t.Helper()
+	dec := json.NewDecoder(bytes.NewReader(line))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return line
+	}
+	type member struct {
+		name  string
+		value json.RawMessage
+	}
+	var all []member
+	last := map[string]int{}
+	for dec.More() {
+		tok, err := dec.Token()
+		require.NoError(t, err)
+		m := member{name: tok.(string)}
+		require.NoError(t, dec.Decode(&m.value))
+		if name := memberName(t, m.name); name != "" {
+			m.name = name
+			last[name] = len(all)
+			if name == "id" && newID != "" {
+				m.value = json.RawMessage(newID)
+			}
+		}
+		all = append(all, m)
+	}
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, m := range all {
+		if n, ours := last[m.name]; ours && n != i {
+			continue
+		}
+		if b.Len() > 1 {
+			b.WriteByte(',')
+		}
+		name, err := json.Marshal(m.name)
+		require.NoError(t, err)
+		b.Write(name)
+		b.WriteByte(':')
+		b.Write(m.value)
+	}
+	b.WriteByte('}')
+	return b.Bytes()
+}
+
 // checkMatchesJSONRPC2 checks that a line is read as jsonrpc2 reads it,
-// except for ids jsonrpc2 cannot carry.
+// except that the members of a message are found whatever the case of
+// their names, only the last of several of one name counts, params and
+// meta are kept as sent, and ids jsonrpc2 cannot carry are carried.
 func checkMatchesJSONRPC2(t *testing.T, typ reflect.Type, line []byte) {
 	line = bytes.TrimSpace(line)
 	if len(line) == 0 || line[0] == '[' || !json.Valid(line) {
 		return
 	}
-	ours := decodeWith(t, typ, line, decodeInto)
+	ours := decodeWith(t, typ, line, readLine)
+	newID := ""
 	if ours.Req && !ours.Notif {
 		text, carried := carriedText(ours.ID)
 		if carried || !ours.ID.IsString && ours.ID.Num > math.MaxInt64 {
@@ -118,14 +193,11 @@ func checkMatchesJSONRPC2(t *testing.T, typ reflect.Type, line []byte) {
 			// int64); the rest must match what it reads with an ordinary
 			// id in its place.
 			assert.True(t, !carried || isIDText(text))
-			t2, _ := readTopLevel(line)
-			require.NotNil(t, t2.id)
-			start := bytes.Index(line, t2.id)
-			line = append(append(append([]byte{}, line[:start]...), '7'), line[start+len(t2.id):]...)
+			newID = "7"
 			ours.ID = jsonrpc2.ID{Num: 7}
 		}
 	}
-	theirs := decodeWith(t, typ, line, func(line []byte, v any) error { return json.Unmarshal(line, v) })
+	theirs := decodeWith(t, typ, spelledOut(t, line, newID), func(line []byte, v any) error { return json.Unmarshal(line, v) })
 	assert.Equal(t, theirs, ours, "%s", line)
 }
 
@@ -165,6 +237,14 @@ var differentialLines = []string{
 	`"x"`,
 	`null`,
 	`{"id":1,"method":"m","params":{"a":{"b":{"c":[{"y":1,"x":{"q":1,"p":2}}]}},"a":0}}`,
+	`{"method":"m","ID":1,"Params":{ "a" : [ 1 ] },"META":null}`,
+	`{"method":5,"Method":"m","id":1}`,
+	`{"method":"m","id":1,"Id":"\u0000x","params":1,"params":2}`,
+	`{"id":1,"result":1,"Error":null,"meta":{"a":1}}`,
+	`{"id":1,"result":1,"meta":null}`,
+	`{"id":null,"error":{"code":1,"message":"m","data":[ 1 ]}}`,
+	`{"id":"r","error":5}`,
+	` { "method" : "m" , "id" : "a" , "params" : { "b" : 1 , "a" : 2 } } `,
 }
 
 func TestDecodeMatchesJSONRPC2(t *testing.T) {
@@ -187,52 +267,66 @@ func FuzzDecodeMatchesJSONRPC2(f *testing.F) {
 	})
 }
 
-func TestCanonicalize(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{`1`, `1`},
-		{` "a b" `, `"a b"`},
-		{`[ 1 , 2.50 , -0 , 1e400 , true , null ]`, `[1,2.50,-0,1e400,true,null]`},
-		{`{ "b" : 1 , "a" : [ ] , "c" : { } }`, `{"a":[],"b":1,"c":{}}`},
-		{`{"a":1,"b":2,"a":3}`, `{"a":3,"b":2}`},
-		{`{"\u0061":1,"a":2}`, `{"a":2}`},
-		{`{"a":2,"\u0061":1}`, `{"\u0061":1}`},
-		{`{"B":1,"a":2,"b":3}`, `{"B":1,"a":2,"b":3}`},
-		{`{"z":{"y":1,"x":2},"a":[{"d":1,"c":2},{"c":1}]}`, `{"a":[{"c":2,"d":1},{"c":1}],"z":{"x":2,"y":1}}`},
-		{`{"a":{"q":1,"p":2},"a":{"n":1,"m":2}}`, `{"a":{"m":2,"n":1}}`},
-		{`{"s":"<\u003c\"\\"}`, `{"s":"<\u003c\"\\"}`},
-		{`[{},[],[[{"b":1,"a":2}]]]`, `[{},[],[[{"a":2,"b":1}]]]`},
+func TestRequestsLeaveExtraFieldsEmptyAndParamsAsSent(t *testing.T) {
+	m, err := readMembers([]byte(`{"id":1,"method":"m","x":[1,2],"jsonrpc":"2.0","params":{ "b" : 1, "a" : 2 }}`))
+	require.NoError(t, err)
+	req, err := m.request()
+	require.NoError(t, err)
+	assert.Nil(t, req.ExtraFields)
+	assert.Equal(t, "m", req.Method)
+	require.NotNil(t, req.Params)
+	assert.Equal(t, `{ "b" : 1, "a" : 2 }`, string(*req.Params))
+	assert.Nil(t, req.Meta)
+}
+
+func TestMembers(t *testing.T) {
+	tests := []struct {
+		line    string
+		want    members
+		wantErr string // "syntax" for a *json.SyntaxError, "other" for another error
+	}{
+		{line: `{}`},
+		{line: `null`},
+		{line: `5`, wantErr: "other"},
+		{line: `"x"`, wantErr: "other"},
+		{line: `{"id":1,}`, wantErr: "syntax"},
+		{line: `{"id":1} {}`, wantErr: "syntax"},
+		{line: `{"ID":1,"Method":"m","params":null,"x":{"id":2}}`, want: members{ID: json.RawMessage(`1`), Method: json.RawMessage(`"m"`), Params: json.RawMessage(nullJSON)}},
+		{line: `{"result":[ 1 ],"result":{"a":1},"error":null}`, want: members{Result: json.RawMessage(`{"a":1}`), Error: json.RawMessage(nullJSON)}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.in, func(t *testing.T) {
-			assert.Equal(t, tt.want, string(canonicalize([]byte(tt.in))))
+		t.Run(tt.line, func(t *testing.T) {
+			got, err := readMembers([]byte(tt.line))
+			_, syntax := errors.AsType[*json.SyntaxError](err)
+			switch tt.wantErr {
+			case "syntax":
+				assert.True(t, syntax, "%v", err)
+			case "other":
+				assert.Error(t, err)
+				assert.False(t, syntax, "%v", err)
+			default:
+				require.NoError(t, err)
+				assert.Equal(t, tt.want, got)
+			}
 		})
 	}
 }
 
-func TestDecodeRequestLeavesExtraFieldsEmpty(t *testing.T) {
-	req, err := decodeRequest([]byte(`{"id":1,"method":"m","x":[1,2],"jsonrpc":"2.0"}`))
-	require.NoError(t, err)
-	assert.Nil(t, req.ExtraFields)
-	assert.Equal(t, "m", req.Method)
-}
-
-func TestScanHelpers(t *testing.T) {
-	for _, tt := range []struct {
-		in  string
-		end int
-	}{
-		{`"a\"b\\" x`, 8},
-		{`"\\\\\"" x`, 8},
-		{`{"a":"}"} x`, 9},
-		{`[[],{"]":[1]}] x`, 14},
-		{`123 x`, 3},
-		{`-1.5e3,`, 6},
-		{`true}`, 4},
+func TestEchoID(t *testing.T) {
+	for id, want := range map[string]string{
+		``:          nullJSON,
+		`null`:      nullJSON,
+		`true`:      nullJSON,
+		`{"a":1}`:   nullJSON,
+		`[1]`:       nullJSON,
+		`"a\u0062"`: `"a\u0062"`,
+		`-1.5e3`:    `-1.5e3`,
+		`0`:         `0`,
 	} {
-		assert.Equal(t, tt.end, valueEnd([]byte(tt.in), 0), tt.in)
+		m := members{ID: json.RawMessage(id)}
+		if id == "" {
+			m.ID = nil
+		}
+		assert.Equal(t, want, string(m.echoID()), id)
 	}
-	assert.Equal(t, "a\"b", string(decodedKey([]byte(`"a\"b"`))))
-	assert.Equal(t, "plain", string(decodedKey([]byte(`"plain"`))))
-	assert.Equal(t, "\ufffd", string(decodedKey([]byte("\"\xff\""))))
-	assert.True(t, strings.HasPrefix(string(decodedKey([]byte(`"\u00e9"`))), "é"))
 }

@@ -9,6 +9,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -79,9 +80,11 @@ const keepLineBytes = 1 << 20
 // Request ids are answered exactly as they were sent, including those
 // jsonrpc2.ID cannot hold (negative or fractional numbers, say), which
 // reach the handler in an encoded form; WireID returns their text. Every
-// message is built with memory within a small multiple of its line: params
-// are handed on as jsonrpc2 would (compact, members sorted by name, the
-// last of duplicate members kept) without being decoded into values.
+// message is built with memory within a small multiple of its line.
+// encoding/json finds the members that make a message (id, method, params,
+// meta, result, error), so their names match whatever their case and the
+// last of several members of one name counts. Params, meta and result are
+// handed on as they were sent, without being decoded into values.
 // Request.ExtraFields are not filled in.
 //
 // Writing: each message is one line, laid out as Options.WithVersion says,
@@ -227,20 +230,22 @@ func (s *Stream) take(line []byte, kind lineKind, v any) (bool, error) {
 		return false, nil
 	case line[0] == '[':
 		return false, s.refuseBatch()
-	case !json.Valid(line):
-		// Unmarshal checks the syntax before anything else, so its error
-		// is the explanation of the parse error.
-		cause := json.Unmarshal(line, new(json.RawMessage))
-		s.log.Warn("ignoring a line that is not JSON", "error", cause)
+	}
+	m, err := readMembers(line)
+	if _, notJSON := errors.AsType[*json.SyntaxError](err); notJSON {
+		s.log.Warn("ignoring a line that is not JSON", "error", err)
 		msg := "Parse error"
-		if s.opts.DetailedParseErrors && cause != nil {
-			msg += ": " + cause.Error()
+		if s.opts.DetailedParseErrors {
+			msg += ": " + err.Error()
 		}
 		return false, s.writeError(json.RawMessage(nullJSON), jsonrpc2.CodeParseError, msg)
 	}
-	if err := decodeInto(line, v); err != nil {
+	if err == nil {
+		err = m.storeIn(line, v)
+	}
+	if err != nil {
 		s.log.Warn("ignoring JSON that is not a JSON-RPC message", "error", err)
-		return false, s.writeError(echoID(line), jsonrpc2.CodeInvalidRequest, "Invalid request")
+		return false, s.writeError(m.echoID(), jsonrpc2.CodeInvalidRequest, "Invalid request")
 	}
 	return true, nil
 }
