@@ -53,7 +53,7 @@ type Server struct {
 
 	mu    sync.Mutex
 	convs map[string]*conversationState // by conversation id
-	subs      map[string]*conversationState // by subscription id
+	subs  map[string]*conversationState // by subscription id
 
 	login    loginSlot              // the ChatGPT sign-in in progress
 	searches filesearch.Coordinator // fuzzy searches sharing a cancellation token
