@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/google/uuid"
@@ -178,7 +177,9 @@ func TestResumeAfterServerKilledMidTurn(t *testing.T) {
 	first.eventsUntil(conv, "agent_message_delta")
 	// The server dies in the middle of the turn, without any chance to
 	// flush or close the rollout.
-	require.NoError(t, syscall.Kill(first.pid(), syscall.SIGKILL))
+	proc, err := os.FindProcess(first.pid())
+	require.NoError(t, err)
+	require.NoError(t, proc.Kill())
 	<-first.exited()
 
 	second := startInHome(t, home)
