@@ -48,21 +48,11 @@ func (m Method[S]) IsNotification() bool { return m.Result == nil }
 // the result, or the error (a *jsonrpc2.Error as it is, any other error as
 // an internal error). Use None as P for a method without params.
 func Request[S, P, R any](name string, handler func(S, context.Context, P) (R, error)) Method[S] {
-	m := newMethod[S, P](name, handler)
-	m.Result = reflect.TypeFor[R]()
-	m.serve = func(s S, ctx context.Context, c *Call, raw json.RawMessage) {
-		var p P
-		if err := c.decode(raw, &p, m.Params == nil, m.Required); err != nil {
-			c.answer(ctx, nil, err)
-			return
-		}
+	m := Deferred(name, func(s S, ctx context.Context, p P, r Reply[R]) {
 		result, err := handler(s, ctx, p)
-		if err != nil {
-			c.answer(ctx, nil, err)
-			return
-		}
-		c.answer(ctx, result, nil)
-	}
+		r.Answer(ctx, result, err)
+	})
+	m.handler = handler
 	return m
 }
 
