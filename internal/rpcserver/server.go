@@ -215,16 +215,22 @@ func (s *Server[S]) Conn() *jsonrpc2.Conn {
 	return s.conn
 }
 
-// Notify sends a notification to the client. A failure is logged at debug
-// level (the client is gone) and returned.
+// Notify sends a notification to the client and returns the error of
+// sending it. A connection that is gone is logged at debug level; any
+// other failure, which loses a message the client expects, as a warning.
 func (s *Server[S]) Notify(ctx context.Context, method string, params any) error {
 	conn := s.Conn()
 	if conn == nil {
+		s.log.Warn("notification sent before the connection started", "method", method)
 		return jsonrpc2.ErrClosed
 	}
 	err := conn.Notify(ctx, method, params)
-	if err != nil {
-		s.log.Debug("notification not sent", "method", method, "error", err)
+	switch {
+	case err == nil:
+	case errors.Is(err, jsonrpc2.ErrClosed), errors.Is(err, io.ErrClosedPipe):
+		s.log.Debug("notification not sent: the connection is closed", "method", method)
+	default:
+		s.log.Warn("notification not sent", "method", method, "error", err)
 	}
 	return err
 }
