@@ -41,7 +41,7 @@ func (s *Server) requestPatchApproval(ctx context.Context, st *conversationState
 // the client's decision once it answers. An error answer, an unreadable
 // answer or an unknown decision counts as denied.
 func (s *Server) askApproval(ctx context.Context, st *conversationState, method string, params any, answer func(protocol.ReviewDecision) protocol.Op) {
-	call, err := s.rpc.Conn().DispatchCall(ctx, method, params)
+	_, call, err := s.rpc.Request(ctx, method, params)
 	if err != nil {
 		s.log.Warn("approval request not sent", "method", method, "conversation", st.id, "error", err)
 		if ctx.Err() == nil {

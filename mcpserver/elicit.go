@@ -203,7 +203,7 @@ func (s *Server) askApproval(ctx context.Context, pending *sync.WaitGroup, call 
 		submit(protocol.DecisionDenied)
 		return
 	}
-	waiter, err := s.rpc.Conn().DispatchCall(ctx, string(mcp.MethodElicitationCreate), params)
+	_, waiter, err := s.rpc.Request(ctx, string(mcp.MethodElicitationCreate), params)
 	if err != nil {
 		s.log.Warn("elicitation not sent; denying", "conversation", st.conv.ID(), "error", err)
 		submit(protocol.DecisionDenied)

@@ -283,6 +283,10 @@ type envelope struct {
 	Params json.RawMessage `json:"params"`
 	Result json.RawMessage `json:"result"`
 	Error  *jsonrpc2.Error `json:"error"`
+	// EmittedAtMs is the one member beyond JSON-RPC's that is passed on:
+	// the time the app-server's v2 notifications carry, added to a
+	// jsonrpc2 request with jsonrpc2.ExtraField. It follows params.
+	EmittedAtMs json.RawMessage `json:"emittedAtMs"`
 }
 
 // member is one "name":value pair of an outgoing object.
@@ -317,6 +321,9 @@ func (s *Stream) WriteObject(obj any) error {
 		}
 		if len(m.Params) > 0 {
 			members = append(members, member{name: "params", value: m.Params})
+		}
+		if len(m.EmittedAtMs) > 0 {
+			members = append(members, member{name: "emittedAtMs", value: m.EmittedAtMs})
 		}
 	case m.Error != nil:
 		e := wireError{Code: m.Error.Code, Message: m.Error.Message}

@@ -420,3 +420,19 @@ func TestConnectionServesTheRequestAfterALongLine(t *testing.T) {
 	c.send(`{"id":2,"method":"echo","params":{"ok":true}}`)
 	assert.Equal(t, `{"id":2,"result":{"ok":true}}`, c.next())
 }
+
+func TestWriteObjectPassesEmittedAtMs(t *testing.T) {
+	req := &jsonrpc2.Request{Method: "turn/started", Notif: true, Params: rawJSON(`{"threadId":"t"}`)}
+	req.SetExtraField("emittedAtMs", 1733300000123)
+	for _, layout := range []struct {
+		opts Options
+		want string
+	}{
+		{appOptions(), `{"method":"turn/started","params":{"threadId":"t"},"emittedAtMs":1733300000123}`},
+		{mcpOptions(), `{"emittedAtMs":1733300000123,"jsonrpc":"2.0","method":"turn/started","params":{"threadId":"t"}}`},
+	} {
+		var out bytes.Buffer
+		require.NoError(t, NewStream(strings.NewReader(""), &out, layout.opts).WriteObject(req))
+		assert.Equal(t, layout.want+"\n", out.String())
+	}
+}

@@ -77,6 +77,7 @@ type Server[S any] struct {
 	initialized bool
 	unanswered  map[*Call]struct{} // deferred answers not sent yet
 	wg          sync.WaitGroup     // handlers and work started with Go
+	requests    atomic.Uint64      // ids given to requests to the client
 }
 
 // New returns a server dispatching to table for state. It panics when two
@@ -233,6 +234,19 @@ func (s *Server[S]) Notify(ctx context.Context, method string, params any) error
 		s.log.Warn("notification not sent", "method", method, "error", err)
 	}
 	return err
+}
+
+// Request sends a request to the client and returns its id and the means
+// to wait for the answer. Ids are 0, 1, 2, ... in the order of the
+// requests of the connection.
+func (s *Server[S]) Request(ctx context.Context, method string, params any) (jsonrpc2.ID, jsonrpc2.Waiter, error) {
+	id := jsonrpc2.ID{Num: s.requests.Add(1) - 1}
+	conn := s.Conn()
+	if conn == nil {
+		return id, jsonrpc2.Waiter{}, jsonrpc2.ErrClosed
+	}
+	w, err := conn.DispatchCall(ctx, method, params, jsonrpc2.PickID(id))
+	return id, w, err
 }
 
 // Initialized reports whether the handshake was answered successfully.
