@@ -2,6 +2,7 @@ package appserver
 
 import (
 	"context"
+	"runtime"
 
 	"github.com/codex-go/codex/internal/rpcserver"
 	"github.com/codex-go/codex/protocol"
@@ -11,9 +12,38 @@ import (
 // user agent used for model requests from now on.
 // The skeleton refuses a second handshake and every other request before
 // the first.
+// A v2 client's opted-out notifications are never sent to it.
 func (s *Server) initialize(_ context.Context, p protocol.InitializeParams) (protocol.InitializeResponse, error) {
-	return protocol.InitializeResponse{UserAgent: s.eng.SetClient(p.ClientInfo.Name, p.ClientInfo.Version)}, nil
+	if p.Capabilities != nil {
+		s.mu.Lock()
+		for _, method := range p.Capabilities.OptOutNotificationMethods {
+			s.optOut[method] = true
+		}
+		s.mu.Unlock()
+	}
+	family, os := platform()
+	return protocol.InitializeResponse{
+		UserAgent:      s.eng.SetClient(p.ClientInfo.Name, p.ClientInfo.Version),
+		CodexHome:      s.eng.CodexHome,
+		PlatformFamily: family,
+		PlatformOs:     os,
+	}, nil
 }
+
+// platform names the operating system as v2's initialize does.
+func platform() (family, os string) {
+	switch runtime.GOOS {
+	case "windows":
+		return "windows", "windows"
+	case "darwin":
+		return "unix", "macos"
+	}
+	return "unix", runtime.GOOS
+}
+
+// initializedNote handles the client's initialized notification, which
+// needs nothing.
+func (s *Server) initializedNote(context.Context, rpcserver.None) {}
 
 // getUserAgent returns the user agent sent to model providers.
 func (s *Server) getUserAgent(context.Context, rpcserver.None) (protocol.GetUserAgentResponse, error) {

@@ -3,6 +3,7 @@ package appserver
 import (
 	"github.com/codex-go/codex/internal/rpcserver"
 	"github.com/codex-go/codex/protocol"
+	v2 "github.com/codex-go/codex/protocol/v2"
 )
 
 // methods is the table of the client requests the server answers: the one
@@ -38,6 +39,12 @@ func methods() []rpcserver.Method[*Server] {
 		rpcserver.Request(protocol.MethodSetDefaultModel, (*Server).setDefaultModel),
 		rpcserver.Request(protocol.MethodUserInfo, (*Server).userInfo),
 		rpcserver.Deferred(protocol.MethodFuzzyFileSearch, (*Server).fuzzyFileSearch),
+
+		// v2: threads, turns and items.
+		rpcserver.Notification(v2.NotificationInitialized, (*Server).initializedNote),
+		rpcserver.Deferred(v2.MethodThreadStart, (*Server).threadStart),
+		rpcserver.Deferred(v2.MethodTurnStart, (*Server).turnStart),
+		rpcserver.Deferred(v2.MethodTurnInterrupt, (*Server).turnInterrupt),
 	}
 }
 

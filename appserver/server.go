@@ -51,9 +51,11 @@ type Server struct {
 	log *slog.Logger
 	rpc *rpcserver.Server[*Server]
 
-	mu    sync.Mutex
-	convs map[string]*conversationState // by conversation id
-	subs  map[string]*conversationState // by subscription id
+	mu      sync.Mutex
+	optOut  map[string]bool               // notifications the client opted out of
+	threads map[string]*v2Thread          // v2 threads by id
+	convs   map[string]*conversationState // by conversation id
+	subs    map[string]*conversationState // by subscription id
 
 	login    loginSlot              // the ChatGPT sign-in in progress
 	searches filesearch.Coordinator // fuzzy searches sharing a cancellation token
@@ -64,10 +66,12 @@ func New(options Options) *Server {
 	eng := frontend.NewEngine(frontend.Options(options), SessionSource)
 	logger := eng.Log
 	s := &Server{
-		eng:   eng,
-		log:   logger,
-		convs: map[string]*conversationState{},
-		subs:  map[string]*conversationState{},
+		eng:     eng,
+		log:     logger,
+		convs:   map[string]*conversationState{},
+		subs:    map[string]*conversationState{},
+		optOut:  map[string]bool{},
+		threads: map[string]*v2Thread{},
 	}
 	s.rpc = rpcserver.New(s, methods(), rpcserver.Options{
 		Stream:             jsonrpcline.Options{DetailedParseErrors: true},

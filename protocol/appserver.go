@@ -54,12 +54,31 @@ type ClientInfo struct {
 type InitializeParams struct {
 	// ClientInfo identifies the client.
 	ClientInfo ClientInfo `json:"clientInfo"`
+	// Capabilities are what a v2 client says it supports; 0.45 clients
+	// send none.
+	Capabilities *InitializeCapabilities `json:"capabilities,omitempty"`
 }
 
-// InitializeResponse answers initialize.
+// InitializeCapabilities are what a v2 client says it supports.
+type InitializeCapabilities struct {
+	// ExperimentalAPI asks for the experimental methods and fields.
+	ExperimentalAPI bool `json:"experimentalApi,omitempty"`
+	// OptOutNotificationMethods lists notifications the client does not
+	// want to receive.
+	OptOutNotificationMethods []string `json:"optOutNotificationMethods,omitempty"`
+}
+
+// InitializeResponse answers initialize. 0.45 clients read only the user
+// agent; the other members are v2's.
 type InitializeResponse struct {
 	// UserAgent is the user agent the server sends to the model provider.
 	UserAgent string `json:"userAgent"`
+	// CodexHome is the server's configuration and state directory.
+	CodexHome string `json:"codexHome,omitempty"`
+	// PlatformFamily is "unix" or "windows".
+	PlatformFamily string `json:"platformFamily,omitempty"`
+	// PlatformOs is the operating system: linux, macos, windows.
+	PlatformOs string `json:"platformOs,omitempty"`
 }
 
 // NewConversationParams are the params of newConversation.

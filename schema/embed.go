@@ -15,7 +15,7 @@ import (
 	"io/fs"
 )
 
-//go:embed *.json */*.json
+//go:embed *.json */*.json */*/*.json
 var files embed.FS
 
 // FS returns the schema tree; paths are relative to its root, such as

@@ -68,7 +68,8 @@ func TestAppServerHandshake(t *testing.T) {
 	}
 	require.NoError(t, json.Unmarshal(init.Result, &res))
 	assert.Regexp(t, `^codex_cli_go/0\.1\.0 \(\S.*; \S+\) \S+ \(test; 0\.0\.1\)$`, res.UserAgent)
-	assert.Equal(t, fmt.Sprintf(`{"id":3,"result":{"userAgent":%q}}`, res.UserAgent), init.Raw)
+	// A 0.45 client reads userAgent; the other members are v2's.
+	assert.Equal(t, fmt.Sprintf(`{"id":3,"result":{"userAgent":%q,"codexHome":%q,"platformFamily":"unix","platformOs":"linux"}}`, res.UserAgent, s.home), init.Raw)
 
 	// The initialized notification gets no answer: the next line is the
 	// response to the next request.

@@ -116,6 +116,13 @@ func (c *Conversation) ID() string { return c.id }
 // Config returns the configuration the conversation was started with.
 func (c *Conversation) Config() *config.Config { return c.cfg }
 
+// TurnContext returns the settings the next turn runs with.
+func (c *Conversation) TurnContext() protocol.TurnContext {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.turnCtx
+}
+
 // RolloutPath returns the session file.
 func (c *Conversation) RolloutPath() string { return c.rollout.Path() }
 

@@ -80,6 +80,9 @@ func Table() []Row {
 func clientRequests() []Row {
 	var rows []Row
 	for _, m := range appserver.Methods() {
+		if m.IsNotification() {
+			continue
+		}
 		rows = append(rows, Row{Kind: KindClientRequest, Name: m.Name, Params: m.Params, Result: m.Result})
 	}
 	return rows

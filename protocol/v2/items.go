@@ -200,9 +200,9 @@ const (
 	DecisionCancel           = "cancel"
 )
 
-// ApprovalResponse is the client's answer to an approval request. A
+// ApprovalAnswer is the client's answer to an approval request. A
 // decision may be a string or, for decisions this server does not offer,
 // an object.
-type ApprovalResponse struct {
+type ApprovalAnswer struct {
 	Decision json.RawMessage `json:"decision"`
 }

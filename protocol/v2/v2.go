@@ -56,15 +56,6 @@ const (
 // which it was emitted.
 const EmittedAtMsMember = "emittedAtMs"
 
-// InitializeCapabilities are what a v2 client says it supports.
-type InitializeCapabilities struct {
-	// ExperimentalAPI asks for the experimental methods and fields.
-	ExperimentalAPI bool `json:"experimentalApi,omitempty"`
-	// OptOutNotificationMethods lists notifications the client does not
-	// want to receive.
-	OptOutNotificationMethods []string `json:"optOutNotificationMethods,omitempty"`
-}
-
 // ThreadStartParams are the params of thread/start; every field is
 // optional and overrides the configuration.
 type ThreadStartParams struct {
@@ -100,7 +91,7 @@ type ThreadStartResponse struct {
 	InstructionSrcs   []string                  `json:"instructionSources"`
 	ApprovalPolicy    protocol.AskForApproval   `json:"approvalPolicy"`
 	ApprovalsReviewer string                    `json:"approvalsReviewer"`
-	Sandbox           SandboxPolicy             `json:"sandbox"`
+	Sandbox           ThreadSandbox             `json:"sandbox"`
 	ReasoningEffort   *protocol.ReasoningEffort `json:"reasoningEffort"`
 }
 
@@ -170,9 +161,9 @@ func Active(flags ...string) ThreadStatus {
 	return ThreadStatus{Type: ThreadActive, ActiveFlags: flags}
 }
 
-// SandboxPolicy is the sandbox of a thread in v2's camelCase form, tagged
+// ThreadSandbox is the sandbox policy of a thread in v2's camelCase form, tagged
 // by "type": readOnly, workspaceWrite or dangerFullAccess.
-type SandboxPolicy struct {
+type ThreadSandbox struct {
 	Type                string    `json:"type"`
 	WritableRoots       *[]string `json:"writableRoots,omitempty"`
 	NetworkAccess       *bool     `json:"networkAccess,omitempty"`
@@ -180,19 +171,19 @@ type SandboxPolicy struct {
 	ExcludeSlashTmp     *bool     `json:"excludeSlashTmp,omitempty"`
 }
 
-// SandboxPolicyOf returns the v2 form of a sandbox policy.
-func SandboxPolicyOf(p protocol.SandboxPolicy) SandboxPolicy {
+// ThreadSandboxOf returns the v2 form of a sandbox policy.
+func ThreadSandboxOf(p protocol.SandboxPolicy) ThreadSandbox {
 	switch p.Mode {
 	case protocol.SandboxWorkspaceWrite:
 		roots := append([]string{}, p.WritableRoots...)
 		network, tmpdir, slashTmp := p.NetworkAccess, p.ExcludeTmpdirEnvVar, p.ExcludeSlashTmp
-		return SandboxPolicy{Type: "workspaceWrite", WritableRoots: &roots, NetworkAccess: &network,
+		return ThreadSandbox{Type: "workspaceWrite", WritableRoots: &roots, NetworkAccess: &network,
 			ExcludeTmpdirEnvVar: &tmpdir, ExcludeSlashTmp: &slashTmp}
 	case protocol.SandboxDangerFullAccess:
-		return SandboxPolicy{Type: "dangerFullAccess"}
+		return ThreadSandbox{Type: "dangerFullAccess"}
 	}
 	network := false
-	return SandboxPolicy{Type: "readOnly", NetworkAccess: &network}
+	return ThreadSandbox{Type: "readOnly", NetworkAccess: &network}
 }
 
 // Turn statuses.
@@ -249,7 +240,7 @@ type TurnStartParams struct {
 	Input          []UserInput                `json:"input"`
 	Cwd            *string                    `json:"cwd,omitempty"`
 	ApprovalPolicy *protocol.AskForApproval   `json:"approvalPolicy,omitempty"`
-	SandboxPolicy  *SandboxPolicy             `json:"sandboxPolicy,omitempty"`
+	SandboxPolicy  *ThreadSandbox             `json:"sandboxPolicy,omitempty"`
 	Model          *string                    `json:"model,omitempty"`
 	Effort         *protocol.ReasoningEffort  `json:"effort,omitempty"`
 	Summary        *protocol.ReasoningSummary `json:"summary,omitempty"`

@@ -1,0 +1,372 @@
+package appserver
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/sourcegraph/jsonrpc2"
+
+	"github.com/codex-go/codex/core/config"
+	"github.com/codex-go/codex/core/conversation"
+	"github.com/codex-go/codex/internal/rpcserver"
+	"github.com/codex-go/codex/internal/version"
+	"github.com/codex-go/codex/protocol"
+	v2 "github.com/codex-go/codex/protocol/v2"
+)
+
+// v2Thread is a conversation served with the v2 protocol. Its events are
+// forwarded from the start, translated into thread, turn and item
+// notifications.
+type v2Thread struct {
+	id   string
+	conv *conversation.Conversation
+	wire v2.Thread
+
+	// emitMu orders what is written about the thread: answers to turn/start
+	// come before the turn's notifications.
+	emitMu sync.Mutex
+	mu     sync.Mutex
+	tr     *v2Translator
+	// turnEnded is closed when the open turn's turn/completed was sent.
+	turnEnded chan struct{}
+}
+
+// threadStart starts a conversation with the settings of the request and
+// answers with the thread; thread/started follows the answer.
+func (s *Server) threadStart(ctx context.Context, p v2.ThreadStartParams, r rpcserver.Reply[v2.ThreadStartResponse]) {
+	cfg, err := s.eng.LoadConfig(config.Request{
+		Model: p.Model, Cwd: p.Cwd, ApprovalPolicy: p.ApprovalPolicy, Sandbox: p.Sandbox,
+		BaseInstructions: p.BaseInstructions, Config: withProvider(p.Config, p.ModelProvider),
+	})
+	if err != nil {
+		r.Fail(ctx, invalidParams("error deriving config: %v", err))
+		return
+	}
+	conv, ev, err := s.eng.Manager.NewConversation(ctx, cfg)
+	if err != nil {
+		r.Fail(ctx, internalError("error creating thread: %v", err))
+		return
+	}
+	th := s.newV2Thread(conv, cfg, ev)
+	resp := v2.ThreadStartResponse{
+		Thread: th.wire, Model: cfg.Model, ModelProvider: cfg.ModelProviderID, DisabledPluginIDs: []string{},
+		Cwd: cfg.Cwd, InstructionSrcs: []string{}, ApprovalPolicy: cfg.ApprovalPolicy, ApprovalsReviewer: "user",
+		Sandbox: v2.ThreadSandboxOf(cfg.SandboxPolicy), ReasoningEffort: th.wire.ReasoningEffort,
+	}
+	life := s.lifetime()
+	th.emitMu.Lock()
+	defer th.emitMu.Unlock()
+	r.Send(ctx, resp)
+	s.notifyV2(ctx, v2.NotificationThreadStarted, v2.ThreadStartedNotification{Thread: th.wire})
+	if !s.goTracked(func() { s.pumpV2(life, th) }) {
+		s.log.Warn("thread events not forwarded: the server is stopping", "thread", th.id)
+	}
+}
+
+// withProvider adds a model provider choice to a request's config map.
+func withProvider(cfg map[string]any, provider *string) map[string]any {
+	if provider == nil {
+		return cfg
+	}
+	out := make(map[string]any, len(cfg)+1)
+	for k, v := range cfg {
+		out[k] = v
+	}
+	out["model_provider"] = *provider
+	return out
+}
+
+// newV2Thread registers a new conversation as a v2 thread.
+func (s *Server) newV2Thread(conv *conversation.Conversation, cfg *config.Config, ev protocol.SessionConfiguredEvent) *v2Thread {
+	now := time.Now()
+	model := cfg.Model
+	path := ev.RolloutPath
+	originator := s.eng.Originator
+	th := &v2Thread{
+		id:   conv.ID(),
+		conv: conv,
+		wire: v2.Thread{
+			ID: conv.ID(), SessionID: conv.ID(), HistoryMode: "paginated", ModelProvider: cfg.ModelProviderID,
+			Model: &model, CreatedAt: now.Unix(), UpdatedAt: now.Unix(), Status: v2.Idle(), Path: &path,
+			Cwd: cfg.Cwd, CLIVersion: version.Version, Originator: &originator, Source: SessionSource, Turns: []v2.Turn{},
+		},
+		tr: newV2Translator(conv.ID(), time.Now),
+	}
+	recency := now.Unix()
+	th.wire.RecencyAt = &recency
+	if cfg.ModelReasoningEffort != "" {
+		effort := cfg.ModelReasoningEffort
+		th.wire.ReasoningEffort = &effort
+	}
+	s.mu.Lock()
+	s.threads[th.id] = th
+	s.mu.Unlock()
+	return th
+}
+
+// thread returns a v2 thread of this server.
+func (s *Server) thread(id string) (*v2Thread, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	th, ok := s.threads[id]
+	if !ok {
+		return nil, invalidRequest("thread not found: " + id)
+	}
+	return th, nil
+}
+
+// turnStart starts a turn with the input, or adds the input to the running
+// turn. The answer comes before the turn's notifications.
+func (s *Server) turnStart(ctx context.Context, p v2.TurnStartParams, r rpcserver.Reply[v2.TurnStartResponse]) {
+	th, err := s.thread(p.ThreadID)
+	if err != nil {
+		r.Fail(ctx, err)
+		return
+	}
+	items, err := inputItems(p.Input)
+	if err != nil {
+		r.Fail(ctx, s.badParams("%v", err))
+		return
+	}
+	th.emitMu.Lock()
+	defer th.emitMu.Unlock()
+	th.mu.Lock()
+	turn := th.tr.turn
+	if turn == nil {
+		// A new turn; its events carry its id as their submission id.
+		turn = newV2Turn("", p.Input)
+		turn.subID = turn.id
+		th.tr.expect(turn)
+	}
+	running := turn.started
+	th.mu.Unlock()
+	if running {
+		// The input joins the running turn.
+		if _, err := th.conv.Submit(protocol.UserInputOp{Items: items}); err != nil {
+			r.Fail(ctx, internalError("submit to thread %s: %v", th.id, err))
+			return
+		}
+		th.mu.Lock()
+		resp := v2.TurnStartResponse{Turn: turn.wire(v2.TurnInProgress, time.Now())}
+		th.mu.Unlock()
+		r.Send(ctx, resp)
+		return
+	}
+	var op protocol.Op = protocol.UserInputOp{Items: items}
+	if p.Cwd != nil || p.ApprovalPolicy != nil || p.SandboxPolicy != nil || p.Model != nil || p.Effort != nil || p.Summary != nil {
+		op = protocol.UserTurnOp{Items: items, TurnContext: th.turnContext(p)}
+	}
+	if _, err := th.conv.SubmitWithID(turn.subID, op); err != nil {
+		r.Fail(ctx, internalError("submit to thread %s: %v", th.id, err))
+		return
+	}
+	r.Send(ctx, v2.TurnStartResponse{Turn: turn.wire(v2.TurnInProgress, time.Now())})
+}
+
+// turnContext applies a turn/start's overrides to the thread's settings.
+func (th *v2Thread) turnContext(p v2.TurnStartParams) protocol.TurnContext {
+	tc := th.conv.TurnContext()
+	if p.Cwd != nil {
+		tc.Cwd = *p.Cwd
+	}
+	if p.ApprovalPolicy != nil {
+		tc.ApprovalPolicy = *p.ApprovalPolicy
+	}
+	if p.SandboxPolicy != nil {
+		tc.SandboxPolicy = sandboxFromV2(*p.SandboxPolicy, tc.SandboxPolicy)
+	}
+	if p.Model != nil {
+		tc.Model = *p.Model
+	}
+	if p.Effort != nil {
+		tc.Effort = *p.Effort
+	}
+	if p.Summary != nil {
+		tc.Summary = *p.Summary
+	}
+	return tc
+}
+
+// sandboxFromV2 converts a v2 sandbox policy; an unknown type keeps the
+// current one.
+func sandboxFromV2(p v2.ThreadSandbox, current protocol.SandboxPolicy) protocol.SandboxPolicy {
+	switch p.Type {
+	case "readOnly":
+		return protocol.SandboxPolicy{Mode: protocol.SandboxReadOnly}
+	case "dangerFullAccess":
+		return protocol.SandboxPolicy{Mode: protocol.SandboxDangerFullAccess}
+	case "workspaceWrite":
+		out := protocol.SandboxPolicy{Mode: protocol.SandboxWorkspaceWrite}
+		if p.WritableRoots != nil {
+			out.WritableRoots = *p.WritableRoots
+		}
+		if p.NetworkAccess != nil {
+			out.NetworkAccess = *p.NetworkAccess
+		}
+		if p.ExcludeTmpdirEnvVar != nil {
+			out.ExcludeTmpdirEnvVar = *p.ExcludeTmpdirEnvVar
+		}
+		if p.ExcludeSlashTmp != nil {
+			out.ExcludeSlashTmp = *p.ExcludeSlashTmp
+		}
+		return out
+	}
+	return current
+}
+
+// inputItems converts v2 user input to the engine's input items.
+func inputItems(input []v2.UserInput) ([]protocol.InputItem, error) {
+	items := make([]protocol.InputItem, 0, len(input))
+	for _, in := range input {
+		switch in.Type {
+		case v2.InputText:
+			items = append(items, protocol.TextInput(in.Text))
+		case v2.InputImage:
+			items = append(items, protocol.InputItem{Type: protocol.InputImage, Data: protocol.InputItemData{ImageURL: in.URL}})
+		case v2.InputLocalImage:
+			items = append(items, protocol.InputItem{Type: protocol.InputLocalImage, Data: protocol.InputItemData{Path: filepath.Clean(in.Path)}})
+		default:
+			return nil, errors.New("unknown input type " + in.Type)
+		}
+	}
+	return items, nil
+}
+
+// turnInterrupt stops the running turn. The answer comes after the turn's
+// turn/completed (status interrupted).
+func (s *Server) turnInterrupt(ctx context.Context, p v2.TurnInterruptParams, r rpcserver.Reply[v2.TurnInterruptResponse]) {
+	th, err := s.thread(p.ThreadID)
+	if err != nil {
+		r.Fail(ctx, err)
+		return
+	}
+	th.mu.Lock()
+	ended := th.turnEnded
+	th.mu.Unlock()
+	life := s.lifetime()
+	if !s.goTracked(func() {
+		if _, err := th.conv.Interrupt(life); err != nil {
+			r.Fail(life, internalError("interrupt turn: %v", err))
+			return
+		}
+		if ended != nil {
+			select {
+			case <-ended:
+			case <-time.After(turnEndGrace):
+			case <-life.Done():
+			}
+		}
+		r.Send(life, v2.TurnInterruptResponse{})
+	}) {
+		r.Fail(ctx, shuttingDown())
+	}
+}
+
+// pumpV2 forwards a thread's events as v2 notifications until the
+// conversation ends or the server stops.
+func (s *Server) pumpV2(ctx context.Context, th *v2Thread) {
+	for {
+		ev, err := th.conv.NextEvent(ctx)
+		if errors.Is(err, io.EOF) || err != nil {
+			return
+		}
+		th.emitMu.Lock()
+		th.mu.Lock()
+		msgs := th.tr.handle(ev)
+		if _, ok := ev.Msg.(protocol.TaskStartedEvent); ok {
+			th.turnEnded = make(chan struct{})
+		}
+		th.mu.Unlock()
+		for _, m := range msgs {
+			if m.approval != nil {
+				s.askV2(ctx, th, m)
+				continue
+			}
+			s.notifyV2(ctx, m.method, m.params)
+			if m.method == v2.NotificationTurnCompleted {
+				th.mu.Lock()
+				if th.turnEnded != nil {
+					close(th.turnEnded)
+					th.turnEnded = nil
+				}
+				th.mu.Unlock()
+			}
+		}
+		th.emitMu.Unlock()
+	}
+}
+
+// notifyV2 sends a v2 notification with its emission time, unless the
+// client opted out of it.
+func (s *Server) notifyV2(ctx context.Context, method string, params any) {
+	s.mu.Lock()
+	skip := s.optOut[method]
+	s.mu.Unlock()
+	if skip {
+		return
+	}
+	_ = s.rpc.Notify(ctx, method, params, jsonrpc2.ExtraField(v2.EmittedAtMsMember, time.Now().UnixMilli()))
+}
+
+// askV2 sends an approval request and, in its own goroutine, submits the
+// engine's decision from the answer. An error answer, an unreadable one or
+// a lost connection declines.
+func (s *Server) askV2(ctx context.Context, th *v2Thread, m v2Message) {
+	id, call, err := s.rpc.Request(ctx, m.method, m.params)
+	decide := func(decision protocol.ReviewDecision) {
+		if decision != protocol.DecisionApproved && decision != protocol.DecisionApprovedForSession {
+			th.mu.Lock()
+			th.tr.declined(m.approval.callID)
+			th.mu.Unlock()
+		}
+		if _, err := th.conv.Submit(protocol.ExecApprovalOp{ID: m.approval.callID, Decision: decision}); err != nil {
+			s.log.Warn("approval decision not submitted", "thread", th.id, "error", err)
+		}
+	}
+	if err != nil {
+		s.log.Warn("approval request not sent; declining", "thread", th.id, "error", err)
+		decide(protocol.DecisionDenied)
+		return
+	}
+	s.goTracked(func() {
+		var resp v2.ApprovalAnswer
+		werr := call.Wait(ctx, &resp)
+		if ctx.Err() != nil {
+			return
+		}
+		decision := protocol.DecisionDenied
+		if werr != nil {
+			s.log.Warn("approval request failed; declining", "thread", th.id, "error", werr)
+		} else {
+			decision = v2Decision(resp.Decision)
+		}
+		th.emitMu.Lock()
+		defer th.emitMu.Unlock()
+		s.notifyV2(ctx, v2.NotificationServerRequestResolved, v2.ServerRequestResolvedNotification{ThreadID: th.id, RequestID: json.RawMessage(id.String())})
+		s.notifyV2(ctx, v2.NotificationThreadStatusChanged, v2.ThreadStatusChangedNotification{ThreadID: th.id, Status: v2.Active()})
+		decide(decision)
+	})
+}
+
+// v2Decision maps a v2 approval decision to the engine's; anything it does
+// not know declines.
+func v2Decision(raw json.RawMessage) protocol.ReviewDecision {
+	var d string
+	if json.Unmarshal(raw, &d) != nil {
+		return protocol.DecisionDenied
+	}
+	switch d {
+	case v2.DecisionAccept:
+		return protocol.DecisionApproved
+	case v2.DecisionAcceptForSession:
+		return protocol.DecisionApprovedForSession
+	case v2.DecisionCancel:
+		return protocol.DecisionAbort
+	}
+	return protocol.DecisionDenied
+}

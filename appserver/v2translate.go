@@ -1,0 +1,437 @@
+package appserver
+
+import (
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/codex-go/codex/protocol"
+	v2 "github.com/codex-go/codex/protocol/v2"
+)
+
+// v2Message is one message the translator asks to send: a notification, or
+// (approval set) a server request.
+type v2Message struct {
+	method   string
+	params   any
+	approval *v2Approval
+}
+
+// v2Approval is what the server needs to turn the client's answer to an
+// approval request into the engine's decision.
+type v2Approval struct {
+	callID string
+	patch  bool
+}
+
+// v2Turn is the state of one turn of a v2 thread.
+type v2Turn struct {
+	id        string
+	subID     string // the engine's submission id
+	input     []v2.UserInput
+	startedAt time.Time
+	started   bool
+	failure   *v2.TurnError
+	// agent is the agent message being streamed; reasoning likewise.
+	agent     *v2.AgentMessageItem
+	reasoning *v2.ReasoningItem
+	commands  map[string]*v2.CommandExecutionItem // by call id
+	declined  map[string]bool                     // call ids the user declined
+	// summary holds the agent messages of the turn, for turn/completed.
+	summary []v2.Item
+}
+
+// v2Translator turns the events of one conversation into v2 notifications.
+// It owns the ids and lifecycles of turns and items: every item it starts
+// it completes with the same id, and every turn it starts it completes.
+type v2Translator struct {
+	threadID string
+	now      func() time.Time
+	// pending are turns asked for with turn/start whose task_started has
+	// not come yet, by submission id.
+	pending map[string]*v2Turn
+	turn    *v2Turn
+}
+
+func newV2Translator(threadID string, now func() time.Time) *v2Translator {
+	return &v2Translator{threadID: threadID, now: now, pending: map[string]*v2Turn{}}
+}
+
+// expect registers a turn started by turn/start under its submission id.
+func (t *v2Translator) expect(turn *v2Turn) { t.pending[turn.subID] = turn }
+
+// newV2Turn returns the state of a turn for the input.
+func newV2Turn(subID string, input []v2.UserInput) *v2Turn {
+	return &v2Turn{id: newID(), subID: subID, input: input,
+		commands: map[string]*v2.CommandExecutionItem{}, declined: map[string]bool{}}
+}
+
+// newID returns a time-ordered UUID, as the reference's ids are.
+func newID() string {
+	id, err := uuid.NewV7()
+	if err != nil {
+		return uuid.NewString()
+	}
+	return id.String()
+}
+
+// ms returns t as Unix milliseconds.
+func ms(t time.Time) int64 { return t.UnixMilli() }
+
+// wire returns the turn as v2 shows it.
+func (turn *v2Turn) wire(status string, at time.Time) v2.Turn {
+	w := v2.Turn{ID: turn.id, Items: []v2.Item{}, ItemsView: "notLoaded", Status: status, Error: turn.failure}
+	if turn.started {
+		started := turn.startedAt.Unix()
+		w.StartedAt = &started
+	}
+	if status != v2.TurnInProgress {
+		w.Items = append(w.Items, turn.summary...)
+		w.ItemsView = "summary"
+		completed, duration := at.Unix(), at.Sub(turn.startedAt).Milliseconds()
+		w.CompletedAt, w.DurationMs = &completed, &duration
+	}
+	return w
+}
+
+// declined records that the user declined the command of callID.
+func (t *v2Translator) declined(callID string) {
+	if t.turn != nil {
+		t.turn.declined[callID] = true
+	}
+}
+
+// handle translates one event.
+func (t *v2Translator) handle(ev protocol.Event) []v2Message {
+	now := t.now()
+	if _, ok := ev.Msg.(protocol.TaskStartedEvent); ok {
+		return t.turnStarted(ev.ID, now)
+	}
+	turn := t.turn
+	if turn == nil || ev.ID != turn.subID {
+		return t.outsideTurn(ev)
+	}
+	var out []v2Message
+	switch m := ev.Msg.(type) {
+	case protocol.AgentMessageDeltaEvent:
+		out = append(out, t.startAgent(now)...)
+		turn.agent.Text += m.Delta
+		out = append(out, t.delta(v2.NotificationAgentMessageDelta, turn.agent.ID, m.Delta))
+	case protocol.AgentMessageEvent:
+		out = append(out, t.startAgent(now)...)
+		turn.agent.Text = m.Message
+		out = append(out, t.completeAgent(now)...)
+	case protocol.AgentReasoningDeltaEvent:
+		out = append(out, t.startReasoning(now)...)
+		r := turn.reasoning
+		if len(r.Summary) == 0 {
+			r.Summary = append(r.Summary, "")
+		}
+		r.Summary[len(r.Summary)-1] += m.Delta
+		out = append(out, t.delta(v2.NotificationReasoningSummaryDelta, r.ID, m.Delta))
+	case protocol.AgentReasoningEvent:
+		out = append(out, t.startReasoning(now)...)
+		turn.reasoning.Summary = []string{m.Text}
+		out = append(out, t.completeReasoning(now)...)
+	case protocol.ExecCommandBeginEvent:
+		out = append(out, t.startCommand(m, now)...)
+	case protocol.ExecCommandOutputDeltaEvent:
+		if c := turn.commands[m.CallID]; c != nil {
+			out = append(out, t.delta(v2.NotificationCommandOutputDelta, c.ID, string(m.Chunk)))
+		}
+	case protocol.ExecCommandEndEvent:
+		out = append(out, t.endCommand(m, now)...)
+	case protocol.ExecApprovalRequestEvent:
+		out = append(out, t.askCommand(m, now)...)
+	case protocol.TokenCountEvent:
+		if m.Info != nil {
+			out = append(out, v2Message{method: v2.NotificationTokenUsageUpdated, params: v2.TokenUsageUpdatedNotification{
+				ThreadID: t.threadID, TurnID: turn.id, TokenUsage: tokenUsage(*m.Info),
+			}})
+		}
+	case protocol.StreamErrorEvent:
+		out = append(out, v2Message{method: v2.NotificationError, params: v2.ErrorNotification{
+			Error: v2.TurnError{Message: m.Message}, WillRetry: true, ThreadID: t.threadID, TurnID: turn.id,
+		}})
+	case protocol.ErrorEvent:
+		turn.failure = &v2.TurnError{Message: m.Message}
+		out = append(out, v2Message{method: v2.NotificationError, params: v2.ErrorNotification{
+			Error: *turn.failure, ThreadID: t.threadID, TurnID: turn.id,
+		}})
+	case protocol.TaskCompleteEvent:
+		status := v2.TurnCompleted
+		if turn.failure != nil {
+			status = v2.TurnFailed
+		}
+		out = append(out, t.endTurn(status, now)...)
+	case protocol.TurnAbortedEvent:
+		out = append(out, t.endTurn(v2.TurnInterrupted, now)...)
+	}
+	return out
+}
+
+// outsideTurn translates an event that belongs to no v2 turn. An error
+// answering a turn/start that never began ends that turn as failed, so a
+// client waiting for turn/completed is not left hanging.
+func (t *v2Translator) outsideTurn(ev protocol.Event) []v2Message {
+	e, ok := ev.Msg.(protocol.ErrorEvent)
+	if !ok {
+		return nil
+	}
+	turn := t.pending[ev.ID]
+	if turn == nil {
+		return nil
+	}
+	delete(t.pending, ev.ID)
+	now := t.now()
+	turn.failure = &v2.TurnError{Message: e.Message}
+	turn.started, turn.startedAt = true, now
+	return []v2Message{
+		{method: v2.NotificationError, params: v2.ErrorNotification{Error: *turn.failure, ThreadID: t.threadID, TurnID: turn.id}},
+		{method: v2.NotificationTurnCompleted, params: v2.TurnNotification{ThreadID: t.threadID, Turn: turn.wire(v2.TurnFailed, now)}},
+	}
+}
+
+// turnStarted opens the turn of submission subID: the thread becomes
+// active, turn/started, and the user's message as an item.
+func (t *v2Translator) turnStarted(subID string, now time.Time) []v2Message {
+	turn := t.pending[subID]
+	delete(t.pending, subID)
+	if turn == nil {
+		turn = newV2Turn(subID, nil)
+	}
+	turn.started, turn.startedAt = true, now
+	t.turn = turn
+	out := []v2Message{
+		t.status(v2.Active()),
+		{method: v2.NotificationTurnStarted, params: v2.TurnNotification{ThreadID: t.threadID, Turn: turn.wire(v2.TurnInProgress, now)}},
+	}
+	if len(turn.input) > 0 {
+		item := v2.UserMessageItem{Type: v2.ItemUserMessage, ID: newID(), Content: turn.input}
+		started := ms(now)
+		item.StartedAtMs = &started
+		out = append(out, t.itemStarted(item, now))
+		completed := item
+		completed.CompletedAtMs = &started
+		out = append(out, t.itemCompleted(completed, now))
+	}
+	return out
+}
+
+// status is a thread/status/changed notification.
+func (t *v2Translator) status(s v2.ThreadStatus) v2Message {
+	return v2Message{method: v2.NotificationThreadStatusChanged, params: v2.ThreadStatusChangedNotification{ThreadID: t.threadID, Status: s}}
+}
+
+func (t *v2Translator) itemStarted(item v2.Item, now time.Time) v2Message {
+	return v2Message{method: v2.NotificationItemStarted, params: v2.ItemStartedNotification{
+		Item: item, ThreadID: t.threadID, TurnID: t.turnID(), StartedAtMs: ms(now)}}
+}
+
+func (t *v2Translator) itemCompleted(item v2.Item, now time.Time) v2Message {
+	return v2Message{method: v2.NotificationItemCompleted, params: v2.ItemCompletedNotification{
+		Item: item, ThreadID: t.threadID, TurnID: t.turnID(), CompletedAtMs: ms(now)}}
+}
+
+func (t *v2Translator) turnID() string {
+	if t.turn == nil {
+		return ""
+	}
+	return t.turn.id
+}
+
+func (t *v2Translator) delta(method, itemID, delta string) v2Message {
+	return v2Message{method: method, params: v2.DeltaNotification{ThreadID: t.threadID, TurnID: t.turnID(), ItemID: itemID, Delta: delta}}
+}
+
+// startAgent opens an agent message item unless one is open.
+func (t *v2Translator) startAgent(now time.Time) []v2Message {
+	turn := t.turn
+	if turn.agent != nil {
+		return nil
+	}
+	started := ms(now)
+	turn.agent = &v2.AgentMessageItem{Type: v2.ItemAgentMessage, ID: newID()}
+	turn.agent.StartedAtMs = &started
+	return []v2Message{t.itemStarted(*turn.agent, now)}
+}
+
+// completeAgent closes the open agent message item.
+func (t *v2Translator) completeAgent(now time.Time) []v2Message {
+	turn := t.turn
+	if turn.agent == nil {
+		return nil
+	}
+	done := *turn.agent
+	completed := ms(now)
+	done.CompletedAtMs = &completed
+	turn.agent = nil
+	turn.summary = append(turn.summary, done)
+	return []v2Message{t.itemCompleted(done, now)}
+}
+
+// startReasoning opens a reasoning item unless one is open.
+func (t *v2Translator) startReasoning(now time.Time) []v2Message {
+	turn := t.turn
+	if turn.reasoning != nil {
+		return nil
+	}
+	started := ms(now)
+	turn.reasoning = &v2.ReasoningItem{Type: v2.ItemReasoning, ID: newID(), Summary: []string{}, Content: []string{}}
+	turn.reasoning.StartedAtMs = &started
+	return []v2Message{t.itemStarted(*turn.reasoning, now)}
+}
+
+// completeReasoning closes the open reasoning item.
+func (t *v2Translator) completeReasoning(now time.Time) []v2Message {
+	turn := t.turn
+	if turn.reasoning == nil {
+		return nil
+	}
+	done := *turn.reasoning
+	completed := ms(now)
+	done.CompletedAtMs = &completed
+	turn.reasoning = nil
+	return []v2Message{t.itemCompleted(done, now)}
+}
+
+// startCommand opens a command item.
+func (t *v2Translator) startCommand(m protocol.ExecCommandBeginEvent, now time.Time) []v2Message {
+	out := t.closeStreams(now)
+	started := ms(now)
+	item := &v2.CommandExecutionItem{
+		Type: v2.ItemCommandExecution, ID: m.CallID, Command: shellJoin(m.Command), Cwd: m.Cwd,
+		Source: "agent", Status: v2.CommandInProgress, CommandActions: commandActions(m.ParsedCmd),
+	}
+	item.StartedAtMs = &started
+	t.turn.commands[m.CallID] = item
+	return append(out, t.itemStarted(*item, now))
+}
+
+// closeStreams completes the open agent message and reasoning items: a
+// tool call follows what the model said before it.
+func (t *v2Translator) closeStreams(now time.Time) []v2Message {
+	return append(t.completeReasoning(now), t.completeAgent(now)...)
+}
+
+// askCommand is the approval request of a command, after the thread
+// turned to waiting on approval.
+func (t *v2Translator) askCommand(m protocol.ExecApprovalRequestEvent, now time.Time) []v2Message {
+	item := t.turn.commands[m.CallID]
+	var out []v2Message
+	if item == nil {
+		out = append(out, t.startCommand(protocol.ExecCommandBeginEvent{CallID: m.CallID, Command: m.Command, Cwd: m.Cwd}, now)...)
+		item = t.turn.commands[m.CallID]
+	}
+	out = append(out, t.status(v2.Active(v2.ActiveFlagWaitingOnApproval)))
+	out = append(out, v2Message{
+		method: v2.MethodCommandExecutionRequestApproval,
+		params: v2.CommandExecutionRequestApprovalParams{
+			ThreadID: t.threadID, TurnID: t.turn.id, ItemID: item.ID, Reason: m.Reason,
+			Command: item.Command, Cwd: item.Cwd, CommandActions: item.CommandActions,
+			AvailableDecisions: []string{v2.DecisionAccept, v2.DecisionAcceptForSession, v2.DecisionDecline, v2.DecisionCancel},
+		},
+		approval: &v2Approval{callID: m.CallID},
+	})
+	return out
+}
+
+// endCommand completes a command item.
+func (t *v2Translator) endCommand(m protocol.ExecCommandEndEvent, now time.Time) []v2Message {
+	item := t.turn.commands[m.CallID]
+	if item == nil {
+		return nil
+	}
+	delete(t.turn.commands, m.CallID)
+	done := *item
+	completed := ms(now)
+	done.CompletedAtMs = &completed
+	switch {
+	case t.turn.declined[m.CallID]:
+		done.Status = v2.CommandDeclined
+	case m.ExitCode == 0:
+		done.Status = v2.CommandCompleted
+	default:
+		done.Status = v2.CommandFailed
+	}
+	if done.Status != v2.CommandDeclined {
+		output, code, duration := m.AggregatedOutput, m.ExitCode, m.Duration.Std().Milliseconds()
+		done.AggregatedOutput, done.ExitCode, done.DurationMs = &output, &code, &duration
+	}
+	return []v2Message{t.itemCompleted(done, now)}
+}
+
+// endTurn closes every open item and the turn; the thread becomes idle.
+func (t *v2Translator) endTurn(status string, now time.Time) []v2Message {
+	turn := t.turn
+	out := t.closeStreams(now)
+	for callID, item := range turn.commands {
+		done := *item
+		completed := ms(now)
+		done.CompletedAtMs = &completed
+		done.Status = v2.CommandFailed
+		if turn.declined[callID] {
+			done.Status = v2.CommandDeclined
+		}
+		out = append(out, t.itemCompleted(done, now))
+	}
+	turn.commands = map[string]*v2.CommandExecutionItem{}
+	out = append(out, t.status(v2.Idle()),
+		v2Message{method: v2.NotificationTurnCompleted, params: v2.TurnNotification{ThreadID: t.threadID, Turn: turn.wire(status, now)}})
+	t.turn = nil
+	return out
+}
+
+// tokenUsage converts the engine's token counts.
+func tokenUsage(info protocol.TokenUsageInfo) v2.ThreadTokenUsage {
+	breakdown := func(u protocol.TokenUsage) v2.TokenUsageBreakdown {
+		return v2.TokenUsageBreakdown{TotalTokens: u.TotalTokens, InputTokens: u.InputTokens, CachedInputTokens: u.CachedInputTokens,
+			OutputTokens: u.OutputTokens, ReasoningOutputTokens: u.ReasoningOutputTokens}
+	}
+	return v2.ThreadTokenUsage{Total: breakdown(info.TotalTokenUsage), Last: breakdown(info.LastTokenUsage), ModelContextWindow: info.ModelContextWindow}
+}
+
+// commandActions converts the engine's parsed command.
+func commandActions(parsed []protocol.ParsedCommand) []v2.CommandAction {
+	out := make([]v2.CommandAction, 0, len(parsed))
+	for _, p := range parsed {
+		a := v2.CommandAction{Type: p.Type, Command: p.Cmd}
+		switch p.Type {
+		case "read":
+			a.Name = p.Name
+			path := p.Name
+			if p.Path != nil {
+				path = *p.Path
+			}
+			a.Path = &path
+		case "list_files":
+			a.Type, a.Path = "listFiles", p.Path
+		case "search":
+			a.Path, a.Query = p.Path, p.Query
+		default:
+			a.Type = "unknown"
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+// shellJoin writes argv as one shell command line, quoting the words that
+// need it.
+func shellJoin(argv []string) string {
+	words := make([]string, len(argv))
+	for i, w := range argv {
+		words[i] = shellQuote(w)
+	}
+	return strings.Join(words, " ")
+}
+
+// shellQuote quotes a word for a POSIX shell when it holds anything but
+// plain characters.
+func shellQuote(w string) string {
+	if w != "" && strings.Trim(w, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./=:,@%+") == "" {
+		return w
+	}
+	return "'" + strings.ReplaceAll(w, "'", `'\''`) + "'"
+}

@@ -1,0 +1,214 @@
+package tests
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/codex-go/codex/tests/fakemodel"
+)
+
+// v2Client drives the v2 protocol of a test server.
+type v2Client struct{ *appServer }
+
+// startV2 starts a server whose model plays replies, initialized as a v2
+// client, with a thread started with params; it returns the thread id.
+func startV2(t *testing.T, params map[string]any, replies ...fakemodel.Reply) (v2Client, string) {
+	t.Helper()
+	model := fakemodel.Start(fakemodel.Script(replies...))
+	t.Cleanup(model.Close)
+	s := v2Client{startAppServer(t, serverEnv{config: mockConfig(model.URL, 0, 0)})}
+	var init struct {
+		UserAgent      string `json:"userAgent"`
+		CodexHome      string `json:"codexHome"`
+		PlatformFamily string `json:"platformFamily"`
+		PlatformOs     string `json:"platformOs"`
+	}
+	s.callResult("initialize", map[string]any{"clientInfo": map[string]any{"name": "v2test", "title": "V2 Test", "version": "1.0"}, "capabilities": nil}, &init)
+	assert.Equal(t, s.home, init.CodexHome)
+	assert.Equal(t, "unix", init.PlatformFamily)
+	assert.Equal(t, "linux", init.PlatformOs)
+	s.notify("initialized")
+
+	if params == nil {
+		params = map[string]any{}
+	}
+	if _, ok := params["cwd"]; !ok {
+		params["cwd"] = s.workDir
+	}
+	var started struct {
+		Thread struct {
+			ID     string `json:"id"`
+			Status struct {
+				Type string `json:"type"`
+			} `json:"status"`
+		} `json:"thread"`
+		Model         string `json:"model"`
+		ModelProvider string `json:"modelProvider"`
+		Sandbox       struct {
+			Type string `json:"type"`
+		} `json:"sandbox"`
+	}
+	s.callResult("thread/start", params, &started)
+	require.NotEmpty(t, started.Thread.ID)
+	assert.Equal(t, "idle", started.Thread.Status.Type)
+	assert.Equal(t, "gpt-5", started.Model)
+	assert.Equal(t, "mock", started.ModelProvider)
+	m := s.take(func(m rpcMessage) bool { return m.Method == "thread/started" }, "thread/started")
+	assert.Contains(t, m.Raw, `"emittedAtMs":`)
+	return s, started.Thread.ID
+}
+
+// startTurn sends turn/start with one text input and returns the turn id.
+func (s v2Client) startTurn(threadID, text string) string {
+	s.t.Helper()
+	var res struct {
+		Turn struct {
+			ID     string `json:"id"`
+			Status string `json:"status"`
+		} `json:"turn"`
+	}
+	s.callResult("turn/start", map[string]any{"threadId": threadID, "input": []any{map[string]any{"type": "text", "text": text, "text_elements": []any{}}}}, &res)
+	require.NotEmpty(s.t, res.Turn.ID)
+	assert.Equal(s.t, "inProgress", res.Turn.Status)
+	return res.Turn.ID
+}
+
+// v2Notice is a notification's method and decoded params.
+type v2Notice struct {
+	method string
+	params map[string]any
+	raw    string
+}
+
+// untilTurnCompleted takes the notifications up to and including
+// turn/completed.
+func (s v2Client) untilTurnCompleted() []v2Notice {
+	s.t.Helper()
+	var out []v2Notice
+	for {
+		m := s.take(func(m rpcMessage) bool { return m.isNotification() }, "notifications up to turn/completed")
+		var p map[string]any
+		require.NoError(s.t, json.Unmarshal(m.Params, &p), m.Raw)
+		out = append(out, v2Notice{method: m.Method, params: p, raw: m.Raw})
+		if m.Method == "turn/completed" {
+			return out
+		}
+	}
+}
+
+// methods lists the notifications' methods.
+func methods(ns []v2Notice) []string {
+	var out []string
+	for _, n := range ns {
+		out = append(out, n.method)
+	}
+	return out
+}
+
+// item returns params.item of an item notification.
+func (n v2Notice) item() map[string]any {
+	item, _ := n.params["item"].(map[string]any)
+	return item
+}
+
+func TestV2TextTurn(t *testing.T) {
+	s, thread := startV2(t, nil, fakemodel.TextDeltas([]string{"Hello ", "from mock"}))
+	turn := s.startTurn(thread, "hi")
+	ns := s.untilTurnCompleted()
+	assert.Equal(t, []string{
+		"thread/status/changed", "turn/started",
+		"item/started", "item/completed", // the user's message
+		"item/started", "item/agentMessage/delta", "item/agentMessage/delta", "item/completed",
+		"thread/tokenUsage/updated",
+		"thread/status/changed", "turn/completed",
+	}, methods(ns))
+	for _, n := range ns {
+		assert.Contains(t, n.raw, `"emittedAtMs":`, n.method)
+		assert.Equal(t, thread, n.params["threadId"], n.raw)
+	}
+	user := ns[2].item()
+	assert.Equal(t, "userMessage", user["type"])
+	assert.Equal(t, user["id"], ns[3].item()["id"])
+	agent := ns[7].item()
+	assert.Equal(t, "agentMessage", agent["type"])
+	assert.Equal(t, "Hello from mock", agent["text"])
+	assert.Equal(t, ns[4].item()["id"], agent["id"])
+	assert.Equal(t, agent["id"], ns[5].params["itemId"])
+	done := ns[len(ns)-1].params["turn"].(map[string]any)
+	assert.Equal(t, turn, done["id"])
+	assert.Equal(t, "completed", done["status"])
+	assert.Equal(t, map[string]any{"type": "idle"}, ns[len(ns)-2].params["status"])
+}
+
+func TestV2CommandApproval(t *testing.T) {
+	tests := []struct {
+		decision string
+		status   string
+		ran      bool
+	}{
+		{"accept", "completed", true},
+		{"decline", "declined", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.decision, func(t *testing.T) {
+			s, thread := startV2(t, map[string]any{"approvalPolicy": "untrusted", "sandbox": "workspace-write"},
+				bashCall("call1", "echo hi > out.txt; cat out.txt"), answer())
+			s.startTurn(thread, "run it")
+			req := s.take(func(m rpcMessage) bool { return m.isServerRequest() }, "approval request")
+			assert.Equal(t, "item/commandExecution/requestApproval", req.Method)
+			var p map[string]any
+			require.NoError(t, json.Unmarshal(req.Params, &p))
+			assert.Equal(t, "call1", p["itemId"])
+			assert.Equal(t, thread, p["threadId"])
+			assert.Equal(t, "bash -lc 'echo hi > out.txt; cat out.txt'", p["command"])
+			s.respond(req.ID, map[string]any{"decision": tt.decision})
+			ns := s.untilTurnCompleted()
+
+			var resolved, completed *v2Notice
+			for i := range ns {
+				switch {
+				case ns[i].method == "serverRequest/resolved":
+					resolved = &ns[i]
+				case ns[i].method == "item/completed" && ns[i].item()["type"] == "commandExecution":
+					completed = &ns[i]
+				}
+			}
+			require.NotNil(t, resolved, "serverRequest/resolved")
+			assert.Equal(t, float64(0), resolved.params["requestId"])
+			require.NotNil(t, completed, "the command's item/completed")
+			assert.Equal(t, tt.status, completed.item()["status"])
+			_, err := os.Stat(filepath.Join(s.workDir, "out.txt"))
+			assert.Equal(t, tt.ran, err == nil)
+			if tt.ran {
+				assert.Equal(t, "hi\n", completed.item()["aggregatedOutput"])
+				assert.Equal(t, float64(0), completed.item()["exitCode"])
+			}
+		})
+	}
+}
+
+func TestV2ModelErrorFailsTheTurn(t *testing.T) {
+	s, thread := startV2(t, nil, fakemodel.Error(400, "model exploded"))
+	s.startTurn(thread, "hi")
+	ns := s.untilTurnCompleted()
+	assert.Contains(t, methods(ns), "error")
+	done := ns[len(ns)-1].params["turn"].(map[string]any)
+	assert.Equal(t, "failed", done["status"])
+	require.NotNil(t, done["error"])
+}
+
+func TestV2AndV045ClientsOnOneBinary(t *testing.T) {
+	s, thread := startV2(t, nil, fakemodel.TextDeltas([]string{"v2 answer"}), answer())
+	s.startTurn(thread, "hi")
+	s.untilTurnCompleted()
+
+	conv := startConversation(s.appServer, map[string]any{})
+	s.sendText(conv, "hello")
+	events := s.eventsUntil(conv, "task_complete")
+	assert.NotEmpty(t, events)
+}
