@@ -212,3 +212,75 @@ func TestV2AndV045ClientsOnOneBinary(t *testing.T) {
 	events := s.eventsUntil(conv, "task_complete")
 	assert.NotEmpty(t, events)
 }
+
+func TestV2InterruptDuringStream(t *testing.T) {
+	stalled := fakemodel.Reply{Events: []fakemodel.SSE{fakemodel.Created(), fakemodel.OutputTextDelta("partial")}, Stall: true}
+	s, thread := startV2(t, nil, stalled, answer())
+	turn := s.startTurn(thread, "take your time")
+	s.take(func(m rpcMessage) bool { return m.Method == "item/agentMessage/delta" }, "the first delta")
+
+	id := s.send("turn/interrupt", map[string]any{"threadId": thread, "turnId": turn})
+	ns := s.untilTurnCompleted()
+	done := ns[len(ns)-1].params["turn"].(map[string]any)
+	assert.Equal(t, "interrupted", done["status"])
+	// The open agent message is completed before the turn.
+	var partial map[string]any
+	for _, n := range ns {
+		if n.method == "item/completed" && n.item()["type"] == "agentMessage" {
+			partial = n.item()
+		}
+	}
+	require.NotNil(t, partial, "the interrupted agent message is completed")
+	assert.Equal(t, "partial", partial["text"])
+	resp := s.response(id)
+	assert.Equal(t, `{}`, string(resp.Result), resp.Raw)
+
+	// The thread goes on.
+	s.startTurn(thread, "again")
+	ns = s.untilTurnCompleted()
+	assert.Equal(t, "completed", ns[len(ns)-1].params["turn"].(map[string]any)["status"])
+}
+
+func TestV2TwoThreadsAtOnce(t *testing.T) {
+	s, first := startV2(t, nil, fakemodel.TextDeltas([]string{"one"}), fakemodel.TextDeltas([]string{"two"}))
+	var second struct {
+		Thread struct {
+			ID string `json:"id"`
+		} `json:"thread"`
+	}
+	s.callResult("thread/start", map[string]any{"cwd": s.workDir}, &second)
+	require.NotEqual(t, first, second.Thread.ID)
+	s.take(func(m rpcMessage) bool { return m.Method == "thread/started" }, "thread/started")
+
+	turns := map[string]string{first: s.startTurn(first, "a"), second.Thread.ID: s.startTurn(second.Thread.ID, "b")}
+	completed := map[string]string{}
+	for len(completed) < 2 {
+		m := s.take(func(m rpcMessage) bool { return m.Method == "turn/completed" }, "turn/completed")
+		var p struct {
+			ThreadID string `json:"threadId"`
+			Turn     struct {
+				ID string `json:"id"`
+			} `json:"turn"`
+		}
+		require.NoError(t, json.Unmarshal(m.Params, &p))
+		completed[p.ThreadID] = p.Turn.ID
+	}
+	assert.Equal(t, turns, completed)
+}
+
+func TestV2OptOutNotifications(t *testing.T) {
+	model := fakemodel.Start(fakemodel.Script(fakemodel.TextDeltas([]string{"a", "b"})))
+	t.Cleanup(model.Close)
+	s := v2Client{startAppServer(t, serverEnv{config: mockConfig(model.URL, 0, 0)})}
+	s.callResult("initialize", map[string]any{"clientInfo": map[string]any{"name": "v2test", "version": "1.0"},
+		"capabilities": map[string]any{"optOutNotificationMethods": []string{"item/agentMessage/delta"}}}, nil)
+	s.notify("initialized")
+	var started struct {
+		Thread struct {
+			ID string `json:"id"`
+		} `json:"thread"`
+	}
+	s.callResult("thread/start", map[string]any{"cwd": s.workDir}, &started)
+	s.startTurn(started.Thread.ID, "hi")
+	assert.NotContains(t, methods(s.untilTurnCompleted()), "item/agentMessage/delta")
+}
