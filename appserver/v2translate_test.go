@@ -1,0 +1,137 @@
+package appserver
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/codex-go/codex/protocol"
+	v2 "github.com/codex-go/codex/protocol/v2"
+)
+
+// translate runs events of submission subID through a translator that
+// expects a turn for it, and returns every message it asked to send.
+func translate(t *testing.T, subID string, events ...protocol.EventMsg) ([]v2Message, *v2Translator) {
+	t.Helper()
+	clock := time.Unix(1_700_000_000, 0)
+	tr := newV2Translator("thread-1", func() time.Time { clock = clock.Add(time.Millisecond); return clock })
+	turn := newV2Turn(subID, []v2.UserInput{{Type: v2.InputText, Text: "hi"}})
+	tr.expect(turn)
+	var out []v2Message
+	for _, ev := range events {
+		out = append(out, tr.handle(protocol.Event{ID: subID, Msg: ev})...)
+	}
+	return out, tr
+}
+
+func methodsOf(ms []v2Message) []string {
+	var out []string
+	for _, m := range ms {
+		out = append(out, m.method)
+	}
+	return out
+}
+
+func TestTranslatorTurns(t *testing.T) {
+	exit := 1
+	tests := []struct {
+		name     string
+		events   []protocol.EventMsg
+		declined bool
+		want     []string
+		status   string
+	}{
+		{
+			name:   "text",
+			events: []protocol.EventMsg{protocol.TaskStartedEvent{}, protocol.AgentMessageDeltaEvent{Delta: "a"}, protocol.AgentMessageEvent{Message: "a"}, protocol.TaskCompleteEvent{}},
+			want: []string{"thread/status/changed", "turn/started", "item/started", "item/completed",
+				"item/started", "item/agentMessage/delta", "item/completed", "thread/status/changed", "turn/completed"},
+			status: v2.TurnCompleted,
+		},
+		{
+			name: "failed command, then an error",
+			events: []protocol.EventMsg{protocol.TaskStartedEvent{},
+				protocol.ExecCommandBeginEvent{CallID: "c1", Command: []string{"false"}},
+				protocol.ExecCommandEndEvent{CallID: "c1", ExitCode: exit},
+				protocol.ErrorEvent{Message: "boom"}, protocol.TaskCompleteEvent{}},
+			want: []string{"thread/status/changed", "turn/started", "item/started", "item/completed",
+				"item/started", "item/completed", "error", "thread/status/changed", "turn/completed"},
+			status: v2.TurnFailed,
+		},
+		{
+			name: "aborted with an open command",
+			events: []protocol.EventMsg{protocol.TaskStartedEvent{},
+				protocol.ExecCommandBeginEvent{CallID: "c1", Command: []string{"sleep", "9"}},
+				protocol.TurnAbortedEvent{Reason: protocol.AbortInterrupted}},
+			want: []string{"thread/status/changed", "turn/started", "item/started", "item/completed",
+				"item/started", "item/completed", "thread/status/changed", "turn/completed"},
+			status: v2.TurnInterrupted,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, tr := translate(t, "sub", tt.events...)
+			assert.Equal(t, tt.want, methodsOf(out))
+			done := out[len(out)-1].params.(v2.TurnNotification)
+			assert.Equal(t, tt.status, done.Turn.Status)
+			assert.Nil(t, tr.turn, "the turn is over")
+			// Every item started is completed with the same id.
+			open := map[string]bool{}
+			for _, m := range out {
+				switch p := m.params.(type) {
+				case v2.ItemStartedNotification:
+					open[p.Item.ItemID()] = true
+				case v2.ItemCompletedNotification:
+					require.True(t, open[p.Item.ItemID()], "completed before started: %s", p.Item.ItemID())
+					delete(open, p.Item.ItemID())
+				}
+			}
+			assert.Empty(t, open)
+		})
+	}
+}
+
+func TestTranslatorDeclinedCommand(t *testing.T) {
+	tr := newV2Translator("thread-1", time.Now)
+	tr.expect(newV2Turn("s", nil))
+	tr.handle(protocol.Event{ID: "s", Msg: protocol.TaskStartedEvent{}})
+	tr.handle(protocol.Event{ID: "s", Msg: protocol.ExecCommandBeginEvent{CallID: "c1", Command: []string{"rm", "-rf", "x y"}}})
+	ask := tr.handle(protocol.Event{ID: "s", Msg: protocol.ExecApprovalRequestEvent{CallID: "c1", Command: []string{"rm", "-rf", "x y"}}})
+	require.Equal(t, []string{"thread/status/changed", v2.MethodCommandExecutionRequestApproval}, methodsOf(ask))
+	params := ask[1].params.(v2.CommandExecutionRequestApprovalParams)
+	assert.Equal(t, "rm -rf 'x y'", params.Command)
+	assert.Equal(t, "c1", ask[1].approval.callID)
+	tr.declined("c1")
+	end := tr.handle(protocol.Event{ID: "s", Msg: protocol.ExecCommandEndEvent{CallID: "c1", ExitCode: -1}})
+	item := end[0].params.(v2.ItemCompletedNotification).Item.(v2.CommandExecutionItem)
+	assert.Equal(t, v2.CommandDeclined, item.Status)
+	assert.Nil(t, item.ExitCode)
+}
+
+func TestTranslatorErrorBeforeTheTurnStarts(t *testing.T) {
+	tr := newV2Translator("thread-1", time.Now)
+	turn := newV2Turn("s", nil)
+	tr.expect(turn)
+	out := tr.handle(protocol.Event{ID: "s", Msg: protocol.ErrorEvent{Message: "bad image"}})
+	require.Equal(t, []string{"error", "turn/completed"}, methodsOf(out))
+	done := out[1].params.(v2.TurnNotification)
+	assert.Equal(t, turn.id, done.Turn.ID)
+	assert.Equal(t, v2.TurnFailed, done.Turn.Status)
+}
+
+func TestShellJoin(t *testing.T) {
+	tests := []struct {
+		argv []string
+		want string
+	}{
+		{[]string{"ls", "-la"}, "ls -la"},
+		{[]string{"bash", "-lc", "echo hi > out.txt"}, "bash -lc 'echo hi > out.txt'"},
+		{[]string{"echo", "it's"}, `echo 'it'\''s'`},
+		{[]string{"echo", ""}, "echo ''"},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, shellJoin(tt.argv))
+	}
+}
