@@ -22,7 +22,6 @@ type v2Message struct {
 // approval request into the engine's decision.
 type v2Approval struct {
 	callID string
-	patch  bool
 }
 
 // v2Turn is the state of one turn of a v2 thread.
