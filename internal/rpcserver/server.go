@@ -219,13 +219,13 @@ func (s *Server[S]) Conn() *jsonrpc2.Conn {
 // Notify sends a notification to the client and returns the error of
 // sending it. A connection that is gone is logged at debug level; any
 // other failure, which loses a message the client expects, as a warning.
-func (s *Server[S]) Notify(ctx context.Context, method string, params any) error {
+func (s *Server[S]) Notify(ctx context.Context, method string, params any, opts ...jsonrpc2.CallOption) error {
 	conn := s.Conn()
 	if conn == nil {
 		s.log.Warn("notification sent before the connection started", "method", method)
 		return jsonrpc2.ErrClosed
 	}
-	err := conn.Notify(ctx, method, params)
+	err := conn.Notify(ctx, method, params, opts...)
 	switch {
 	case err == nil:
 	case errors.Is(err, jsonrpc2.ErrClosed), errors.Is(err, io.ErrClosedPipe):
