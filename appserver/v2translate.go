@@ -327,7 +327,8 @@ func (t *v2Translator) askCommand(m protocol.ExecApprovalRequestEvent, now time.
 	out = append(out, v2Message{
 		method: v2.MethodCommandExecutionRequestApproval,
 		params: v2.CommandExecutionRequestApprovalParams{
-			ThreadID: t.threadID, TurnID: t.turn.id, ItemID: item.ID, Reason: m.Reason,
+			Kind: "command", ThreadID: t.threadID, TurnID: t.turn.id, ItemID: item.ID, StartedAtMs: ms(now),
+			EnvironmentID: "local", Reason: m.Reason,
 			Command: item.Command, Cwd: item.Cwd, CommandActions: item.CommandActions,
 			AvailableDecisions: []string{v2.DecisionAccept, v2.DecisionAcceptForSession, v2.DecisionDecline, v2.DecisionCancel},
 		},

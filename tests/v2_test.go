@@ -9,8 +9,36 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/codex-go/codex/internal/refschema"
 	"github.com/codex-go/codex/tests/fakemodel"
 )
+
+// checkV2 validates a v2 message the server wrote against the reference's
+// published schema: a notification's or a server request's params, or
+// (result set) the result of the client request method. Members the
+// reference's stable schema does not declare are allowed, as the reference
+// itself sends some (they are in its experimental schema).
+func checkV2(t *testing.T, method string, raw json.RawMessage, kind string) {
+	t.Helper()
+	ref, err := refschema.Committed()
+	require.NoError(t, err)
+	var ep *refschema.Endpoint
+	switch kind {
+	case "notification":
+		ep, err = ref.Notification(method)
+	case "request":
+		ep, err = ref.ServerRequest(method)
+	default:
+		ep, err = ref.Request(method)
+	}
+	require.NoError(t, err, method)
+	if kind == "result" {
+		err = ep.ValidateResult(raw, refschema.AllowUnknownProperties())
+	} else {
+		err = ep.ValidateParams(raw, refschema.AllowUnknownProperties())
+	}
+	assert.NoError(t, err, "%s %s: %s", kind, method, raw)
+}
 
 // v2Client drives the v2 protocol of a test server.
 type v2Client struct{ *appServer }
@@ -53,13 +81,15 @@ func startV2(t *testing.T, params map[string]any, replies ...fakemodel.Reply) (v
 			Type string `json:"type"`
 		} `json:"sandbox"`
 	}
-	s.callResult("thread/start", params, &started)
+	res := s.callResult("thread/start", params, &started)
+	checkV2(t, "thread/start", res.Result, "result")
 	require.NotEmpty(t, started.Thread.ID)
 	assert.Equal(t, "idle", started.Thread.Status.Type)
 	assert.Equal(t, "gpt-5", started.Model)
 	assert.Equal(t, "mock", started.ModelProvider)
 	m := s.take(func(m rpcMessage) bool { return m.Method == "thread/started" }, "thread/started")
 	assert.Contains(t, m.Raw, `"emittedAtMs":`)
+	checkV2(t, m.Method, m.Params, "notification")
 	return s, started.Thread.ID
 }
 
@@ -72,7 +102,8 @@ func (s v2Client) startTurn(threadID, text string) string {
 			Status string `json:"status"`
 		} `json:"turn"`
 	}
-	s.callResult("turn/start", map[string]any{"threadId": threadID, "input": []any{map[string]any{"type": "text", "text": text, "text_elements": []any{}}}}, &res)
+	m := s.callResult("turn/start", map[string]any{"threadId": threadID, "input": []any{map[string]any{"type": "text", "text": text, "text_elements": []any{}}}}, &res)
+	checkV2(s.t, "turn/start", m.Result, "result")
 	require.NotEmpty(s.t, res.Turn.ID)
 	assert.Equal(s.t, "inProgress", res.Turn.Status)
 	return res.Turn.ID
@@ -94,6 +125,7 @@ func (s v2Client) untilTurnCompleted() []v2Notice {
 		m := s.take(func(m rpcMessage) bool { return m.isNotification() }, "notifications up to turn/completed")
 		var p map[string]any
 		require.NoError(s.t, json.Unmarshal(m.Params, &p), m.Raw)
+		checkV2(s.t, m.Method, m.Params, "notification")
 		out = append(out, v2Notice{method: m.Method, params: p, raw: m.Raw})
 		if m.Method == "turn/completed" {
 			return out
@@ -161,6 +193,7 @@ func TestV2CommandApproval(t *testing.T) {
 			s.startTurn(thread, "run it")
 			req := s.take(func(m rpcMessage) bool { return m.isServerRequest() }, "approval request")
 			assert.Equal(t, "item/commandExecution/requestApproval", req.Method)
+			checkV2(t, req.Method, req.Params, "request")
 			var p map[string]any
 			require.NoError(t, json.Unmarshal(req.Params, &p))
 			assert.Equal(t, "call1", p["itemId"])

@@ -182,9 +182,12 @@ type ServerRequestResolvedNotification struct {
 
 // CommandExecutionRequestApprovalParams ask whether a command may run.
 type CommandExecutionRequestApprovalParams struct {
+	Kind               string          `json:"kind"`
 	ThreadID           string          `json:"threadId"`
 	TurnID             string          `json:"turnId"`
 	ItemID             string          `json:"itemId"`
+	StartedAtMs        int64           `json:"startedAtMs"`
+	EnvironmentID      string          `json:"environmentId"`
 	Reason             *string         `json:"reason,omitempty"`
 	Command            string          `json:"command"`
 	Cwd                string          `json:"cwd"`

@@ -9,6 +9,8 @@
 package v2
 
 import (
+	"encoding/json"
+
 	"github.com/codex-go/codex/protocol"
 )
 
@@ -144,10 +146,28 @@ const (
 const ActiveFlagWaitingOnApproval = "waitingOnApproval"
 
 // ThreadStatus is the runtime status of a thread: {"type":"idle"} or
-// {"type":"active","activeFlags":[...]}.
+// {"type":"active","activeFlags":[...]}, whose flags are always present.
 type ThreadStatus struct {
 	Type        string   `json:"type"`
 	ActiveFlags []string `json:"activeFlags,omitempty"`
+}
+
+// MarshalJSON writes the flags of an active status even when there are
+// none.
+func (s ThreadStatus) MarshalJSON() ([]byte, error) {
+	if s.Type != ThreadActive {
+		return json.Marshal(struct {
+			Type string `json:"type"`
+		}{s.Type})
+	}
+	flags := s.ActiveFlags
+	if flags == nil {
+		flags = []string{}
+	}
+	return json.Marshal(struct {
+		Type        string   `json:"type"`
+		ActiveFlags []string `json:"activeFlags"`
+	}{s.Type, flags})
 }
 
 // Idle is the status of a thread without a running turn.
