@@ -318,13 +318,20 @@ func (s *Server) notifyV2(ctx context.Context, method string, params any) {
 // a lost connection declines.
 func (s *Server) askV2(ctx context.Context, th *v2Thread, m v2Message) {
 	id, call, err := s.rpc.Request(ctx, m.method, m.params)
+	// decide hands the decision to the engine, with th.emitMu held.
 	decide := func(decision protocol.ReviewDecision) {
-		if decision != protocol.DecisionApproved && decision != protocol.DecisionApprovedForSession {
-			th.mu.Lock()
-			th.tr.declined(m.approval.callID)
-			th.mu.Unlock()
+		declined := decision != protocol.DecisionApproved && decision != protocol.DecisionApprovedForSession
+		th.mu.Lock()
+		msgs := th.tr.resolved(*m.approval, declined)
+		th.mu.Unlock()
+		for _, msg := range msgs {
+			s.notifyV2(ctx, msg.method, msg.params)
 		}
-		if _, err := th.conv.Submit(protocol.ExecApprovalOp{ID: m.approval.callID, Decision: decision}); err != nil {
+		var op protocol.Op = protocol.ExecApprovalOp{ID: m.approval.callID, Decision: decision}
+		if m.approval.patch {
+			op = protocol.PatchApprovalOp{ID: m.approval.callID, Decision: decision}
+		}
+		if _, err := th.conv.Submit(op); err != nil {
 			s.log.Warn("approval decision not submitted", "thread", th.id, "error", err)
 		}
 	}

@@ -1,6 +1,7 @@
 package appserver
 
 import (
+	"sort"
 	"strings"
 	"time"
 
@@ -22,6 +23,7 @@ type v2Message struct {
 // approval request into the engine's decision.
 type v2Approval struct {
 	callID string
+	patch  bool
 }
 
 // v2Turn is the state of one turn of a v2 thread.
@@ -36,6 +38,7 @@ type v2Turn struct {
 	agent     *v2.AgentMessageItem
 	reasoning *v2.ReasoningItem
 	commands  map[string]*v2.CommandExecutionItem // by call id
+	patches   map[string]*v2.FileChangeItem       // by call id
 	declined  map[string]bool                     // call ids the user declined
 	// summary holds the agent messages of the turn, for turn/completed.
 	summary []v2.Item
@@ -63,7 +66,7 @@ func (t *v2Translator) expect(turn *v2Turn) { t.pending[turn.subID] = turn }
 // newV2Turn returns the state of a turn for the input.
 func newV2Turn(subID string, input []v2.UserInput) *v2Turn {
 	return &v2Turn{id: newID(), subID: subID, input: input,
-		commands: map[string]*v2.CommandExecutionItem{}, declined: map[string]bool{}}
+		commands: map[string]*v2.CommandExecutionItem{}, patches: map[string]*v2.FileChangeItem{}, declined: map[string]bool{}}
 }
 
 // newID returns a time-ordered UUID, as the reference's ids are.
@@ -121,18 +124,53 @@ func (t *v2Translator) handle(ev protocol.Event) []v2Message {
 		out = append(out, t.startAgent(now)...)
 		turn.agent.Text = m.Message
 		out = append(out, t.completeAgent(now)...)
+	case protocol.AgentReasoningSectionBreakEvent:
+		out = append(out, t.startReasoning(now)...)
+		out = append(out, t.summaryPart())
 	case protocol.AgentReasoningDeltaEvent:
 		out = append(out, t.startReasoning(now)...)
 		r := turn.reasoning
 		if len(r.Summary) == 0 {
-			r.Summary = append(r.Summary, "")
+			out = append(out, t.summaryPart())
 		}
 		r.Summary[len(r.Summary)-1] += m.Delta
-		out = append(out, t.delta(v2.NotificationReasoningSummaryDelta, r.ID, m.Delta))
+		out = append(out, v2Message{method: v2.NotificationReasoningSummaryDelta, params: v2.SummaryDeltaNotification{
+			ThreadID: t.threadID, TurnID: turn.id, ItemID: r.ID, Delta: m.Delta, SummaryIndex: len(r.Summary) - 1}})
 	case protocol.AgentReasoningEvent:
 		out = append(out, t.startReasoning(now)...)
-		turn.reasoning.Summary = []string{m.Text}
-		out = append(out, t.completeReasoning(now)...)
+		if len(turn.reasoning.Summary) == 0 {
+			turn.reasoning.Summary = []string{m.Text}
+		}
+	case protocol.AgentReasoningRawContentDeltaEvent:
+		out = append(out, t.startReasoning(now)...)
+		r := turn.reasoning
+		if len(r.Content) == 0 {
+			r.Content = append(r.Content, "")
+		}
+		r.Content[len(r.Content)-1] += m.Delta
+		out = append(out, v2Message{method: v2.NotificationReasoningTextDelta, params: v2.ReasoningTextDeltaNotification{
+			ThreadID: t.threadID, TurnID: turn.id, ItemID: r.ID, Delta: m.Delta, ContentIndex: len(r.Content) - 1}})
+	case protocol.AgentReasoningRawContentEvent:
+		out = append(out, t.startReasoning(now)...)
+		if len(turn.reasoning.Content) == 0 {
+			turn.reasoning.Content = []string{m.Text}
+		}
+	case protocol.ApplyPatchApprovalRequestEvent:
+		out = append(out, t.askPatch(m, now)...)
+	case protocol.PatchApplyBeginEvent:
+		out = append(out, t.startPatch(m.CallID, m.Changes, now)...)
+	case protocol.PatchApplyEndEvent:
+		status := v2.CommandCompleted
+		if !m.Success {
+			status = v2.CommandFailed
+		}
+		out = append(out, t.endPatch(m.CallID, status, now)...)
+	case protocol.TurnDiffEvent:
+		out = append(out, v2Message{method: v2.NotificationTurnDiffUpdated, params: v2.TurnDiffNotification{
+			ThreadID: t.threadID, TurnID: turn.id, Diff: m.UnifiedDiff}})
+	case protocol.PlanUpdateEvent:
+		out = append(out, v2Message{method: v2.NotificationTurnPlanUpdated, params: v2.TurnPlanNotification{
+			ThreadID: t.threadID, TurnID: turn.id, Explanation: m.Explanation, Plan: planSteps(m.Plan)}})
 	case protocol.ExecCommandBeginEvent:
 		out = append(out, t.startCommand(m, now)...)
 	case protocol.ExecCommandOutputDeltaEvent:
@@ -244,16 +282,18 @@ func (t *v2Translator) delta(method, itemID, delta string) v2Message {
 	return v2Message{method: method, params: v2.DeltaNotification{ThreadID: t.threadID, TurnID: t.turnID(), ItemID: itemID, Delta: delta}}
 }
 
-// startAgent opens an agent message item unless one is open.
+// startAgent opens an agent message item unless one is open; an open
+// reasoning item is over.
 func (t *v2Translator) startAgent(now time.Time) []v2Message {
 	turn := t.turn
 	if turn.agent != nil {
 		return nil
 	}
+	out := t.completeReasoning(now)
 	started := ms(now)
 	turn.agent = &v2.AgentMessageItem{Type: v2.ItemAgentMessage, ID: newID()}
 	turn.agent.StartedAtMs = &started
-	return []v2Message{t.itemStarted(*turn.agent, now)}
+	return append(out, t.itemStarted(*turn.agent, now))
 }
 
 // completeAgent closes the open agent message item.
@@ -280,6 +320,14 @@ func (t *v2Translator) startReasoning(now time.Time) []v2Message {
 	turn.reasoning = &v2.ReasoningItem{Type: v2.ItemReasoning, ID: newID(), Summary: []string{}, Content: []string{}}
 	turn.reasoning.StartedAtMs = &started
 	return []v2Message{t.itemStarted(*turn.reasoning, now)}
+}
+
+// summaryPart opens the next part of the open reasoning item's summary.
+func (t *v2Translator) summaryPart() v2Message {
+	r := t.turn.reasoning
+	r.Summary = append(r.Summary, "")
+	return v2Message{method: v2.NotificationReasoningSummaryPartAdded, params: v2.SummaryPartNotification{
+		ThreadID: t.threadID, TurnID: t.turn.id, ItemID: r.ID, SummaryIndex: len(r.Summary) - 1}}
 }
 
 // completeReasoning closes the open reasoning item.
@@ -362,10 +410,72 @@ func (t *v2Translator) endCommand(m protocol.ExecCommandEndEvent, now time.Time)
 	return []v2Message{t.itemCompleted(done, now)}
 }
 
+// startPatch opens a file change item unless it is open.
+func (t *v2Translator) startPatch(callID string, changes map[string]protocol.FileChange, now time.Time) []v2Message {
+	if t.turn.patches[callID] != nil {
+		return nil
+	}
+	out := t.closeStreams(now)
+	started := ms(now)
+	item := &v2.FileChangeItem{Type: v2.ItemFileChange, ID: callID, Changes: fileChanges(changes), Status: v2.CommandInProgress}
+	item.StartedAtMs = &started
+	t.turn.patches[callID] = item
+	return append(out, t.itemStarted(*item, now))
+}
+
+// askPatch is the approval request of a patch, after its item started and
+// the thread turned to waiting on approval.
+func (t *v2Translator) askPatch(m protocol.ApplyPatchApprovalRequestEvent, now time.Time) []v2Message {
+	out := t.startPatch(m.CallID, m.Changes, now)
+	out = append(out, t.status(v2.Active(v2.ActiveFlagWaitingOnApproval)))
+	return append(out, v2Message{
+		method: v2.MethodFileChangeRequestApproval,
+		params: v2.FileChangeRequestApprovalParams{ThreadID: t.threadID, TurnID: t.turn.id, ItemID: m.CallID,
+			StartedAtMs: ms(now), Reason: m.Reason, GrantRoot: m.GrantRoot},
+		approval: &v2Approval{callID: m.CallID, patch: true},
+	})
+}
+
+// endPatch completes a file change item with status.
+func (t *v2Translator) endPatch(callID, status string, now time.Time) []v2Message {
+	if t.turn == nil {
+		return nil
+	}
+	item := t.turn.patches[callID]
+	if item == nil {
+		return nil
+	}
+	delete(t.turn.patches, callID)
+	done := *item
+	completed := ms(now)
+	done.CompletedAtMs, done.Status = &completed, status
+	return []v2Message{t.itemCompleted(done, now)}
+}
+
+// resolved is what follows the answer to an approval request: a declined
+// patch's item is complete, as the engine writes nothing for it.
+func (t *v2Translator) resolved(a v2Approval, declined bool) []v2Message {
+	if !declined {
+		return nil
+	}
+	t.declined(a.callID)
+	if a.patch {
+		return t.endPatch(a.callID, v2.CommandDeclined, t.now())
+	}
+	return nil
+}
+
 // endTurn closes every open item and the turn; the thread becomes idle.
 func (t *v2Translator) endTurn(status string, now time.Time) []v2Message {
 	turn := t.turn
 	out := t.closeStreams(now)
+	for callID := range turn.patches {
+		final := v2.CommandFailed
+		if turn.declined[callID] {
+			final = v2.CommandDeclined
+		}
+		out = append(out, t.endPatch(callID, final, now)...)
+	}
 	for callID, item := range turn.commands {
 		done := *item
 		completed := ms(now)
@@ -434,4 +544,39 @@ func shellQuote(w string) string {
 		return w
 	}
 	return "'" + strings.ReplaceAll(w, "'", `'\''`) + "'"
+}
+
+// fileChanges converts a patch's changes, ordered by path.
+func fileChanges(changes map[string]protocol.FileChange) []v2.FileUpdateChange {
+	paths := make([]string, 0, len(changes))
+	for p := range changes {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	out := make([]v2.FileUpdateChange, 0, len(paths))
+	for _, p := range paths {
+		c := changes[p]
+		switch {
+		case c.Add != nil:
+			out = append(out, v2.FileUpdateChange{Path: p, Kind: v2.FileChangeKind{Type: "add"}, Diff: c.Add.Content})
+		case c.Delete != nil:
+			out = append(out, v2.FileUpdateChange{Path: p, Kind: v2.FileChangeKind{Type: "delete"}, Diff: c.Delete.Content})
+		case c.Update != nil:
+			out = append(out, v2.FileUpdateChange{Path: p, Kind: v2.FileChangeKind{Type: "update", MovePath: c.Update.MovePath}, Diff: c.Update.UnifiedDiff})
+		}
+	}
+	return out
+}
+
+// planSteps converts the model's plan; in_progress is inProgress in v2.
+func planSteps(items []protocol.PlanItem) []v2.PlanStep {
+	out := make([]v2.PlanStep, 0, len(items))
+	for _, it := range items {
+		status := it.Status
+		if status == "in_progress" {
+			status = "inProgress"
+		}
+		out = append(out, v2.PlanStep{Step: it.Step, Status: status})
+	}
+	return out
 }

@@ -2,6 +2,7 @@ package tests
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -316,4 +317,89 @@ func TestV2OptOutNotifications(t *testing.T) {
 	s.callResult("thread/start", map[string]any{"cwd": s.workDir}, &started)
 	s.startTurn(started.Thread.ID, "hi")
 	assert.NotContains(t, methods(s.untilTurnCompleted()), "item/agentMessage/delta")
+}
+
+func TestV2Patches(t *testing.T) {
+	outside := t.TempDir()
+	tests := []struct {
+		name     string
+		inside   bool
+		decision string // "" when no approval is asked
+		status   string
+		written  bool
+	}{
+		{name: "inside the workspace", inside: true, status: "completed", written: true},
+		{name: "outside, accepted", decision: "accept", status: "completed", written: true},
+		{name: "outside, declined", decision: "decline", status: "declined"},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := outside
+			name := fmt.Sprintf("new%d.txt", i)
+			var s v2Client
+			var thread string
+			patchFor := func(target string) fakemodel.Reply {
+				return customPatchCall("call_p", "*** Begin Patch\n*** Add File: "+target+"\n+hello\n*** End Patch\n")
+			}
+			if tt.inside {
+				// The workspace is the server's working directory, known
+				// once it runs: a relative path lands in it.
+				s, thread = startV2(t, map[string]any{"approvalPolicy": "on-request", "sandbox": "workspace-write",
+					"config": map[string]any{"include_apply_patch_tool": true}},
+					patchFor(name), answer())
+				dir = s.workDir
+			} else {
+				s, thread = startV2(t, map[string]any{"approvalPolicy": "on-request", "sandbox": "workspace-write",
+					"config": map[string]any{"include_apply_patch_tool": true,
+						"sandbox_workspace_write": map[string]any{"exclude_slash_tmp": true, "exclude_tmpdir_env_var": true}}},
+					patchFor(filepath.Join(dir, name)), answer())
+			}
+			s.startTurn(thread, "patch it")
+			if tt.decision != "" {
+				req := s.take(func(m rpcMessage) bool { return m.isServerRequest() }, "approval request")
+				assert.Equal(t, "item/fileChange/requestApproval", req.Method)
+				checkV2(t, req.Method, req.Params, "request")
+				s.respond(req.ID, map[string]any{"decision": tt.decision})
+			}
+			ns := s.untilTurnCompleted()
+			var started, completed map[string]any
+			for _, n := range ns {
+				if n.item()["type"] == "fileChange" {
+					if n.method == "item/started" {
+						started = n.item()
+					} else {
+						completed = n.item()
+					}
+				}
+			}
+			require.NotNil(t, started, "fileChange item/started in %v", methods(ns))
+			require.NotNil(t, completed, "fileChange item/completed in %v", methods(ns))
+			assert.Equal(t, "call_p", completed["id"])
+			assert.Equal(t, tt.status, completed["status"])
+			changes := completed["changes"].([]any)
+			require.Len(t, changes, 1)
+			assert.Equal(t, map[string]any{"type": "add"}, changes[0].(map[string]any)["kind"])
+			_, err := os.Stat(filepath.Join(dir, name))
+			assert.Equal(t, tt.written, err == nil)
+			if tt.written {
+				assert.Contains(t, methods(ns), "turn/diff/updated")
+			}
+		})
+	}
+}
+
+func TestV2Reasoning(t *testing.T) {
+	s, thread := startV2(t, nil, fakemodel.Turn(append(fakemodel.Reasoning("**Planning** the answer"), fakemodel.OutputTextDelta("done"))...))
+	s.startTurn(thread, "think")
+	ns := s.untilTurnCompleted()
+	var reasoning map[string]any
+	for _, n := range ns {
+		if n.method == "item/completed" && n.item()["type"] == "reasoning" {
+			reasoning = n.item()
+		}
+	}
+	require.NotNil(t, reasoning, "reasoning item in %v", methods(ns))
+	assert.Equal(t, []any{"**Planning** the answer"}, reasoning["summary"])
+	assert.Contains(t, methods(ns), "item/reasoning/summaryPartAdded")
+	assert.Contains(t, methods(ns), "item/reasoning/summaryTextDelta")
 }

@@ -209,3 +209,101 @@ const (
 type ApprovalAnswer struct {
 	Decision json.RawMessage `json:"decision"`
 }
+
+// ItemFileChange is the type of a file change item.
+const ItemFileChange = "fileChange"
+
+// More server notifications and requests.
+const (
+	NotificationReasoningSummaryPartAdded = "item/reasoning/summaryPartAdded"
+	NotificationTurnDiffUpdated           = "turn/diff/updated"
+	NotificationTurnPlanUpdated           = "turn/plan/updated"
+	// MethodFileChangeRequestApproval asks whether a patch may be applied.
+	MethodFileChangeRequestApproval = "item/fileChange/requestApproval"
+)
+
+// FileChangeKind says what a change does to its file: add, delete, or
+// update (with the new path of a move).
+type FileChangeKind struct {
+	Type     string  `json:"type"`
+	MovePath *string `json:"move_path,omitempty"`
+}
+
+// FileUpdateChange is one file of a file change item: for an added or
+// deleted file the diff is its content, for an update a unified diff.
+type FileUpdateChange struct {
+	Path string         `json:"path"`
+	Kind FileChangeKind `json:"kind"`
+	Diff string         `json:"diff"`
+}
+
+// FileChangeItem is a patch the model applied, or asked to apply.
+type FileChangeItem struct {
+	Type    string             `json:"type"`
+	ID      string             `json:"id"`
+	Changes []FileUpdateChange `json:"changes"`
+	Status  string             `json:"status"`
+	ItemTimes
+}
+
+// ItemID implements Item.
+func (i FileChangeItem) ItemID() string { return i.ID }
+
+// SummaryPartNotification is the params of item/reasoning/summaryPartAdded.
+type SummaryPartNotification struct {
+	ThreadID     string `json:"threadId"`
+	TurnID       string `json:"turnId"`
+	ItemID       string `json:"itemId"`
+	SummaryIndex int    `json:"summaryIndex"`
+}
+
+// SummaryDeltaNotification is the params of
+// item/reasoning/summaryTextDelta.
+type SummaryDeltaNotification struct {
+	ThreadID     string `json:"threadId"`
+	TurnID       string `json:"turnId"`
+	ItemID       string `json:"itemId"`
+	Delta        string `json:"delta"`
+	SummaryIndex int    `json:"summaryIndex"`
+}
+
+// ReasoningTextDeltaNotification is the params of item/reasoning/textDelta.
+type ReasoningTextDeltaNotification struct {
+	ThreadID     string `json:"threadId"`
+	TurnID       string `json:"turnId"`
+	ItemID       string `json:"itemId"`
+	Delta        string `json:"delta"`
+	ContentIndex int    `json:"contentIndex"`
+}
+
+// TurnDiffNotification carries the turn's whole diff so far.
+type TurnDiffNotification struct {
+	ThreadID string `json:"threadId"`
+	TurnID   string `json:"turnId"`
+	Diff     string `json:"diff"`
+}
+
+// PlanStep is one step of the model's plan; status is pending, inProgress
+// or completed.
+type PlanStep struct {
+	Step   string `json:"step"`
+	Status string `json:"status"`
+}
+
+// TurnPlanNotification carries the model's updated plan.
+type TurnPlanNotification struct {
+	ThreadID    string     `json:"threadId"`
+	TurnID      string     `json:"turnId"`
+	Explanation *string    `json:"explanation"`
+	Plan        []PlanStep `json:"plan"`
+}
+
+// FileChangeRequestApprovalParams ask whether a patch may be applied.
+type FileChangeRequestApprovalParams struct {
+	ThreadID    string  `json:"threadId"`
+	TurnID      string  `json:"turnId"`
+	ItemID      string  `json:"itemId"`
+	StartedAtMs int64   `json:"startedAtMs"`
+	Reason      *string `json:"reason"`
+	GrantRoot   *string `json:"grantRoot"`
+}
