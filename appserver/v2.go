@@ -237,6 +237,45 @@ func inputItems(input []v2.UserInput) ([]protocol.InputItem, error) {
 	return items, nil
 }
 
+// turnSteer adds input to the running turn, which must be the expected
+// one. The answer comes before the user message's item notifications.
+func (s *Server) turnSteer(ctx context.Context, p v2.TurnSteerParams, r rpcserver.Reply[v2.TurnSteerResponse]) {
+	th, err := s.thread(p.ThreadID)
+	if err != nil {
+		r.Fail(ctx, err)
+		return
+	}
+	items, err := inputItems(p.Input)
+	if err != nil {
+		r.Fail(ctx, s.badParams("%v", err))
+		return
+	}
+	th.emitMu.Lock()
+	defer th.emitMu.Unlock()
+	th.mu.Lock()
+	turn := th.tr.turn
+	th.mu.Unlock()
+	switch {
+	case turn == nil || !turn.started:
+		r.Fail(ctx, invalidRequest("no active turn to steer"))
+		return
+	case turn.id != p.ExpectedTurnID:
+		r.Fail(ctx, invalidRequest("expected active turn id "+p.ExpectedTurnID+" but found "+turn.id))
+		return
+	}
+	if _, err := th.conv.Submit(protocol.UserInputOp{Items: items}); err != nil {
+		r.Fail(ctx, internalError("submit to thread %s: %v", th.id, err))
+		return
+	}
+	r.Send(ctx, v2.TurnSteerResponse{TurnID: turn.id})
+	th.mu.Lock()
+	msgs := th.tr.steered(p.Input)
+	th.mu.Unlock()
+	for _, m := range msgs {
+		s.notifyV2(ctx, m.method, m.params)
+	}
+}
+
 // turnInterrupt stops the running turn. The answer comes after the turn's
 // turn/completed (status interrupted).
 func (s *Server) turnInterrupt(ctx context.Context, p v2.TurnInterruptParams, r rpcserver.Reply[v2.TurnInterruptResponse]) {

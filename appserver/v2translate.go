@@ -1,6 +1,7 @@
 package appserver
 
 import (
+	"encoding/json"
 	"sort"
 	"strings"
 	"time"
@@ -39,6 +40,7 @@ type v2Turn struct {
 	reasoning *v2.ReasoningItem
 	commands  map[string]*v2.CommandExecutionItem // by call id
 	patches   map[string]*v2.FileChangeItem       // by call id
+	tools     map[string]*v2.McpToolCallItem      // by call id
 	declined  map[string]bool                     // call ids the user declined
 	// summary holds the agent messages of the turn, for turn/completed.
 	summary []v2.Item
@@ -66,7 +68,7 @@ func (t *v2Translator) expect(turn *v2Turn) { t.pending[turn.subID] = turn }
 // newV2Turn returns the state of a turn for the input.
 func newV2Turn(subID string, input []v2.UserInput) *v2Turn {
 	return &v2Turn{id: newID(), subID: subID, input: input,
-		commands: map[string]*v2.CommandExecutionItem{}, patches: map[string]*v2.FileChangeItem{}, declined: map[string]bool{}}
+		commands: map[string]*v2.CommandExecutionItem{}, patches: map[string]*v2.FileChangeItem{}, tools: map[string]*v2.McpToolCallItem{}, declined: map[string]bool{}}
 }
 
 // newID returns a time-ordered UUID, as the reference's ids are.
@@ -155,6 +157,36 @@ func (t *v2Translator) handle(ev protocol.Event) []v2Message {
 		if len(turn.reasoning.Content) == 0 {
 			turn.reasoning.Content = []string{m.Text}
 		}
+	case protocol.McpToolCallBeginEvent:
+		out = append(out, t.closeStreams(now)...)
+		started := ms(now)
+		item := &v2.McpToolCallItem{Type: v2.ItemMcpToolCall, ID: m.CallID, Server: m.Invocation.Server, Tool: m.Invocation.Tool,
+			Status: v2.CommandInProgress, Arguments: orNullJSON(m.Invocation.Arguments), Result: json.RawMessage("null")}
+		item.StartedAtMs = &started
+		turn.tools[m.CallID] = item
+		out = append(out, t.itemStarted(*item, now))
+	case protocol.McpToolCallEndEvent:
+		out = append(out, t.endMcpCall(m, now)...)
+	case protocol.WebSearchBeginEvent:
+		out = append(out, t.closeStreams(now)...)
+		started := ms(now)
+		item := v2.WebSearchItem{Type: v2.ItemWebSearch, ID: m.CallID}
+		item.StartedAtMs = &started
+		out = append(out, t.itemStarted(item, now))
+	case protocol.WebSearchEndEvent:
+		started, completed := ms(now), ms(now)
+		item := v2.WebSearchItem{Type: v2.ItemWebSearch, ID: m.CallID, Query: m.Query}
+		item.StartedAtMs, item.CompletedAtMs = &started, &completed
+		out = append(out, t.itemCompleted(item, now))
+	case protocol.ViewImageToolCallEvent:
+		out = append(out, t.closeStreams(now)...)
+		at := ms(now)
+		item := v2.ImageViewItem{Type: v2.ItemImageView, ID: m.CallID, Path: m.Path}
+		item.StartedAtMs = &at
+		out = append(out, t.itemStarted(item, now))
+		done := item
+		done.CompletedAtMs = &at
+		out = append(out, t.itemCompleted(done, now))
 	case protocol.ApplyPatchApprovalRequestEvent:
 		out = append(out, t.askPatch(m, now)...)
 	case protocol.PatchApplyBeginEvent:
@@ -410,6 +442,62 @@ func (t *v2Translator) endCommand(m protocol.ExecCommandEndEvent, now time.Time)
 	return []v2Message{t.itemCompleted(done, now)}
 }
 
+// endMcpCall completes an MCP tool call item. The engine's result is
+// {"Ok": CallToolResult} or {"Err": "message"}.
+func (t *v2Translator) endMcpCall(m protocol.McpToolCallEndEvent, now time.Time) []v2Message {
+	item := t.turn.tools[m.CallID]
+	if item == nil {
+		return nil
+	}
+	delete(t.turn.tools, m.CallID)
+	done := *item
+	completed, duration := ms(now), m.Duration.Std().Milliseconds()
+	done.CompletedAtMs, done.DurationMs = &completed, &duration
+	var outcome struct {
+		Ok  json.RawMessage `json:"Ok"`
+		Err *string         `json:"Err"`
+	}
+	_ = json.Unmarshal(m.Result, &outcome)
+	var isError struct {
+		IsError bool `json:"isError"`
+	}
+	_ = json.Unmarshal(outcome.Ok, &isError)
+	switch {
+	case outcome.Err != nil:
+		done.Status, done.Error = v2.CommandFailed, &v2.McpToolCallFail{Message: *outcome.Err}
+	case isError.IsError:
+		done.Status, done.Result = v2.CommandFailed, outcome.Ok
+	default:
+		done.Status, done.Result = v2.CommandCompleted, orNullJSON(outcome.Ok)
+	}
+	return []v2Message{t.itemCompleted(done, now)}
+}
+
+// orNullJSON returns raw, or null when it is empty.
+func orNullJSON(raw json.RawMessage) json.RawMessage {
+	if len(raw) == 0 {
+		return json.RawMessage("null")
+	}
+	return raw
+}
+
+// steered is the user's message added to the running turn with
+// turn/steer.
+func (t *v2Translator) steered(input []v2.UserInput) []v2Message {
+	if t.turn == nil {
+		return nil
+	}
+	now := t.now()
+	out := t.closeStreams(now)
+	at := ms(now)
+	item := v2.UserMessageItem{Type: v2.ItemUserMessage, ID: newID(), Content: input}
+	item.StartedAtMs = &at
+	out = append(out, t.itemStarted(item, now))
+	done := item
+	done.CompletedAtMs = &at
+	return append(out, t.itemCompleted(done, now))
+}
+
 // startPatch opens a file change item unless it is open.
 func (t *v2Translator) startPatch(callID string, changes map[string]protocol.FileChange, now time.Time) []v2Message {
 	if t.turn.patches[callID] != nil {
@@ -487,6 +575,13 @@ func (t *v2Translator) endTurn(status string, now time.Time) []v2Message {
 		out = append(out, t.itemCompleted(done, now))
 	}
 	turn.commands = map[string]*v2.CommandExecutionItem{}
+	for _, item := range turn.tools {
+		done := *item
+		completed := ms(now)
+		done.CompletedAtMs, done.Status = &completed, v2.CommandFailed
+		out = append(out, t.itemCompleted(done, now))
+	}
+	turn.tools = map[string]*v2.McpToolCallItem{}
 	out = append(out, t.status(v2.Idle()),
 		v2Message{method: v2.NotificationTurnCompleted, params: v2.TurnNotification{ThreadID: t.threadID, Turn: turn.wire(status, now)}})
 	t.turn = nil

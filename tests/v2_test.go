@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -402,4 +403,39 @@ func TestV2Reasoning(t *testing.T) {
 	assert.Equal(t, []any{"**Planning** the answer"}, reasoning["summary"])
 	assert.Contains(t, methods(ns), "item/reasoning/summaryPartAdded")
 	assert.Contains(t, methods(ns), "item/reasoning/summaryTextDelta")
+}
+
+func TestV2Steer(t *testing.T) {
+	s, thread := startV2(t, map[string]any{"approvalPolicy": "never", "sandbox": "workspace-write"},
+		bashCall("call1", "sleep 1"), answer())
+	turn := s.startTurn(thread, "start")
+	s.take(func(m rpcMessage) bool {
+		return m.Method == "item/started" && strings.Contains(string(m.Params), `"commandExecution"`)
+	}, "the command's item/started")
+
+	wrong := s.call("turn/steer", map[string]any{"threadId": thread, "expectedTurnId": "not-the-turn",
+		"input": []any{map[string]any{"type": "text", "text": "x"}}})
+	require.NotNil(t, wrong.Error, wrong.Raw)
+	assert.Equal(t, int64(-32600), wrong.Error.Code)
+
+	var res struct {
+		TurnID string `json:"turnId"`
+	}
+	m := s.callResult("turn/steer", map[string]any{"threadId": thread, "expectedTurnId": turn,
+		"input": []any{map[string]any{"type": "text", "text": "also this"}}}, &res)
+	checkV2(t, "turn/steer", m.Result, "result")
+	assert.Equal(t, turn, res.TurnID)
+
+	ns := s.untilTurnCompleted()
+	var steered bool
+	for _, n := range ns {
+		if n.method == "item/completed" && n.item()["type"] == "userMessage" {
+			content := n.item()["content"].([]any)
+			steered = steered || content[0].(map[string]any)["text"] == "also this"
+		}
+	}
+	assert.True(t, steered, "the steered input is a userMessage item of the turn: %v", methods(ns))
+	done := ns[len(ns)-1].params["turn"].(map[string]any)
+	assert.Equal(t, turn, done["id"])
+	assert.Equal(t, "completed", done["status"])
 }

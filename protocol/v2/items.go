@@ -307,3 +307,66 @@ type FileChangeRequestApprovalParams struct {
 	Reason      *string `json:"reason"`
 	GrantRoot   *string `json:"grantRoot"`
 }
+
+// More item types.
+const (
+	ItemMcpToolCall = "mcpToolCall"
+	ItemWebSearch   = "webSearch"
+	ItemImageView   = "imageView"
+)
+
+// McpToolCallItem is a call of a tool of an MCP server; status is
+// inProgress, completed or failed.
+type McpToolCallItem struct {
+	Type       string           `json:"type"`
+	ID         string           `json:"id"`
+	Server     string           `json:"server"`
+	Tool       string           `json:"tool"`
+	Status     string           `json:"status"`
+	Arguments  json.RawMessage  `json:"arguments"`
+	Result     json.RawMessage  `json:"result"`
+	Error      *McpToolCallFail `json:"error"`
+	DurationMs *int64           `json:"durationMs"`
+	ItemTimes
+}
+
+// McpToolCallFail says why an MCP tool call failed.
+type McpToolCallFail struct {
+	Message string `json:"message"`
+}
+
+// WebSearchItem is a web search of the model.
+type WebSearchItem struct {
+	Type  string `json:"type"`
+	ID    string `json:"id"`
+	Query string `json:"query"`
+	ItemTimes
+}
+
+// ImageViewItem is an image the model looked at.
+type ImageViewItem struct {
+	Type string `json:"type"`
+	ID   string `json:"id"`
+	Path string `json:"path"`
+	ItemTimes
+}
+
+// ItemID implementations.
+func (i McpToolCallItem) ItemID() string { return i.ID }
+func (i WebSearchItem) ItemID() string   { return i.ID }
+func (i ImageViewItem) ItemID() string   { return i.ID }
+
+// MethodTurnSteer adds input to the running turn.
+const MethodTurnSteer = "turn/steer"
+
+// TurnSteerParams are the params of turn/steer.
+type TurnSteerParams struct {
+	ThreadID       string      `json:"threadId"`
+	ExpectedTurnID string      `json:"expectedTurnId"`
+	Input          []UserInput `json:"input"`
+}
+
+// TurnSteerResponse answers turn/steer with the turn the input joined.
+type TurnSteerResponse struct {
+	TurnID string `json:"turnId"`
+}
