@@ -6,6 +6,8 @@ import (
 	"errors"
 	"io"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"sync"
 	"time"
 
@@ -34,6 +36,9 @@ type v2Thread struct {
 	tr     *v2Translator
 	// turnEnded is closed when the open turn's turn/completed was sent.
 	turnEnded chan struct{}
+	// asking are the approval requests waiting for the client's answer,
+	// by request id, with the means to stop waiting.
+	asking map[uint64]context.CancelFunc
 }
 
 // threadStart starts a conversation with the settings of the request and
@@ -95,7 +100,8 @@ func (s *Server) newV2Thread(conv *conversation.Conversation, cfg *config.Config
 			Model: &model, CreatedAt: now.Unix(), UpdatedAt: now.Unix(), Status: v2.Idle(), Path: &path,
 			Cwd: cfg.Cwd, CLIVersion: version.Version, Originator: &originator, Source: SessionSource, Turns: []v2.Turn{},
 		},
-		tr: newV2Translator(conv.ID(), time.Now),
+		tr:     newV2Translator(conv.ID(), time.Now),
+		asking: map[uint64]context.CancelFunc{},
 	}
 	recency := now.Unix()
 	th.wire.RecencyAt = &recency
@@ -321,6 +327,9 @@ func (s *Server) pumpV2(ctx context.Context, th *v2Thread) {
 			th.turnEnded = make(chan struct{})
 		}
 		th.mu.Unlock()
+		if endsTurn(msgs) {
+			s.resolveMoot(ctx, th)
+		}
 		for _, m := range msgs {
 			if m.approval != nil {
 				s.askV2(ctx, th, m)
@@ -337,6 +346,36 @@ func (s *Server) pumpV2(ctx context.Context, th *v2Thread) {
 			}
 		}
 		th.emitMu.Unlock()
+	}
+}
+
+// endsTurn reports whether msgs complete a turn.
+func endsTurn(msgs []v2Message) bool {
+	for _, m := range msgs {
+		if m.method == v2.NotificationTurnCompleted {
+			return true
+		}
+	}
+	return false
+}
+
+// resolveMoot ends the approval requests of a turn that is over: the
+// client is told they are resolved and their answers are no longer
+// awaited. th.emitMu must be held.
+func (s *Server) resolveMoot(ctx context.Context, th *v2Thread) {
+	th.mu.Lock()
+	moot := th.asking
+	th.asking = map[uint64]context.CancelFunc{}
+	th.mu.Unlock()
+	ids := make([]uint64, 0, len(moot))
+	for id, stop := range moot {
+		stop()
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		s.notifyV2(ctx, v2.NotificationServerRequestResolved, v2.ServerRequestResolvedNotification{
+			ThreadID: th.id, RequestID: json.RawMessage(strconv.FormatUint(id, 10))})
 	}
 }
 
@@ -379,10 +418,16 @@ func (s *Server) askV2(ctx context.Context, th *v2Thread, m v2Message) {
 		decide(protocol.DecisionDenied)
 		return
 	}
+	waitCtx, stopWaiting := context.WithCancel(ctx)
+	th.mu.Lock()
+	th.asking[id.Num] = stopWaiting
+	th.mu.Unlock()
 	s.goTracked(func() {
+		defer stopWaiting()
 		var resp v2.ApprovalAnswer
-		werr := call.Wait(ctx, &resp)
-		if ctx.Err() != nil {
+		werr := call.Wait(waitCtx, &resp)
+		if waitCtx.Err() != nil {
+			// The server stops, or the turn ended and the request is moot.
 			return
 		}
 		decision := protocol.DecisionDenied
@@ -393,6 +438,13 @@ func (s *Server) askV2(ctx context.Context, th *v2Thread, m v2Message) {
 		}
 		th.emitMu.Lock()
 		defer th.emitMu.Unlock()
+		th.mu.Lock()
+		_, waiting := th.asking[id.Num]
+		delete(th.asking, id.Num)
+		th.mu.Unlock()
+		if !waiting {
+			return
+		}
 		s.notifyV2(ctx, v2.NotificationServerRequestResolved, v2.ServerRequestResolvedNotification{ThreadID: th.id, RequestID: json.RawMessage(id.String())})
 		s.notifyV2(ctx, v2.NotificationThreadStatusChanged, v2.ThreadStatusChangedNotification{ThreadID: th.id, Status: v2.Active()})
 		decide(decision)

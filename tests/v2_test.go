@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -438,4 +439,77 @@ func TestV2Steer(t *testing.T) {
 	done := ns[len(ns)-1].params["turn"].(map[string]any)
 	assert.Equal(t, turn, done["id"])
 	assert.Equal(t, "completed", done["status"])
+}
+
+func TestV2InterruptWhileAskingAndErrorAnswers(t *testing.T) {
+	t.Run("interrupt while asking", func(t *testing.T) {
+		s, thread := startV2(t, map[string]any{"approvalPolicy": "untrusted", "sandbox": "workspace-write"},
+			bashCall("call1", "echo hi > out.txt"), answer())
+		turn := s.startTurn(thread, "run it")
+		req := s.take(func(m rpcMessage) bool { return m.isServerRequest() }, "approval request")
+		id := s.send("turn/interrupt", map[string]any{"threadId": thread, "turnId": turn})
+		ns := s.untilTurnCompleted()
+		got := methods(ns)
+		require.Contains(t, got, "serverRequest/resolved")
+		resolved := slices.Index(got, "serverRequest/resolved")
+		assert.Less(t, resolved, len(got)-1, "resolved before turn/completed")
+		assert.Equal(t, float64(0), ns[resolved].params["requestId"])
+		assert.Equal(t, "interrupted", ns[len(ns)-1].params["turn"].(map[string]any)["status"])
+		s.response(id)
+		// A late answer changes nothing.
+		s.respond(req.ID, map[string]any{"decision": "accept"})
+		_, err := os.Stat(filepath.Join(s.workDir, "out.txt"))
+		assert.True(t, os.IsNotExist(err), "the command did not run")
+	})
+	t.Run("error answer declines", func(t *testing.T) {
+		s, thread := startV2(t, map[string]any{"approvalPolicy": "untrusted", "sandbox": "workspace-write"},
+			bashCall("call1", "echo hi > out.txt"), answer())
+		s.startTurn(thread, "run it")
+		req := s.take(func(m rpcMessage) bool { return m.isServerRequest() }, "approval request")
+		require.NoError(t, s.c.Client().ReplyError(req.ID, -32000, "the editor could not ask"))
+		ns := s.untilTurnCompleted()
+		var status any
+		for _, n := range ns {
+			if n.method == "item/completed" && n.item()["type"] == "commandExecution" {
+				status = n.item()["status"]
+			}
+		}
+		assert.Equal(t, "declined", status)
+		assert.Equal(t, "completed", ns[len(ns)-1].params["turn"].(map[string]any)["status"])
+	})
+}
+
+func TestV2AcceptForSession(t *testing.T) {
+	s, thread := startV2(t, map[string]any{"approvalPolicy": "untrusted", "sandbox": "workspace-write"},
+		bashCall("call1", "echo one >> out.txt"), bashCall("call2", "echo one >> out.txt"), answer())
+	s.startTurn(thread, "run it twice")
+	req := s.take(func(m rpcMessage) bool { return m.isServerRequest() }, "approval request")
+	s.respond(req.ID, map[string]any{"decision": "acceptForSession"})
+	ns := s.untilTurnCompleted()
+	for _, n := range ns {
+		assert.NotEqual(t, "item/commandExecution/requestApproval", n.method)
+	}
+	assert.Empty(t, s.backlog(), "no second approval request")
+	data, err := os.ReadFile(filepath.Join(s.workDir, "out.txt"))
+	require.NoError(t, err)
+	assert.Equal(t, "one\none\n", string(data))
+}
+
+func TestV2InterruptDuringCommand(t *testing.T) {
+	s, thread := startV2(t, map[string]any{"approvalPolicy": "never", "sandbox": "workspace-write"},
+		bashCall("call1", "sleep 30"), answer())
+	turn := s.startTurn(thread, "wait")
+	s.take(func(m rpcMessage) bool {
+		return m.Method == "item/started" && strings.Contains(string(m.Params), `"commandExecution"`)
+	}, "the command's item/started")
+	s.send("turn/interrupt", map[string]any{"threadId": thread, "turnId": turn})
+	ns := s.untilTurnCompleted()
+	assert.Equal(t, "interrupted", ns[len(ns)-1].params["turn"].(map[string]any)["status"])
+	var status any
+	for _, n := range ns {
+		if n.method == "item/completed" && n.item()["type"] == "commandExecution" {
+			status = n.item()["status"]
+		}
+	}
+	assert.Equal(t, "failed", status)
 }
