@@ -1,6 +1,8 @@
 // Command codex-demo plays a short editor session against `codex app-server`
-// and prints it readably. Without OPENAI_API_KEY it starts a local fake model
-// server, so it needs no account; with the key set it talks to the real API.
+// and prints it readably: first with the 0.45 protocol (conversations and
+// codex/event notifications), then with the v2 protocol (threads, turns and
+// items). Without OPENAI_API_KEY it starts a local fake model server, so it
+// needs no account; with the key set it talks to the real API.
 package main
 
 import (
@@ -20,17 +22,30 @@ import (
 	"github.com/codex-go/codex/tests/fakemodel"
 )
 
+// Values of the --protocol flag.
+const (
+	protocolBoth = "both"
+	protocol045  = "0.45"
+	protocolV2   = "v2"
+)
+
 func main() {
 	bin := flag.String("codex", "bin/codex", "path of the codex binary")
-	prompt := flag.String("prompt", "List the files in this project and tell me what it is.", "the message sent to the model")
+	prompt := flag.String("prompt", "List the files in this project and tell me what it is.", "the message sent to the model in the 0.45 session")
+	v2Prompt := flag.String("v2-prompt", defaultV2Prompt, "the message sent to the model in the v2 session")
+	which := flag.String("protocol", protocolBoth, "the sessions to play: both, 0.45 or v2")
 	flag.Parse()
-	if err := run(*bin, *prompt); err != nil {
+	if *which != protocolBoth && *which != protocol045 && *which != protocolV2 {
+		fmt.Fprintf(os.Stderr, "demo: --protocol must be both, 0.45 or v2, not %q\n", *which)
+		os.Exit(2)
+	}
+	if err := run(*bin, *which, *prompt, *v2Prompt); err != nil {
 		fmt.Fprintln(os.Stderr, "demo:", err)
 		os.Exit(1)
 	}
 }
 
-func run(bin, prompt string) error {
+func run(bin, which, prompt, v2Prompt string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 
@@ -53,7 +68,7 @@ func run(bin, prompt string) error {
 
 	config := "model = \"gpt-5\"\n"
 	if os.Getenv("OPENAI_API_KEY") == "" {
-		srv := fakemodel.Start(demoModel)
+		srv := fakemodel.Start(fakeModel(v2Prompt))
 		defer srv.Close()
 		config += srv.ConfigTOML()
 		fmt.Printf("model:     fake Responses API server at %s (set OPENAI_API_KEY to use the real API)\n", srv.URL)
@@ -63,11 +78,40 @@ func run(bin, prompt string) error {
 	if err := os.WriteFile(filepath.Join(home, "config.toml"), []byte(config), 0o600); err != nil {
 		return err
 	}
-	fmt.Printf("workspace: %s\n\n", workspace)
+	fmt.Printf("workspace: %s\n", workspace)
 
+	if which != protocolV2 {
+		heading("The 0.45 protocol: conversations and codex/event notifications")
+		if err := session045(ctx, bin, home, workspace, prompt); err != nil {
+			return err
+		}
+	}
+	if which != protocol045 {
+		heading("The v2 protocol: threads, turns and items")
+		if err := sessionV2(ctx, bin, home, workspace, v2Prompt); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// heading starts the transcript of a session.
+func heading(title string) {
+	fmt.Printf("\n%s\n%s\n\n", title, strings.Repeat("─", len([]rune(title))))
+}
+
+// spawn starts `codex app-server` with home as its CODEX_HOME. Each session
+// talks to a server process of its own.
+func spawn(ctx context.Context, bin, home string) (*rpcclient.Client, error) {
 	cmd := exec.CommandContext(ctx, bin, "app-server")
 	cmd.Env = append(os.Environ(), "CODEX_HOME="+home)
-	c, err := rpcclient.Spawn(cmd, rpcclient.Options{})
+	return rpcclient.Spawn(cmd, rpcclient.Options{})
+}
+
+// session045 opens a conversation with the 0.45 methods, sends prompt and
+// prints the turn's events.
+func session045(ctx context.Context, bin, home, workspace, prompt string) error {
+	c, err := spawn(ctx, bin, home)
 	if err != nil {
 		return err
 	}
@@ -106,14 +150,9 @@ func follow(ctx context.Context, c *rpcclient.Client) error {
 	streaming, streamed := false, false
 	var lastTotal int64
 	for {
-		m, err := c.Next(ctx)
-		switch {
-		case errors.Is(err, rpcclient.ErrOutputEnded):
-			return fmt.Errorf("app-server exited before the turn ended: %s", strings.TrimSpace(c.Stderr()))
-		case err != nil:
+		m, err := next(ctx, c)
+		if err != nil {
 			return err
-		case m.Invalid != nil:
-			return fmt.Errorf("app-server wrote a line that is not JSON: %q", m.Raw)
 		}
 		switch m.Method {
 		case protocol.MethodExecCommandApproval, protocol.MethodApplyPatchApproval:
@@ -181,6 +220,22 @@ func follow(ctx context.Context, c *rpcclient.Client) error {
 	}
 }
 
+// next takes the next notification or request of the server from the inbox;
+// it fails when the server stopped writing or wrote a line that is not JSON.
+func next(ctx context.Context, c *rpcclient.Client) (rpcclient.Message, error) {
+	m, err := c.Next(ctx)
+	switch {
+	case errors.Is(err, rpcclient.ErrOutputEnded):
+		return m, fmt.Errorf("app-server exited before the turn ended: %s", strings.TrimSpace(c.Stderr()))
+	case err != nil:
+		return m, err
+	case m.Invalid != nil:
+		return m, fmt.Errorf("app-server wrote a line that is not JSON: %q", m.Raw)
+	}
+	return m, nil
+}
+
+// step prints a message the editor sent and what came of it.
 func step(method, what string) { fmt.Printf("→ %-24s %s\n", method, what) }
 
 func indent(s, prefix string) string {
@@ -191,28 +246,51 @@ func indent(s, prefix string) string {
 	return prefix + strings.Join(lines, "\n"+prefix) + "\n"
 }
 
-// demoModel plays the model: it lists the files (a read-only command that
+// fakeModel returns the model of both sessions: a request whose input
+// holds the v2 session's prompt is answered by v2Model, any other by
+// demoModel.
+func fakeModel(v2Prompt string) fakemodel.Handler {
+	return func(r fakemodel.Recorded, _ int) fakemodel.Reply {
+		var body struct {
+			Input []protocol.ResponseItem `json:"input"`
+		}
+		_ = json.Unmarshal(r.Body, &body)
+		var outputs []string
+		v2 := false
+		for _, it := range body.Input {
+			switch it.Type {
+			case protocol.ItemFunctionCallOutput:
+				var out struct {
+					Output string `json:"output"`
+				}
+				_ = json.Unmarshal([]byte(it.Output), &out)
+				outputs = append(outputs, out.Output)
+			case protocol.ItemMessage:
+				for _, part := range it.Content {
+					if it.Role == "user" && part.Text == v2Prompt {
+						v2 = true
+					}
+				}
+			}
+		}
+		if v2 {
+			return v2Model(outputs)
+		}
+		return demoModel(outputs)
+	}
+}
+
+// withThought puts a reasoning summary before the output of reply.
+func withThought(thought string, reply fakemodel.Reply) fakemodel.Reply {
+	reply.Events = append(reply.Events[:1], append(fakemodel.Reasoning(thought), reply.Events[1:]...)...)
+	return reply
+}
+
+// demoModel plays the model of the 0.45 session, given the outputs of the
+// commands it ran so far: it lists the files (a read-only command that
 // runs without asking), writes a notes file (which the untrusted approval
 // policy sends to the editor for approval), then answers from what it saw.
-func demoModel(r fakemodel.Recorded, _ int) fakemodel.Reply {
-	var body struct {
-		Input []protocol.ResponseItem `json:"input"`
-	}
-	_ = json.Unmarshal(r.Body, &body)
-	var outputs []string
-	for _, it := range body.Input {
-		if it.Type == protocol.ItemFunctionCallOutput {
-			var out struct {
-				Output string `json:"output"`
-			}
-			_ = json.Unmarshal([]byte(it.Output), &out)
-			outputs = append(outputs, out.Output)
-		}
-	}
-	withThought := func(thought string, reply fakemodel.Reply) fakemodel.Reply {
-		reply.Events = append(reply.Events[:1], append(fakemodel.Reasoning(thought), reply.Events[1:]...)...)
-		return reply
-	}
+func demoModel(outputs []string) fakemodel.Reply {
 	switch len(outputs) {
 	case 0:
 		return withThought("Looking at the workspace to see what it contains.",

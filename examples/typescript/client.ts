@@ -1,24 +1,32 @@
-// A small client of `codex app-server`: it starts the server, opens a
-// conversation, sends one message, prints the events of the turn until it
-// completes, and approves the commands the server asks about.
+// A small client of `codex app-server`: it starts the server, sends one
+// message to the model, prints what happens until the turn ends, and
+// approves the commands the server asks about. It speaks either of the
+// server's protocols:
+//
+//   - 0.45 (the default): newConversation, addConversationListener and
+//     sendUserMessage, then codex/event/* notifications and the
+//     execCommandApproval and applyPatchApproval requests;
+//   - v2 (--v2): thread/start and turn/start, then thread, turn and item
+//     notifications and the item/commandExecution/requestApproval request;
+//     Ctrl-C sends turn/interrupt.
 //
 //   npm ci && npm run generate && npm run build
 //   CODEX_BIN=/path/to/codex npm start -- "List the files here."
+//   CODEX_BIN=/path/to/codex npm run start:v2 -- "List the files here."
 //
 // Every message is typed with the declarations that
-// `codex app-server generate-ts` writes to ./generated.
+// `codex app-server generate-ts` writes to ./generated, as far as they
+// reach: they cover the requests of both protocols and the notifications and
+// server requests of 0.45. The params of v2 notifications and of the v2
+// approval request are not among them yet: the client takes those with
+// onUntyped and answerUntyped and reads their members with checks (see
+// `member` and `text`).
 
 import { spawn, type ChildProcessByStdio } from "node:child_process";
 import { createInterface } from "node:readline";
 import type { Readable, Writable } from "node:stream";
 
-import type {
-  ClientRequests,
-  ConversationEventParams,
-  EventMsg,
-  Notifications,
-  ServerRequests,
-} from "./generated/index.js";
+import type { ClientRequests, EventMsg, Notifications, ServerRequests } from "./generated/index.js";
 
 /** A JSON-RPC id. */
 type Id = number | string;
@@ -32,10 +40,8 @@ interface Incoming {
   error?: { code: number; message: string };
 }
 
-/** Answers to the requests the server sends, by method. */
-type ServerRequestHandlers = {
-  [M in keyof ServerRequests]: (params: ServerRequests[M]["params"]) => ServerRequests[M]["response"];
-};
+/** The key under which every codex/event/<type> notification is listed. */
+const codexEvents = "codex/event/{type}";
 
 /** A request waiting for its response. */
 interface Pending {
@@ -47,12 +53,10 @@ interface Pending {
 class AppServerClient {
   private nextId = 1;
   private readonly pending = new Map<Id, Pending>();
-  private readonly eventListeners = new Map<string, (event: ConversationEventParams) => void>();
+  private readonly requestHandlers = new Map<string, (params: unknown) => unknown>();
+  private readonly listeners = new Map<string, (params: unknown) => void>();
 
-  constructor(
-    private readonly child: ChildProcessByStdio<Writable, Readable, null>,
-    private readonly handlers: ServerRequestHandlers,
-  ) {
+  constructor(private readonly child: ChildProcessByStdio<Writable, Readable, null>) {
     const lines = createInterface({ input: child.stdout });
     lines.on("line", (line) => this.receive(line));
     child.on("exit", (code) => {
@@ -83,9 +87,30 @@ class AppServerClient {
     this.send({ method });
   }
 
-  /** Calls listener with every event of a conversation. */
-  onEvents(conversationId: string, listener: (event: ConversationEventParams) => void): void {
-    this.eventListeners.set(conversationId, listener);
+  /** Answers the server's requests of a method with what handler returns. */
+  answer<M extends keyof ServerRequests>(
+    method: M,
+    handler: (params: ServerRequests[M]["params"]) => ServerRequests[M]["response"],
+  ): void {
+    this.answerUntyped(method, (params) => handler(params as ServerRequests[M]["params"]));
+  }
+
+  /** Like answer, for a request the generated declarations do not describe. */
+  answerUntyped(method: string, handler: (params: unknown) => unknown): void {
+    this.requestHandlers.set(method, handler);
+  }
+
+  /**
+   * Calls listener with the params of every notification of a method;
+   * "codex/event/{type}" stands for all codex/event/<type> notifications.
+   */
+  on<M extends keyof Notifications>(method: M, listener: (params: Notifications[M]) => void): void {
+    this.onUntyped(method, (params) => listener(params as Notifications[M]));
+  }
+
+  /** Like on, for a notification the generated declarations do not describe. */
+  onUntyped(method: string, listener: (params: unknown) => void): void {
+    this.listeners.set(method, listener);
   }
 
   /** Closes the server's stdin, which ends it. */
@@ -100,9 +125,15 @@ class AppServerClient {
   private receive(line: string): void {
     const msg = JSON.parse(line) as Incoming;
     if (msg.method !== undefined && msg.id !== undefined) {
-      this.answer(msg.id, msg.method, msg.params);
+      const handler = this.requestHandlers.get(msg.method);
+      if (handler === undefined) {
+        this.send({ id: msg.id, error: { code: -32601, message: `Method not found: ${msg.method}` } });
+      } else {
+        this.send({ id: msg.id, result: handler(msg.params) });
+      }
     } else if (msg.method !== undefined) {
-      this.notification(msg.method, msg.params);
+      const key = msg.method.startsWith("codex/event/") ? codexEvents : msg.method;
+      this.listeners.get(key)?.(msg.params);
     } else if (msg.id !== undefined) {
       const p = this.pending.get(msg.id);
       this.pending.delete(msg.id);
@@ -113,32 +144,32 @@ class AppServerClient {
       }
     }
   }
+}
 
-  private answer(id: Id, method: string, params: unknown): void {
-    let result: unknown;
-    switch (method) {
-      case "execCommandApproval":
-        result = this.handlers.execCommandApproval(params as ServerRequests["execCommandApproval"]["params"]);
-        break;
-      case "applyPatchApproval":
-        result = this.handlers.applyPatchApproval(params as ServerRequests["applyPatchApproval"]["params"]);
-        break;
-      default:
-        this.send({ id, error: { code: -32601, message: `Method not found: ${method}` } });
-        return;
-    }
-    this.send({ id, result });
-  }
+/** Reads a member of a JSON object; undefined when there is none. */
+function member(value: unknown, name: string): unknown {
+  return typeof value === "object" && value !== null ? (value as Record<string, unknown>)[name] : undefined;
+}
 
-  private notification(method: string, params: unknown): void {
-    if (method.startsWith("codex/event/")) {
-      const event = params as Notifications["codex/event/{type}"];
-      this.eventListeners.get(event.conversationId)?.(event);
-    } else if (method === "sessionConfigured") {
-      const configured = params as Notifications["sessionConfigured"];
-      console.error(`[session ${configured.sessionId} uses ${configured.model}]`);
-    }
-  }
+/** Reads a string member of a JSON object; "" when there is none. */
+function text(value: unknown, name: string): string {
+  const v = member(value, name);
+  return typeof v === "string" ? v : "";
+}
+
+/** Opens the connection and performs the handshake. */
+async function connect(bin: string, v2: boolean): Promise<AppServerClient> {
+  const child = spawn(bin, ["app-server"], { stdio: ["pipe", "pipe", "inherit"] });
+  const client = new AppServerClient(child);
+  const clientInfo = { name: "codex-ts-example", version: "0.1.0" };
+  // A v2 client may list notifications it does not want in its capabilities.
+  const { userAgent, platformOs } = await client.request(
+    "initialize",
+    v2 ? { clientInfo, capabilities: { optOutNotificationMethods: [] } } : { clientInfo },
+  );
+  client.notify("initialized");
+  console.error(`[server ${userAgent}${platformOs === undefined ? "" : ` on ${platformOs}`}]`);
+  return client;
 }
 
 /** Prints one event; returns true when the turn is over. */
@@ -169,26 +200,20 @@ function printEvent(msg: EventMsg): boolean {
   }
 }
 
-async function main(): Promise<void> {
-  const bin = process.env["CODEX_BIN"] ?? "codex";
-  const prompt = process.argv[2] ?? "Say hello.";
-  const child = spawn(bin, ["app-server"], { stdio: ["pipe", "pipe", "inherit"] });
-  const client = new AppServerClient(child, {
-    execCommandApproval: (params) => {
-      console.log(`[approving: ${params.command.join(" ")} in ${params.cwd}]`);
-      return { decision: "approved" };
-    },
-    applyPatchApproval: (params) => {
-      console.log(`[approving changes to ${Object.keys(params.fileChanges).join(", ")}]`);
-      return { decision: "approved" };
-    },
+/** Runs one turn with the 0.45 protocol. */
+async function run045(bin: string, prompt: string): Promise<void> {
+  const client = await connect(bin, false);
+  client.answer("execCommandApproval", (params) => {
+    console.log(`[approving: ${params.command.join(" ")} in ${params.cwd}]`);
+    return { decision: "approved" };
   });
-
-  const { userAgent } = await client.request("initialize", {
-    clientInfo: { name: "codex-ts-example", version: "0.1.0" },
+  client.answer("applyPatchApproval", (params) => {
+    console.log(`[approving changes to ${Object.keys(params.fileChanges).join(", ")}]`);
+    return { decision: "approved" };
   });
-  client.notify("initialized");
-  console.error(`[server ${userAgent}]`);
+  client.on("sessionConfigured", (configured) => {
+    console.error(`[session ${configured.sessionId} uses ${configured.model}]`);
+  });
 
   const { conversationId } = await client.request("newConversation", {
     approvalPolicy: "untrusted",
@@ -196,8 +221,8 @@ async function main(): Promise<void> {
     cwd: process.cwd(),
   });
   const finished = new Promise<void>((resolve) => {
-    client.onEvents(conversationId, (event) => {
-      if (printEvent(event.msg)) {
+    client.on(codexEvents, (event) => {
+      if (event.conversationId === conversationId && printEvent(event.msg)) {
         resolve();
       }
     });
@@ -209,6 +234,93 @@ async function main(): Promise<void> {
   });
   await finished;
   client.close();
+}
+
+/** Runs one turn with the v2 protocol. */
+async function runV2(bin: string, prompt: string): Promise<void> {
+  const client = await connect(bin, true);
+  client.answerUntyped("item/commandExecution/requestApproval", (params) => {
+    console.log(`[approving: ${text(params, "command")} in ${text(params, "cwd")}]`);
+    return { decision: "accept" };
+  });
+
+  const { thread, model } = await client.request("thread/start", {
+    approvalPolicy: "untrusted",
+    sandbox: "workspace-write",
+    cwd: process.cwd(),
+  });
+  console.error(`[thread ${thread.id} uses ${model}]`);
+
+  // Notifications name their thread; those of other threads are ignored.
+  const ours = (params: unknown) => text(params, "threadId") === thread.id;
+  client.onUntyped("item/started", (params) => {
+    const item = member(params, "item");
+    if (ours(params) && text(item, "type") === "commandExecution") {
+      console.log(`$ ${text(item, "command")}`);
+    }
+  });
+  client.onUntyped("item/agentMessage/delta", (params) => {
+    if (ours(params)) {
+      process.stdout.write(text(params, "delta"));
+    }
+  });
+  client.onUntyped("item/commandExecution/outputDelta", (params) => {
+    if (ours(params)) {
+      process.stdout.write(text(params, "delta"));
+    }
+  });
+  client.onUntyped("item/completed", (params) => {
+    const item = member(params, "item");
+    if (!ours(params)) {
+      return;
+    }
+    switch (text(item, "type")) {
+      case "agentMessage":
+        process.stdout.write("\n");
+        break;
+      case "commandExecution": {
+        const exitCode = member(item, "exitCode");
+        console.log(typeof exitCode === "number" ? `[exit ${exitCode}]` : `[${text(item, "status")}]`);
+        break;
+      }
+    }
+  });
+  client.onUntyped("error", (params) => {
+    if (ours(params)) {
+      console.error(`error: ${text(member(params, "error"), "message")}`);
+    }
+  });
+  const finished = new Promise<void>((resolve) => {
+    client.onUntyped("turn/completed", (params) => {
+      if (!ours(params)) {
+        return;
+      }
+      const status = text(member(params, "turn"), "status");
+      if (status !== "completed") {
+        console.error(`turn ${status}`);
+      }
+      resolve();
+    });
+  });
+
+  const { turn } = await client.request("turn/start", {
+    threadId: thread.id,
+    input: [{ type: "text", text: prompt }],
+  });
+  // Ctrl-C stops the turn; turn/completed (interrupted) then ends the run.
+  process.once("SIGINT", () => {
+    void client.request("turn/interrupt", { threadId: thread.id, turnId: turn.id });
+  });
+  await finished;
+  client.close();
+}
+
+async function main(): Promise<void> {
+  const bin = process.env["CODEX_BIN"] ?? "codex";
+  const args = process.argv.slice(2);
+  const v2 = args.includes("--v2");
+  const prompt = args.find((arg) => arg !== "--v2") ?? "Say hello.";
+  await (v2 ? runV2(bin, prompt) : run045(bin, prompt));
 }
 
 main().catch((err: unknown) => {
