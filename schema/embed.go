@@ -15,7 +15,7 @@ import (
 	"io/fs"
 )
 
-//go:embed *.json */*.json */*/*.json
+//go:embed *.json client_request event notification server_request type
 var files embed.FS
 
 // FS returns the schema tree; paths are relative to its root, such as

@@ -13,6 +13,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/codex-go/codex/internal/refschema"
+	"github.com/codex-go/codex/internal/schemagen/schemacheck"
+	"github.com/codex-go/codex/schema"
 	"github.com/codex-go/codex/tests/fakemodel"
 )
 
@@ -41,6 +43,19 @@ func checkV2(t *testing.T, method string, raw json.RawMessage, kind string) {
 		err = ep.ValidateParams(raw, refschema.AllowUnknownProperties())
 	}
 	assert.NoError(t, err, "%s %s: %s", kind, method, raw)
+
+	// Our own schema describes it too.
+	ours, err := schemacheck.New(schema.FS())
+	require.NoError(t, err)
+	switch kind {
+	case "notification":
+		err = ours.Notification(method, raw)
+	case "request":
+		err = ours.ServerRequest(method, raw)
+	default:
+		err = ours.ClientResult(method, raw)
+	}
+	assert.NoError(t, err, "our schema: %s %s: %s", kind, method, raw)
 }
 
 // v2Client drives the v2 protocol of a test server.

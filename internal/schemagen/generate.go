@@ -262,9 +262,8 @@ func makePointersNullable(defs map[string]object, types map[string]reflect.Type,
 			continue
 		}
 		props, _ := def["properties"].(object)
-		for i := range t.NumField() {
-			f := t.Field(i)
-			if f.Type.Kind() != reflect.Pointer || !f.IsExported() {
+		for _, f := range reflect.VisibleFields(t) {
+			if f.Type.Kind() != reflect.Pointer || !f.IsExported() || f.Anonymous {
 				continue
 			}
 			key, _, _ := strings.Cut(f.Tag.Get("json"), ",")

@@ -15,6 +15,7 @@ import (
 
 	"github.com/codex-go/codex/appserver"
 	"github.com/codex-go/codex/protocol"
+	v2 "github.com/codex-go/codex/protocol/v2"
 )
 
 // Kind is the family of a table row; it is also the directory of the row's
@@ -68,6 +69,25 @@ func Table() []Row {
 		notification[protocol.SessionConfiguredNotification](protocol.NotificationSessionConfigured),
 		notification[protocol.AuthStatusChangeNotification](protocol.NotificationAuthStatusChange),
 		notification[protocol.LoginChatGptCompleteNotification](protocol.NotificationLoginChatGptComplete),
+
+		serverRequest[v2.CommandExecutionRequestApprovalParams, v2.ApprovalAnswer](v2.MethodCommandExecutionRequestApproval),
+		serverRequest[v2.FileChangeRequestApprovalParams, v2.ApprovalAnswer](v2.MethodFileChangeRequestApproval),
+		notification[v2.ThreadStartedNotification](v2.NotificationThreadStarted),
+		notification[v2.ThreadStatusChangedNotification](v2.NotificationThreadStatusChanged),
+		notification[v2.TokenUsageUpdatedNotification](v2.NotificationTokenUsageUpdated),
+		notification[v2.TurnNotification](v2.NotificationTurnStarted),
+		notification[v2.TurnNotification](v2.NotificationTurnCompleted),
+		notification[v2.TurnDiffNotification](v2.NotificationTurnDiffUpdated),
+		notification[v2.TurnPlanNotification](v2.NotificationTurnPlanUpdated),
+		notification[v2.ItemStartedNotification](v2.NotificationItemStarted),
+		notification[v2.ItemCompletedNotification](v2.NotificationItemCompleted),
+		notification[v2.DeltaNotification](v2.NotificationAgentMessageDelta),
+		notification[v2.DeltaNotification](v2.NotificationCommandOutputDelta),
+		notification[v2.SummaryPartNotification](v2.NotificationReasoningSummaryPartAdded),
+		notification[v2.SummaryDeltaNotification](v2.NotificationReasoningSummaryDelta),
+		notification[v2.ReasoningTextDeltaNotification](v2.NotificationReasoningTextDelta),
+		notification[v2.ServerRequestResolvedNotification](v2.NotificationServerRequestResolved),
+		notification[v2.ErrorNotification](v2.NotificationError),
 		{Kind: KindEventNotification, Name: protocol.NotificationCodexEventPrefix + "{type}", Params: reflect.TypeFor[protocol.ConversationEventParams]()},
 	}, eventRows(), []Row{
 		standalone[protocol.ResponseItem](),
@@ -99,6 +119,14 @@ func supportTypes() []reflect.Type {
 		reflect.TypeFor[protocol.ReasoningSummaryPart](),
 		reflect.TypeFor[protocol.ReasoningContentPart](),
 		reflect.TypeFor[protocol.LocalShellAction](),
+		reflect.TypeFor[v2.UserMessageItem](),
+		reflect.TypeFor[v2.AgentMessageItem](),
+		reflect.TypeFor[v2.ReasoningItem](),
+		reflect.TypeFor[v2.CommandExecutionItem](),
+		reflect.TypeFor[v2.FileChangeItem](),
+		reflect.TypeFor[v2.McpToolCallItem](),
+		reflect.TypeFor[v2.WebSearchItem](),
+		reflect.TypeFor[v2.ImageViewItem](),
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 
 	"github.com/codex-go/codex/internal/schemagen/schemafiles"
 	"github.com/codex-go/codex/protocol"
+	v2 "github.com/codex-go/codex/protocol/v2"
 )
 
 // This file describes the protocol types whose JSON is not what their Go
@@ -24,8 +25,24 @@ func handWritten() map[reflect.Type]string {
 		reflect.TypeFor[protocol.FileChange]():    fileChangeSchema,
 		reflect.TypeFor[protocol.InputItem]():     inputItemSchema,
 		reflect.TypeFor[protocol.ResponseItem]():  responseItemSchema,
+		reflect.TypeFor[v2.Item]():                threadItemSchema,
 	}
 }
+
+// threadItemSchema is the union of the v2 thread items, each tagged by
+// "type" (see v2ItemTypes, which supportTypes adds).
+const threadItemSchema = `{
+	"oneOf": [
+		{"$ref": "#/$defs/UserMessageItem"},
+		{"$ref": "#/$defs/AgentMessageItem"},
+		{"$ref": "#/$defs/ReasoningItem"},
+		{"$ref": "#/$defs/CommandExecutionItem"},
+		{"$ref": "#/$defs/FileChangeItem"},
+		{"$ref": "#/$defs/McpToolCallItem"},
+		{"$ref": "#/$defs/WebSearchItem"},
+		{"$ref": "#/$defs/ImageViewItem"}
+	]
+}`
 
 // extraProperty is a property that a custom MarshalJSON writes although
 // the Go field it comes from is hidden from encoding/json.
