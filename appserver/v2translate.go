@@ -85,7 +85,7 @@ func ms(t time.Time) int64 { return t.UnixMilli() }
 
 // wire returns the turn as v2 shows it.
 func (turn *v2Turn) wire(status string, at time.Time) v2.Turn {
-	w := v2.Turn{ID: turn.id, Items: []v2.Item{}, ItemsView: "notLoaded", Status: status, Error: turn.failure}
+	w := v2.Turn{ID: turn.id, RootTurnID: turn.id, Items: []v2.Item{}, ItemsView: "notLoaded", Status: status, Error: turn.failure}
 	if turn.started {
 		started := turn.startedAt.Unix()
 		w.StartedAt = &started

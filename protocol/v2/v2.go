@@ -217,6 +217,7 @@ const (
 // Turn is one user request and the work it caused.
 type Turn struct {
 	ID          string     `json:"id"`
+	RootTurnID  string     `json:"rootTurnId"`
 	Items       []Item     `json:"items"`
 	ItemsView   string     `json:"itemsView"`
 	Status      string     `json:"status"`
