@@ -1,0 +1,81 @@
+package main
+
+import (
+	"net/http"
+	"time"
+)
+
+// scenario is one client script and the model script that goes with it.
+type scenario struct {
+	// name is a short identifier, matched by -run.
+	name string
+	// about says what the scenario exercises.
+	about string
+	// thread are the thread/start params besides cwd.
+	thread map[string]any
+	// prompt is the text of the turn's input.
+	prompt string
+	// model answers the turn's model calls, in order.
+	model []modelTurn
+	// decision answers approval requests; empty refuses to handle them.
+	decision string
+	// interruptAfter, when positive, sends turn/interrupt once this many
+	// item/agentMessage/delta notifications arrived.
+	interruptAfter int
+}
+
+// commandScript is what the command scenarios make the model run: it
+// writes into the workspace, so it is not a known-safe command.
+const commandScript = "echo hi > out.txt; cat out.txt"
+
+// scenarios are the scenarios in the order they run.
+var scenarios = []scenario{
+	{
+		name:   "text",
+		about:  "a turn answered with streamed text",
+		prompt: "say hello",
+		model:  []modelTurn{text("Hello ", "from ", "mock")},
+	},
+	{
+		name:     "approval-accept",
+		about:    "approval untrusted, sandbox workspace-write: a command asked about and accepted",
+		thread:   map[string]any{"approvalPolicy": "untrusted", "sandbox": "workspace-write"},
+		prompt:   "run the command",
+		model:    []modelTurn{command("call1", commandScript), text("Hello from mock")},
+		decision: "accept",
+	},
+	{
+		name:     "approval-decline",
+		about:    "approval untrusted, sandbox workspace-write: a command asked about and declined",
+		thread:   map[string]any{"approvalPolicy": "untrusted", "sandbox": "workspace-write"},
+		prompt:   "run the command",
+		model:    []modelTurn{command("call1", commandScript), text("Hello from mock")},
+		decision: "decline",
+	},
+	{
+		name:   "approval-never",
+		about:  "approval never, sandbox workspace-write: a command run without asking",
+		thread: map[string]any{"approvalPolicy": "never", "sandbox": "workspace-write"},
+		prompt: "run the command",
+		model:  []modelTurn{command("call1", commandScript), text("Hello from mock")},
+	},
+	{
+		name:           "interrupt",
+		about:          "turn/interrupt after three deltas of a slow stream",
+		prompt:         "long task",
+		model:          []modelTurn{slowText(50, 150*time.Millisecond)},
+		interruptAfter: 3,
+	},
+	{
+		name:   "error-http500",
+		about:  "the model answers HTTP 500 (no retries configured)",
+		prompt: "say hello",
+		model:  []modelTurn{httpError(http.StatusInternalServerError, "the model broke")},
+	},
+	{
+		name:   "error-failed",
+		about:  "the model's response ends with response.failed",
+		prompt: "say hello",
+		model:  []modelTurn{failed("server_error", "the model broke")},
+	},
+}
