@@ -47,6 +47,10 @@ type benchmark struct {
 	Items int
 	// ItemName names the items, e.g. "deltas".
 	ItemName string
+	// Reference names the binary ours is compared with: nameReference
+	// (codex-cli 0.45.0) when empty, or nameReferenceV2 (codex-cli 0.171.0)
+	// for the rows of the v2 protocol, which 0.45 does not speak.
+	Reference string
 	// Setup, when set, runs once before the benchmark's first binary, to
 	// build inputs both binaries share.
 	Setup func(ctx context.Context, r *runner) error
@@ -83,7 +87,24 @@ func benchmarks() []benchmark {
 			Runs: 15, Warmups: 2, Prepare: prepareBareTrue},
 		{Key: "mcp-cold", Title: "mcp-server cold start (spawn -> initialize answered)", Unit: unitMillis,
 			Runs: 15, Warmups: 2, Prepare: prepareMCPColdStart},
+		{Key: "v2-cold", Title: "v2 cold start (spawn -> initialize answered)", Unit: unitMillis,
+			Runs: 15, Warmups: 2, Reference: nameReferenceV2, Prepare: prepareV2ColdStart},
+		{Key: "v2-turn", Title: "v2 text turn (turn/start -> turn/completed, new thread each run)", Unit: unitMillis,
+			Runs: 15, Warmups: 2, Reference: nameReferenceV2, Prepare: prepareV2Turn(textPrompt, checkTextTurn)},
+		{Key: "v2-stream10k", Title: "v2 10,000-delta text turn (turn/start -> turn/completed)", Unit: unitMillis,
+			Runs: 10, Warmups: 1, Items: streamDeltas, ItemName: "deltas", Reference: nameReferenceV2,
+			Prepare: prepareV2Turn(streamPrompt, checkStreamTurn)},
+		{Key: "v2-rss", Title: "v2 peak RSS (app-server, thread/start + one text turn)", Unit: unitMiB,
+			Runs: 10, Warmups: 1, Reference: nameReferenceV2, Prepare: prepareV2PeakRSS},
 	}
+}
+
+// reference returns the name of the binary b compares ours with.
+func (b benchmark) reference() string {
+	if b.Reference == "" {
+		return nameReference
+	}
+	return b.Reference
 }
 
 // selectBenchmarks returns the benchmarks named in the comma-separated only

@@ -1,9 +1,10 @@
 // Command bench compares the start-up time, turn latency, streaming
 // throughput, memory, conversation listing and file search of this module's
-// codex with the reference codex-cli 0.45.0. Both binaries run
+// codex with the reference codex-cli 0.45.0, and the same for the v2
+// app-server protocol with codex-cli 0.171.0 (v2.go). The binaries run
 // `codex app-server` against the same local fake model provider, each with a
 // fresh CODEX_HOME, on the same inputs. A last section feeds both stdio
-// servers of both binaries hostile input (hostile.go). See README.md.
+// servers of ours and 0.45 hostile input (hostile.go). See README.md.
 package main
 
 import (
@@ -154,48 +155,79 @@ func execute(ctx context.Context, r *runner, selected []benchmark) (*report, err
 
 	r.tmp = tmp
 	rep := &report{Machine: describeMachine()}
-	var targets []*target
 
 	fmt.Fprintln(r.log, "building ./cmd/codex ...")
-	if bin, err := buildOurs(ctx, root, tmp); err != nil {
+	ours, err := buildOurs(ctx, root, tmp)
+	if err != nil {
 		rep.OursMissing = true
 		rep.note("our binary was not benchmarked: %v", err)
-	} else {
-		targets = append(targets, &target{Name: nameOurs, Bin: bin, Version: binaryVersion(ctx, bin)})
 	}
-	if bin, err := ensureReference(ctx, filepath.Join(root, "bench", ".ref"), r.log); err != nil {
-		rep.note("reference not benchmarked, ratios are n/a: %v", err)
-	} else {
-		targets = append(targets, &target{Name: nameReference, Bin: bin, Version: binaryVersion(ctx, bin)})
+	// Each reference is installed only when a selected row needs it; the
+	// hostile-input section runs against 0.45.
+	needed := map[string]bool{}
+	for _, b := range selected {
+		needed[b.reference()] = true
 	}
-	if len(targets) == 0 {
-		return nil, errors.New("neither binary is available:\n  " + joinNotes(rep.Notes))
+	if r.hostile != nil {
+		needed[nameReference] = true
 	}
-	for _, t := range targets {
-		rep.Binaries = append(rep.Binaries, binaryInfo{Name: t.Name, Path: t.Bin, Version: t.Version})
-	}
-
 	srv := fakemodel.Start(modelHandler())
 	defer srv.Close()
 	r.model = srv
-	for _, t := range targets {
-		if err := t.prepareHome(tmp, srv.ConfigTOML()); err != nil {
-			return nil, err
+	// targets maps a reference's name to the binaries of its rows: ours and
+	// that reference, each with a home of its own.
+	targets := map[string][]*target{}
+	if ours != "" {
+		version := binaryVersion(ctx, ours)
+		rep.Binaries = append(rep.Binaries, binaryInfo{Name: nameOurs, Path: ours, Version: version})
+		for _, ref := range []string{nameReference, nameReferenceV2} {
+			targets[ref] = append(targets[ref], &target{Name: nameOurs, Bin: ours, Version: version})
+		}
+	}
+	for _, ref := range []struct {
+		name string
+		rel  release
+	}{{nameReference, reference045()}, {nameReferenceV2, referenceV2()}} {
+		if !needed[ref.name] {
+			continue
+		}
+		bin, err := ensureReference(ctx, ref.rel, filepath.Join(root, "bench", ref.rel.Dir), r.log)
+		if err != nil {
+			rep.note("%s (codex-cli %s) not benchmarked, its ratios are n/a: %v", ref.name, ref.rel.Version, err)
+			continue
+		}
+		t := &target{Name: ref.name, Bin: bin, Version: binaryVersion(ctx, bin)}
+		rep.Binaries = append(rep.Binaries, binaryInfo{Name: t.Name, Path: t.Bin, Version: t.Version})
+		targets[ref.name] = append(targets[ref.name], t)
+	}
+	if len(rep.Binaries) == 0 {
+		return nil, errors.New("neither binary is available:\n  " + joinNotes(rep.Notes))
+	}
+	for ref, ts := range targets {
+		for _, t := range ts {
+			prepare := t.prepareHome
+			if ref == nameReferenceV2 {
+				prepare = t.prepareV2Home
+			}
+			if err := prepare(tmp, srv.ConfigTOML()); err != nil {
+				return nil, err
+			}
 		}
 	}
 
 	for _, b := range selected {
-		res := result{Key: b.Key, Title: b.Title, Unit: b.Unit, Runs: r.runsOf(b), Warmups: b.Warmups}
+		ts := targets[b.reference()]
+		res := result{Key: b.Key, Title: b.Title, Unit: b.Unit, Runs: r.runsOf(b), Warmups: b.Warmups, Against: b.reference()}
 		if b.Setup != nil {
 			if err := b.Setup(ctx, r); err != nil {
-				for _, t := range targets {
+				for _, t := range ts {
 					res.setError(t.Name, fmt.Errorf("set up: %w", err))
 				}
 				rep.Results = append(rep.Results, res)
 				continue
 			}
 		}
-		for _, t := range targets {
+		for _, t := range ts {
 			if ctx.Err() != nil {
 				return nil, fmt.Errorf("interrupted: %w", ctx.Err())
 			}
@@ -219,7 +251,7 @@ func execute(ctx context.Context, r *runner, selected []benchmark) (*report, err
 		rep.Results = append(rep.Results, res)
 	}
 	if r.hostile != nil {
-		rep.Hostile = r.runHostile(ctx, targets, *r.hostile)
+		rep.Hostile = r.runHostile(ctx, targets[nameReference], *r.hostile)
 	}
 	return rep, nil
 }

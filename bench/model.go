@@ -32,11 +32,12 @@ const shellArguments = `{"command":["bash","-lc","echo hi"]}`
 // with a marker gets the reply the marker names; anything else, including
 // the output of a tool call, gets shortAnswer.
 func modelHandler() fakemodel.Handler {
-	stream := fakemodel.TextDeltas(streamDeltaTexts(streamDeltas))
+	stream := announced(fakemodel.TextDeltas(streamDeltaTexts(streamDeltas)))
+	short := announced(fakemodel.Text(shortAnswer))
 	return func(rec fakemodel.Recorded, n int) fakemodel.Reply {
 		typ, text := lastInput(rec.JSON)
 		if typ != "message" {
-			return fakemodel.Text(shortAnswer)
+			return short
 		}
 		switch {
 		case strings.Contains(text, markStream):
@@ -44,9 +45,43 @@ func modelHandler() fakemodel.Handler {
 		case strings.Contains(text, markShell):
 			return fakemodel.FunctionCall(fmt.Sprintf("call_%d", n), "shell", shellArguments)
 		default:
-			return fakemodel.Text(shortAnswer)
+			return short
 		}
 	}
+}
+
+// announced returns reply, a text reply of fakemodel, with its answer
+// message announced by a response.output_item.added event before the first
+// text delta, as the Responses API does. codex-cli 0.171 drops text deltas
+// that belong to no announced message; 0.45 and ours do not need it.
+func announced(reply fakemodel.Reply) fakemodel.Reply {
+	added := fakemodel.SSE{Event: fakemodel.EventOutputItemAdded, Data: map[string]any{
+		"type":         fakemodel.EventOutputItemAdded,
+		"output_index": 0,
+		"item": map[string]any{
+			"type": "message", "id": answerItemID, "role": "assistant",
+			"status": "in_progress", "content": []any{},
+		},
+	}}
+	events := make([]fakemodel.SSE, 0, len(reply.Events)+1)
+	for i, ev := range reply.Events {
+		if ev.Event == fakemodel.EventOutputTextDelta {
+			events = append(append(events, added), reply.Events[i:]...)
+			reply.Events = events
+			return reply
+		}
+		events = append(events, ev)
+	}
+	return reply
+}
+
+// answerItemID is the id fakemodel gives the answer message of a text
+// reply.
+const answerItemID = "msg_1"
+
+// streamAnswer is the text of the long streamed answer: its deltas joined.
+func streamAnswer() string {
+	return strings.Join(streamDeltaTexts(streamDeltas), "")
 }
 
 // streamDeltaTexts returns n small deltas ("w0 ", "w1 ", ...).

@@ -49,8 +49,13 @@ type result struct {
 	Warmups int `json:"warmups"`
 	// Ours summarises our binary's samples; nil when not measured.
 	Ours *summary `json:"ours"`
-	// Reference summarises the reference's samples; nil when not measured.
+	// Reference summarises the samples of the reference named by Against;
+	// nil when not measured.
 	Reference *summary `json:"reference"`
+	// Against names the reference of this row: nameReference (codex-cli
+	// 0.45.0) or nameReferenceV2 (codex-cli 0.171.0). Empty means
+	// nameReference.
+	Against string `json:"against,omitempty"`
 	// Ratio is the ours/reference ratio of the medians; nil when either is
 	// missing.
 	Ratio *float64 `json:"ratio"`
@@ -81,14 +86,22 @@ func (r *report) failed() bool {
 	return false
 }
 
-// set stores the summary of the named binary.
+// set stores the summary of the named binary: ours, or else the row's
+// reference.
 func (res *result) set(name string, s summary) {
-	switch name {
-	case nameOurs:
+	if name == nameOurs {
 		res.Ours = &s
-	case nameReference:
-		res.Reference = &s
+		return
 	}
+	res.Reference = &s
+}
+
+// against returns the name of the row's reference.
+func (res *result) against() string {
+	if res.Against == "" {
+		return nameReference
+	}
+	return res.Against
 }
 
 // setError records why the named binary's measurement failed.
@@ -151,16 +164,22 @@ func cell(s *summary, u unit, errMsg string, measured bool) string {
 // the machine and binaries, followed by notes and errors.
 func writeTable(w io.Writer, r *report) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "machine:   %s\n", r.Machine)
+	// The labels of the header are padded to ten characters, or to the
+	// longest one.
+	width := 10
+	for _, bin := range r.Binaries {
+		width = max(width, len(bin.Name)+1)
+	}
+	fmt.Fprintf(&b, "%-*s %s\n", width, "machine:", r.Machine)
 	for _, bin := range r.Binaries {
 		version := bin.Version
 		if version == "" {
 			version = "version unknown"
 		}
-		fmt.Fprintf(&b, "%-10s %s (%s)\n", bin.Name+":", bin.Path, version)
+		fmt.Fprintf(&b, "%-*s %s (%s)\n", width, bin.Name+":", bin.Path, version)
 	}
 	if len(r.Results) > 0 {
-		fmt.Fprintf(&b, "runs:      %s\n\n", describeRuns(r.Results))
+		fmt.Fprintf(&b, "%-*s %s\n\n", width, "runs:", describeRuns(r.Results))
 		writeResults(&b, r)
 	}
 	if len(r.Hostile) > 0 {
@@ -175,7 +194,7 @@ func writeTable(w io.Writer, r *report) error {
 	}
 	var errs []string
 	for _, res := range r.Results {
-		for _, name := range []string{nameOurs, nameReference} {
+		for _, name := range []string{nameOurs, res.against()} {
 			if msg, ok := res.Errors[name]; ok {
 				errs = append(errs, fmt.Sprintf("%s / %s: %s", res.Key, name, msg))
 			}
@@ -191,26 +210,49 @@ func writeTable(w io.Writer, r *report) error {
 	return err
 }
 
-// writeResults appends the table of the benchmarks to b.
+// writeResults appends the tables of the benchmarks to b: one per
+// reference, in the order of their first row. The table of the 0.45
+// reference comes without a heading, as it always did; any other is
+// headed by the name and version of its reference.
 func writeResults(b *strings.Builder, r *report) {
 	has := map[string]bool{}
+	versions := map[string]string{}
 	for _, bin := range r.Binaries {
 		has[bin.Name] = true
+		versions[bin.Name] = bin.Version
 	}
-	rows := [][]string{{"benchmark", nameOurs, nameReference, "ours/reference"}}
+	var order []string
+	tables := map[string][][]string{}
 	for _, res := range r.Results {
+		ref := res.against()
+		if _, seen := tables[ref]; !seen {
+			order = append(order, ref)
+			tables[ref] = [][]string{{"benchmark", nameOurs, ref, "ours/" + ref}}
+		}
 		ratio := "n/a"
 		if res.Ratio != nil {
 			ratio = fmt.Sprintf("%.2fx", *res.Ratio)
 		}
-		rows = append(rows, []string{
+		tables[ref] = append(tables[ref], []string{
 			res.Title,
 			cell(res.Ours, res.Unit, res.Errors[nameOurs], has[nameOurs]),
-			cell(res.Reference, res.Unit, res.Errors[nameReference], has[nameReference]),
+			cell(res.Reference, res.Unit, res.Errors[ref], has[ref]),
 			ratio,
 		})
 	}
-	writeRows(b, rows)
+	for i, ref := range order {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		if ref != nameReference {
+			version := versions[ref]
+			if version == "" {
+				version = "not available"
+			}
+			fmt.Fprintf(b, "compared with %s (%s):\n\n", ref, version)
+		}
+		writeRows(b, tables[ref])
+	}
 }
 
 // describeRuns summarises the measured runs and warm-ups of every result on
@@ -253,7 +295,7 @@ func rateNote(res result, items int, name string) string {
 	for _, c := range []struct {
 		name string
 		s    *summary
-	}{{nameOurs, res.Ours}, {nameReference, res.Reference}} {
+	}{{nameOurs, res.Ours}, {res.against(), res.Reference}} {
 		if c.s != nil && c.s.Median > 0 {
 			parts = append(parts, fmt.Sprintf("%s %.0f %s/s", c.name, float64(items)/(c.s.Median/1000), name))
 		}

@@ -25,9 +25,29 @@ const referencePackage = "@openai/codex"
 // and skips the lookup under bench/.ref.
 const refBinEnv = "CODEX_REF_BIN"
 
+// release is a codex-cli release the harness compares against: which
+// version, where npm puts it and how to point the harness at a copy of it.
+type release struct {
+	// Version is the npm version of referencePackage.
+	Version string
+	// Env names the environment variable that, when set, holds the path of
+	// a binary of this release; the install prefix is then not consulted.
+	Env string
+	// Dir is the npm install prefix, relative to the bench directory.
+	Dir string
+	// Binary returns where `npm install --prefix prefix` puts the
+	// executable.
+	Binary func(prefix string) (string, error)
+}
+
+// reference045 is the release of the 0.45 protocol rows.
+func reference045() release {
+	return release{Version: referenceVersion, Env: refBinEnv, Dir: ".ref", Binary: installedReference}
+}
+
 // target is one binary under test together with its private state.
 type target struct {
-	// Name is "ours" or "reference".
+	// Name is nameOurs, nameReference or nameReferenceV2.
 	Name string
 	// Bin is the absolute path of the executable.
 	Bin string
@@ -35,21 +55,28 @@ type target struct {
 	Version string
 	// Home is the CODEX_HOME given to every process of this binary.
 	Home string
+	// UserHome, when set, replaces HOME in the environment of its processes.
+	UserHome string
 	// Workspace is the empty directory used as the conversation cwd.
 	Workspace string
 }
 
 // env returns the environment for a process of t: the harness's own with
-// CODEX_HOME replaced.
+// CODEX_HOME replaced, and HOME too when t.UserHome is set.
 func (t *target) env() []string {
-	env := make([]string, 0, len(os.Environ())+1)
+	set := []string{"CODEX_HOME=" + t.Home}
+	if t.UserHome != "" {
+		set = append(set, "HOME="+t.UserHome)
+	}
+	env := make([]string, 0, len(os.Environ())+len(set))
 	for _, kv := range os.Environ() {
-		if strings.HasPrefix(kv, "CODEX_HOME=") {
+		name, _, _ := strings.Cut(kv, "=")
+		if name == "CODEX_HOME" || (name == "HOME" && t.UserHome != "") {
 			continue
 		}
 		env = append(env, kv)
 	}
-	return append(env, "CODEX_HOME="+t.Home)
+	return append(env, set...)
 }
 
 // prepareHome creates t's CODEX_HOME and workspace under dir and writes a
@@ -128,17 +155,17 @@ func installedReference(prefix string) (string, error) {
 	return filepath.Join(prefix, "node_modules", "@openai", "codex", "vendor", triple, "codex", "codex"), nil
 }
 
-// ensureReference finds the reference binary: $CODEX_REF_BIN, else the copy
-// under prefix, else a fresh npm install into prefix. Progress of the
-// install goes to log.
-func ensureReference(ctx context.Context, prefix string, log io.Writer) (string, error) {
-	if bin := os.Getenv(refBinEnv); bin != "" {
+// ensureReference finds the binary of rel: $<rel.Env>, else the copy under
+// prefix, else a fresh npm install into prefix. Progress of the install
+// goes to log.
+func ensureReference(ctx context.Context, rel release, prefix string, log io.Writer) (string, error) {
+	if bin := os.Getenv(rel.Env); bin != "" {
 		if err := checkExecutable(bin); err != nil {
-			return "", fmt.Errorf("%s: %w", refBinEnv, err)
+			return "", fmt.Errorf("%s: %w", rel.Env, err)
 		}
 		return filepath.Abs(bin)
 	}
-	bin, err := installedReference(prefix)
+	bin, err := rel.Binary(prefix)
 	if err != nil {
 		return "", err
 	}
@@ -148,20 +175,20 @@ func ensureReference(ctx context.Context, prefix string, log io.Writer) (string,
 	npm, err := exec.LookPath("npm")
 	if err != nil {
 		return "", fmt.Errorf("npm is not installed, so %s@%s cannot be installed (set %s to a codex-cli %s binary instead)",
-			referencePackage, referenceVersion, refBinEnv, referenceVersion)
+			referencePackage, rel.Version, rel.Env, rel.Version)
 	}
 	if err := os.MkdirAll(prefix, 0o755); err != nil {
 		return "", fmt.Errorf("create %s: %w", prefix, err)
 	}
-	fmt.Fprintf(log, "installing %s@%s into %s ...\n", referencePackage, referenceVersion, prefix)
+	fmt.Fprintf(log, "installing %s@%s into %s ...\n", referencePackage, rel.Version, prefix)
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, npm, "install", "--no-audit", "--no-fund",
-		"--prefix", prefix, referencePackage+"@"+referenceVersion)
+		"--prefix", prefix, referencePackage+"@"+rel.Version)
 	cmd.Stdout = log
 	cmd.Stderr = log
 	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("npm install %s@%s: %w", referencePackage, referenceVersion, err)
+		return "", fmt.Errorf("npm install %s@%s: %w", referencePackage, rel.Version, err)
 	}
 	if err := checkExecutable(bin); err != nil {
 		return "", fmt.Errorf("after npm install: %w", err)
