@@ -44,6 +44,13 @@ type v2Turn struct {
 	declined  map[string]bool                     // call ids the user declined
 	// summary holds the agent messages of the turn, for turn/completed.
 	summary []v2.Item
+	// held is a command whose item/started waits for the next event: when
+	// that is the command's approval request, the thread's waiting status
+	// is announced first, as the reference orders them.
+	held *v2.CommandExecutionItem
+	// usage is the last token usage sent, so that a repeated count is not
+	// sent again.
+	usage *v2.ThreadTokenUsage
 }
 
 // v2Translator turns the events of one conversation into v2 notifications.
@@ -92,7 +99,9 @@ func (turn *v2Turn) wire(status string, at time.Time) v2.Turn {
 	}
 	if status != v2.TurnInProgress {
 		w.Items = append(w.Items, turn.summary...)
-		w.ItemsView = "summary"
+		if len(w.Items) > 0 {
+			w.ItemsView = "summary"
+		}
 		completed, duration := at.Unix(), at.Sub(turn.startedAt).Milliseconds()
 		w.CompletedAt, w.DurationMs = &completed, &duration
 	}
@@ -117,6 +126,12 @@ func (t *v2Translator) handle(ev protocol.Event) []v2Message {
 		return t.outsideTurn(ev)
 	}
 	var out []v2Message
+	if held := turn.held; held != nil {
+		if a, ok := ev.Msg.(protocol.ExecApprovalRequestEvent); !ok || a.CallID != held.ID {
+			out = append(out, t.itemStarted(*held, time.UnixMilli(*held.StartedAtMs)))
+			turn.held = nil
+		}
+	}
 	switch m := ev.Msg.(type) {
 	case protocol.AgentMessageDeltaEvent:
 		out = append(out, t.startAgent(now)...)
@@ -215,19 +230,21 @@ func (t *v2Translator) handle(ev protocol.Event) []v2Message {
 		out = append(out, t.askCommand(m, now)...)
 	case protocol.TokenCountEvent:
 		if m.Info != nil {
-			out = append(out, v2Message{method: v2.NotificationTokenUsageUpdated, params: v2.TokenUsageUpdatedNotification{
-				ThreadID: t.threadID, TurnID: turn.id, TokenUsage: tokenUsage(*m.Info),
-			}})
+			usage := tokenUsage(*m.Info)
+			if turn.usage == nil || !sameUsage(*turn.usage, usage) {
+				turn.usage = &usage
+				out = append(out, v2Message{method: v2.NotificationTokenUsageUpdated, params: v2.TokenUsageUpdatedNotification{
+					ThreadID: t.threadID, TurnID: turn.id, TokenUsage: usage,
+				}})
+			}
 		}
 	case protocol.StreamErrorEvent:
 		out = append(out, v2Message{method: v2.NotificationError, params: v2.ErrorNotification{
 			Error: v2.TurnError{Message: m.Message}, WillRetry: true, ThreadID: t.threadID, TurnID: turn.id,
 		}})
 	case protocol.ErrorEvent:
+		// Reported when the turn ends, after the thread's error status.
 		turn.failure = &v2.TurnError{Message: m.Message}
-		out = append(out, v2Message{method: v2.NotificationError, params: v2.ErrorNotification{
-			Error: *turn.failure, ThreadID: t.threadID, TurnID: turn.id,
-		}})
 	case protocol.TaskCompleteEvent:
 		status := v2.TurnCompleted
 		if turn.failure != nil {
@@ -235,6 +252,8 @@ func (t *v2Translator) handle(ev protocol.Event) []v2Message {
 		}
 		out = append(out, t.endTurn(status, now)...)
 	case protocol.TurnAbortedEvent:
+		// What the model was saying is dropped, as the reference does.
+		turn.agent, turn.reasoning = nil, nil
 		out = append(out, t.endTurn(v2.TurnInterrupted, now)...)
 	}
 	return out
@@ -385,6 +404,10 @@ func (t *v2Translator) startCommand(m protocol.ExecCommandBeginEvent, now time.T
 	}
 	item.StartedAtMs = &started
 	t.turn.commands[m.CallID] = item
+	if m.AwaitsApproval {
+		t.turn.held = item
+		return out
+	}
 	return append(out, t.itemStarted(*item, now))
 }
 
@@ -404,6 +427,10 @@ func (t *v2Translator) askCommand(m protocol.ExecApprovalRequestEvent, now time.
 		item = t.turn.commands[m.CallID]
 	}
 	out = append(out, t.status(v2.Active(v2.ActiveFlagWaitingOnApproval)))
+	if held := t.turn.held; held != nil && held.ID == m.CallID {
+		out = append(out, t.itemStarted(*held, time.UnixMilli(*held.StartedAtMs)))
+		t.turn.held = nil
+	}
 	out = append(out, v2Message{
 		method: v2.MethodCommandExecutionRequestApproval,
 		params: v2.CommandExecutionRequestApprovalParams{
@@ -556,7 +583,12 @@ func (t *v2Translator) resolved(a v2Approval, declined bool) []v2Message {
 // endTurn closes every open item and the turn; the thread becomes idle.
 func (t *v2Translator) endTurn(status string, now time.Time) []v2Message {
 	turn := t.turn
-	out := t.closeStreams(now)
+	var out []v2Message
+	if turn.held != nil {
+		out = append(out, t.itemStarted(*turn.held, time.UnixMilli(*turn.held.StartedAtMs)))
+		turn.held = nil
+	}
+	out = append(out, t.closeStreams(now)...)
 	for callID := range turn.patches {
 		final := v2.CommandFailed
 		if turn.declined[callID] {
@@ -582,6 +614,13 @@ func (t *v2Translator) endTurn(status string, now time.Time) []v2Message {
 		out = append(out, t.itemCompleted(done, now))
 	}
 	turn.tools = map[string]*v2.McpToolCallItem{}
+	if status == v2.TurnFailed && turn.failure != nil {
+		out = append(out, t.status(v2.ThreadStatus{Type: v2.ThreadSystemError}),
+			v2Message{method: v2.NotificationError, params: v2.ErrorNotification{Error: *turn.failure, ThreadID: t.threadID, TurnID: turn.id}})
+		out = append(out, v2Message{method: v2.NotificationTurnCompleted, params: v2.TurnNotification{ThreadID: t.threadID, Turn: turn.wire(status, now)}})
+		t.turn = nil
+		return out
+	}
 	out = append(out, t.status(v2.Idle()),
 		v2Message{method: v2.NotificationTurnCompleted, params: v2.TurnNotification{ThreadID: t.threadID, Turn: turn.wire(status, now)}})
 	t.turn = nil
@@ -674,4 +713,14 @@ func planSteps(items []protocol.PlanItem) []v2.PlanStep {
 		out = append(out, v2.PlanStep{Step: it.Step, Status: status})
 	}
 	return out
+}
+
+// sameUsage reports whether two token usages are the same.
+func sameUsage(a, b v2.ThreadTokenUsage) bool {
+	same := a.Total == b.Total && a.Last == b.Last
+	switch {
+	case a.ModelContextWindow == nil || b.ModelContextWindow == nil:
+		return same && a.ModelContextWindow == b.ModelContextWindow
+	}
+	return same && *a.ModelContextWindow == *b.ModelContextWindow
 }

@@ -57,7 +57,7 @@ func TestTranslatorTurns(t *testing.T) {
 				protocol.ExecCommandEndEvent{CallID: "c1", ExitCode: exit},
 				protocol.ErrorEvent{Message: "boom"}, protocol.TaskCompleteEvent{}},
 			want: []string{"thread/status/changed", "turn/started", "item/started", "item/completed",
-				"item/started", "item/completed", "error", "thread/status/changed", "turn/completed"},
+				"item/started", "item/completed", "thread/status/changed", "error", "turn/completed"},
 			status: v2.TurnFailed,
 		},
 		{
@@ -97,12 +97,15 @@ func TestTranslatorDeclinedCommand(t *testing.T) {
 	tr := newV2Translator("thread-1", time.Now)
 	tr.expect(newV2Turn("s", nil))
 	tr.handle(protocol.Event{ID: "s", Msg: protocol.TaskStartedEvent{}})
-	tr.handle(protocol.Event{ID: "s", Msg: protocol.ExecCommandBeginEvent{CallID: "c1", Command: []string{"rm", "-rf", "x y"}}})
+	held := tr.handle(protocol.Event{ID: "s", Msg: protocol.ExecCommandBeginEvent{CallID: "c1", Command: []string{"rm", "-rf", "x y"}, AwaitsApproval: true}})
+	assert.Empty(t, held, "the item waits for its approval request")
 	ask := tr.handle(protocol.Event{ID: "s", Msg: protocol.ExecApprovalRequestEvent{CallID: "c1", Command: []string{"rm", "-rf", "x y"}}})
-	require.Equal(t, []string{"thread/status/changed", v2.MethodCommandExecutionRequestApproval}, methodsOf(ask))
-	params := ask[1].params.(v2.CommandExecutionRequestApprovalParams)
+	// The waiting status comes before the command's item/started, which
+	// waited for this event.
+	require.Equal(t, []string{"thread/status/changed", "item/started", v2.MethodCommandExecutionRequestApproval}, methodsOf(ask))
+	params := ask[2].params.(v2.CommandExecutionRequestApprovalParams)
 	assert.Equal(t, "rm -rf 'x y'", params.Command)
-	assert.Equal(t, "c1", ask[1].approval.callID)
+	assert.Equal(t, "c1", ask[2].approval.callID)
 	tr.declined("c1")
 	end := tr.handle(protocol.Event{ID: "s", Msg: protocol.ExecCommandEndEvent{CallID: "c1", ExitCode: -1}})
 	item := end[0].params.(v2.ItemCompletedNotification).Item.(v2.CommandExecutionItem)

@@ -386,6 +386,10 @@ type ExecCommandBeginEvent struct {
 	Cwd string `json:"cwd"`
 	// ParsedCmd describes the command.
 	ParsedCmd []ParsedCommand `json:"parsed_cmd"`
+	// AwaitsApproval is set when an approval request for the command
+	// follows. It is not part of the wire: front ends use it to order
+	// what they show.
+	AwaitsApproval bool `json:"-"`
 }
 
 // ExecCommandOutputDeltaEvent carries a chunk of a running command's output.

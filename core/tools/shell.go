@@ -102,14 +102,15 @@ func (h *shellHandler) Handle(ctx context.Context, t *Turn, c Call) (string, err
 
 // run decides, asks when needed, executes and reports one command.
 func (h *shellHandler) run(ctx context.Context, t *Turn, callID string, argv []string, cwd string, timeout time.Duration, escalated bool, justification string) (string, error) {
-	t.Emit(protocol.ExecCommandBeginEvent{CallID: callID, Command: argv, Cwd: cwd, ParsedCmd: shellparse.Parse(argv)})
+	a := approval.AssessExec(t.ApprovalPolicy, t.SandboxPolicy, argv, escalated, justification, t.Approved.Has)
+	t.Emit(protocol.ExecCommandBeginEvent{CallID: callID, Command: argv, Cwd: cwd, ParsedCmd: shellparse.Parse(argv),
+		AwaitsApproval: a.Decision == approval.Ask})
 	end := func(r exec.Result) {
 		t.Emit(protocol.ExecCommandEndEvent{
 			CallID: callID, Stdout: r.Stdout, Stderr: r.Stderr, AggregatedOutput: r.Aggregated,
 			ExitCode: r.ExitCode, Duration: protocol.DurationOf(r.Duration), FormattedOutput: exec.FormattedOutput(r),
 		})
 	}
-	a := approval.AssessExec(t.ApprovalPolicy, t.SandboxPolicy, argv, escalated, justification, t.Approved.Has)
 	sandboxed := a.Decision == approval.RunSandboxed
 	switch a.Decision {
 	case approval.Reject:

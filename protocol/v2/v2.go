@@ -139,6 +139,8 @@ const (
 	ThreadIdle      = "idle"
 	ThreadActive    = "active"
 	ThreadNotLoaded = "notLoaded"
+	// ThreadSystemError is the status of a thread whose last turn failed.
+	ThreadSystemError = "systemError"
 )
 
 // ActiveFlagWaitingOnApproval marks an active thread that waits for the
@@ -229,9 +231,10 @@ type Turn struct {
 
 // TurnError says why a turn failed.
 type TurnError struct {
-	Message           string  `json:"message"`
-	CodexErrorInfo    *string `json:"codexErrorInfo"`
-	AdditionalDetails *string `json:"additionalDetails"`
+	Message           string          `json:"message"`
+	CodexErrorInfo    *string         `json:"codexErrorInfo"`
+	AdditionalDetails *string         `json:"additionalDetails"`
+	Misalignment      json.RawMessage `json:"misalignment"`
 }
 
 // UserInput is one input item of turn/start: text, an image by URL or a
@@ -242,6 +245,36 @@ type UserInput struct {
 	TextElements []TextElement `json:"text_elements,omitempty"`
 	URL          string        `json:"url,omitempty"`
 	Path         string        `json:"path,omitempty"`
+}
+
+// MarshalJSON writes the members of the input's type: a text always with
+// its text_elements (possibly empty), an image with its URL, a local image
+// with its path.
+func (in UserInput) MarshalJSON() ([]byte, error) {
+	switch in.Type {
+	case InputText:
+		elements := in.TextElements
+		if elements == nil {
+			elements = []TextElement{}
+		}
+		return json.Marshal(struct {
+			Type         string        `json:"type"`
+			Text         string        `json:"text"`
+			TextElements []TextElement `json:"text_elements"`
+		}{in.Type, in.Text, elements})
+	case InputImage:
+		return json.Marshal(struct {
+			Type string `json:"type"`
+			URL  string `json:"url"`
+		}{in.Type, in.URL})
+	case InputLocalImage:
+		return json.Marshal(struct {
+			Type string `json:"type"`
+			Path string `json:"path"`
+		}{in.Type, in.Path})
+	}
+	type plain UserInput
+	return json.Marshal(plain(in))
 }
 
 // TextElement is a span of a text input that the editor renders specially;
