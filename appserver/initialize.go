@@ -14,6 +14,9 @@ import (
 // the first.
 // A v2 client's opted-out notifications are never sent to it.
 func (s *Server) initialize(_ context.Context, p protocol.InitializeParams) (protocol.InitializeResponse, error) {
+	s.mu.Lock()
+	s.client = p.ClientInfo.Name
+	s.mu.Unlock()
 	if p.Capabilities != nil {
 		s.mu.Lock()
 		for _, method := range p.Capabilities.OptOutNotificationMethods {

@@ -52,6 +52,7 @@ type Server struct {
 	rpc *rpcserver.Server[*Server]
 
 	mu      sync.Mutex
+	client  string                        // the client's name, from initialize
 	optOut  map[string]bool               // notifications the client opted out of
 	threads map[string]*v2Thread          // v2 threads by id
 	convs   map[string]*conversationState // by conversation id

@@ -91,7 +91,13 @@ func (s *Server) newV2Thread(conv *conversation.Conversation, cfg *config.Config
 	now := time.Now()
 	model := cfg.Model
 	path := ev.RolloutPath
-	originator := s.eng.Originator
+	// A thread's originator is the client that started it.
+	s.mu.Lock()
+	originator := s.client
+	s.mu.Unlock()
+	if originator == "" {
+		originator = s.eng.Originator
+	}
 	th := &v2Thread{
 		id:   conv.ID(),
 		conv: conv,
