@@ -37,6 +37,7 @@ type v2Turn struct {
 	failure   *v2.TurnError
 	// agent is the agent message being streamed; reasoning likewise.
 	agent     *v2.AgentMessageItem
+	agentText strings.Builder // the open agent message's text so far
 	reasoning *v2.ReasoningItem
 	commands  map[string]*v2.CommandExecutionItem // by call id
 	patches   map[string]*v2.FileChangeItem       // by call id
@@ -135,11 +136,12 @@ func (t *v2Translator) handle(ev protocol.Event) []v2Message {
 	switch m := ev.Msg.(type) {
 	case protocol.AgentMessageDeltaEvent:
 		out = append(out, t.startAgent(now)...)
-		turn.agent.Text += m.Delta
+		turn.agentText.WriteString(m.Delta)
 		out = append(out, t.delta(v2.NotificationAgentMessageDelta, turn.agent.ID, m.Delta))
 	case protocol.AgentMessageEvent:
 		out = append(out, t.startAgent(now)...)
-		turn.agent.Text = m.Message
+		turn.agentText.Reset()
+		turn.agentText.WriteString(m.Message)
 		out = append(out, t.completeAgent(now)...)
 	case protocol.AgentReasoningSectionBreakEvent:
 		out = append(out, t.startReasoning(now)...)
@@ -254,6 +256,7 @@ func (t *v2Translator) handle(ev protocol.Event) []v2Message {
 	case protocol.TurnAbortedEvent:
 		// What the model was saying is dropped, as the reference does.
 		turn.agent, turn.reasoning = nil, nil
+		turn.agentText.Reset()
 		out = append(out, t.endTurn(v2.TurnInterrupted, now)...)
 	}
 	return out
@@ -354,6 +357,8 @@ func (t *v2Translator) completeAgent(now time.Time) []v2Message {
 		return nil
 	}
 	done := *turn.agent
+	done.Text = turn.agentText.String()
+	turn.agentText.Reset()
 	completed := ms(now)
 	done.CompletedAtMs = &completed
 	turn.agent = nil
