@@ -34,8 +34,6 @@ type v2Thread struct {
 	emitMu sync.Mutex
 	mu     sync.Mutex
 	tr     *v2Translator
-	// turnEnded is closed when the open turn's turn/completed was sent.
-	turnEnded chan struct{}
 	// asking are the approval requests waiting for the client's answer,
 	// by request id, with the means to stop waiting.
 	asking map[uint64]context.CancelFunc
@@ -288,34 +286,28 @@ func (s *Server) turnSteer(ctx context.Context, p v2.TurnSteerParams, r rpcserve
 	}
 }
 
-// turnInterrupt stops the running turn. The answer comes after the turn's
-// turn/completed (status interrupted).
+// turnInterrupt stops the running turn. As the reference does, it is
+// answered at once, before the turn's turn/completed (status interrupted).
 func (s *Server) turnInterrupt(ctx context.Context, p v2.TurnInterruptParams, r rpcserver.Reply[v2.TurnInterruptResponse]) {
 	th, err := s.thread(p.ThreadID)
 	if err != nil {
 		r.Fail(ctx, err)
 		return
 	}
-	th.mu.Lock()
-	ended := th.turnEnded
-	th.mu.Unlock()
 	life := s.lifetime()
+	th.emitMu.Lock()
+	defer th.emitMu.Unlock()
 	if !s.goTracked(func() {
-		if _, err := th.conv.Interrupt(life); err != nil {
-			r.Fail(life, internalError("interrupt turn: %v", err))
-			return
+		if _, err := th.conv.Interrupt(life); err != nil && life.Err() == nil {
+			s.log.Warn("interrupting a turn", "thread", th.id, "error", err)
 		}
-		if ended != nil {
-			select {
-			case <-ended:
-			case <-time.After(turnEndGrace):
-			case <-life.Done():
-			}
-		}
-		r.Send(life, v2.TurnInterruptResponse{})
 	}) {
 		r.Fail(ctx, shuttingDown())
+		return
 	}
+	// The pump cannot write the turn's end before this answer: emitMu is
+	// held until it is written.
+	r.Send(ctx, v2.TurnInterruptResponse{})
 }
 
 // pumpV2 forwards a thread's events as v2 notifications until the
@@ -329,9 +321,6 @@ func (s *Server) pumpV2(ctx context.Context, th *v2Thread) {
 		th.emitMu.Lock()
 		th.mu.Lock()
 		msgs := th.tr.handle(ev)
-		if _, ok := ev.Msg.(protocol.TaskStartedEvent); ok {
-			th.turnEnded = make(chan struct{})
-		}
 		th.mu.Unlock()
 		if endsTurn(msgs) {
 			s.resolveMoot(ctx, th)
@@ -342,14 +331,6 @@ func (s *Server) pumpV2(ctx context.Context, th *v2Thread) {
 				continue
 			}
 			s.notifyV2(ctx, m.method, m.params)
-			if m.method == v2.NotificationTurnCompleted {
-				th.mu.Lock()
-				if th.turnEnded != nil {
-					close(th.turnEnded)
-					th.turnEnded = nil
-				}
-				th.mu.Unlock()
-			}
 		}
 		th.emitMu.Unlock()
 	}
