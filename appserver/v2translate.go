@@ -247,6 +247,10 @@ func (t *v2Translator) handle(ev protocol.Event) []v2Message {
 	case protocol.ErrorEvent:
 		// Reported when the turn ends, after the thread's error status.
 		turn.failure = &v2.TurnError{Message: m.Message}
+		if m.Kind != "" {
+			kind := m.Kind
+			turn.failure.CodexErrorInfo = &kind
+		}
 	case protocol.TaskCompleteEvent:
 		status := v2.TurnCompleted
 		if turn.failure != nil {

@@ -152,6 +152,10 @@ func (d Duration) Std() time.Duration {
 type ErrorEvent struct {
 	// Message says what went wrong.
 	Message string `json:"message"`
+	// Kind classifies a failed model request (see client.ErrorKind); it is
+	// not part of the 0.45 wire, and the v2 protocol reports it as
+	// codexErrorInfo.
+	Kind string `json:"-"`
 }
 
 // TaskStartedEvent opens a turn.

@@ -251,6 +251,12 @@ func TestV2ModelErrorFailsTheTurn(t *testing.T) {
 	done := ns[len(ns)-1].params["turn"].(map[string]any)
 	assert.Equal(t, "failed", done["status"])
 	require.NotNil(t, done["error"])
+	assert.Equal(t, "badRequest", done["error"].(map[string]any)["codexErrorInfo"])
+	// The thread reports the failure before the error and the turn's end.
+	got := methods(ns)
+	require.GreaterOrEqual(t, len(got), 3)
+	assert.Equal(t, []string{"thread/status/changed", "error", "turn/completed"}, got[len(got)-3:])
+	assert.Equal(t, map[string]any{"type": "systemError"}, ns[len(ns)-3].params["status"])
 }
 
 func TestV2AndV045ClientsOnOneBinary(t *testing.T) {

@@ -2,6 +2,7 @@ package client
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -193,4 +194,37 @@ func suggestedDelay(msg string) time.Duration {
 		return time.Duration(n * float64(time.Second))
 	}
 	return 0
+}
+
+// ErrorKind classifies the error of a model request in the vocabulary of
+// the app-server's v2 protocol (codexErrorInfo): internalServerError,
+// serverOverloaded, unauthorized, badRequest, modelNotFound,
+// rateLimitExceeded, usageLimitExceeded, contextWindowExceeded, or other.
+func ErrorKind(err error) string {
+	var h *HTTPError
+	if !errors.As(err, &h) {
+		if strings.Contains(err.Error(), "context_length_exceeded") {
+			return "contextWindowExceeded"
+		}
+		return "other"
+	}
+	switch {
+	case h.Code == "context_length_exceeded":
+		return "contextWindowExceeded"
+	case h.StatusCode == http.StatusTooManyRequests && (quotaExhausted(h.Code) || quotaExhausted(h.Type)):
+		return "usageLimitExceeded"
+	case h.StatusCode == http.StatusTooManyRequests:
+		return "rateLimitExceeded"
+	case h.StatusCode == http.StatusServiceUnavailable:
+		return "serverOverloaded"
+	case h.StatusCode >= 500:
+		return "internalServerError"
+	case h.StatusCode == http.StatusUnauthorized || h.StatusCode == http.StatusForbidden:
+		return "unauthorized"
+	case h.StatusCode == http.StatusNotFound:
+		return "modelNotFound"
+	case h.StatusCode == http.StatusBadRequest:
+		return "badRequest"
+	}
+	return "other"
 }

@@ -47,7 +47,7 @@ func (c *Conversation) runTask(ctx context.Context, t *task, tc protocol.TurnCon
 				return
 			}
 			c.finishTask(t)
-			c.emit(t.subID, protocol.ErrorEvent{Message: err.Error()})
+			c.emit(t.subID, protocol.ErrorEvent{Message: err.Error(), Kind: client.ErrorKind(err)})
 			c.emit(t.subID, protocol.TaskCompleteEvent{LastAgentMessage: lastAgent})
 			return
 		}
