@@ -44,7 +44,8 @@ type v2Thread struct {
 func (s *Server) threadStart(ctx context.Context, p v2.ThreadStartParams, r rpcserver.Reply[v2.ThreadStartResponse]) {
 	cfg, err := s.eng.LoadConfig(config.Request{
 		Model: p.Model, Cwd: p.Cwd, ApprovalPolicy: p.ApprovalPolicy, Sandbox: p.Sandbox,
-		BaseInstructions: p.BaseInstructions, Config: withProvider(p.Config, p.ModelProvider),
+		BaseInstructions: p.BaseInstructions, DeveloperInstructions: p.DeveloperInstructions,
+		Config: withProvider(p.Config, p.ModelProvider),
 	})
 	if err != nil {
 		r.Fail(ctx, invalidParams("error deriving config: %v", err))

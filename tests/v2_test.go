@@ -58,8 +58,11 @@ func checkV2(t *testing.T, method string, raw json.RawMessage, kind string) {
 	assert.NoError(t, err, "our schema: %s %s: %s", kind, method, raw)
 }
 
-// v2Client drives the v2 protocol of a test server.
-type v2Client struct{ *appServer }
+// v2Client drives the v2 protocol of a test server whose model is model.
+type v2Client struct {
+	*appServer
+	model *fakemodel.Server
+}
 
 // startV2 starts a server whose model plays replies, initialized as a v2
 // client, with a thread started with params; it returns the thread id.
@@ -67,7 +70,7 @@ func startV2(t *testing.T, params map[string]any, replies ...fakemodel.Reply) (v
 	t.Helper()
 	model := fakemodel.Start(fakemodel.Script(replies...))
 	t.Cleanup(model.Close)
-	s := v2Client{startAppServer(t, serverEnv{config: mockConfig(model.URL, 0, 0)})}
+	s := v2Client{startAppServer(t, serverEnv{config: mockConfig(model.URL, 0, 0)}), model}
 	var init struct {
 		UserAgent      string `json:"userAgent"`
 		CodexHome      string `json:"codexHome"`
@@ -326,7 +329,7 @@ func TestV2TwoThreadsAtOnce(t *testing.T) {
 func TestV2OptOutNotifications(t *testing.T) {
 	model := fakemodel.Start(fakemodel.Script(fakemodel.TextDeltas([]string{"a", "b"})))
 	t.Cleanup(model.Close)
-	s := v2Client{startAppServer(t, serverEnv{config: mockConfig(model.URL, 0, 0)})}
+	s := v2Client{startAppServer(t, serverEnv{config: mockConfig(model.URL, 0, 0)}), model}
 	s.callResult("initialize", map[string]any{"clientInfo": map[string]any{"name": "v2test", "version": "1.0"},
 		"capabilities": map[string]any{"optOutNotificationMethods": []string{"item/agentMessage/delta"}}}, nil)
 	s.notify("initialized")
@@ -531,4 +534,32 @@ func TestV2InterruptDuringCommand(t *testing.T) {
 		}
 	}
 	assert.Equal(t, "failed", status)
+}
+
+func TestV2DeveloperInstructionsAndSteeredInputReachTheModel(t *testing.T) {
+	s, thread := startV2(t, map[string]any{"approvalPolicy": "never", "sandbox": "workspace-write",
+		"developerInstructions": "Answer in French."}, bashCall("call1", "sleep 1"), answer())
+	turn := s.startTurn(thread, "start")
+	s.take(func(m rpcMessage) bool {
+		return m.Method == "item/started" && strings.Contains(string(m.Params), `"commandExecution"`)
+	}, "the command's item/started")
+	s.callResult("turn/steer", map[string]any{"threadId": thread, "expectedTurnId": turn,
+		"input": []any{map[string]any{"type": "text", "text": "also this"}}}, nil)
+	s.untilTurnCompleted()
+
+	requests := s.model.Requests()
+	require.Len(t, requests, 2)
+	var first struct {
+		Input []struct {
+			Role    string `json:"role"`
+			Content []struct {
+				Text string `json:"text"`
+			} `json:"content"`
+		} `json:"input"`
+	}
+	require.NoError(t, json.Unmarshal(requests[0].Body, &first))
+	require.NotEmpty(t, first.Input)
+	assert.Equal(t, "developer", first.Input[0].Role)
+	assert.Equal(t, "Answer in French.", first.Input[0].Content[0].Text)
+	assert.Contains(t, string(requests[1].Body), "also this", "the steered input is in the next request")
 }

@@ -97,6 +97,10 @@ type Config struct {
 
 	// BaseInstructions replaces the built-in instructions when non-empty.
 	BaseInstructions string
+	// DeveloperInstructions, when non-empty, are given to the model as a
+	// developer message at the start of a conversation
+	// (developer_instructions).
+	DeveloperInstructions string
 	// ProjectDocMaxBytes caps the AGENTS.md text; 0 disables project docs.
 	ProjectDocMaxBytes int
 
@@ -186,6 +190,8 @@ type Typed struct {
 	SandboxMode protocol.SandboxMode
 	// BaseInstructions replaces the built-in instructions.
 	BaseInstructions string
+	// DeveloperInstructions replaces developer_instructions.
+	DeveloperInstructions string
 	// IncludePlanTool replaces include_plan_tool.
 	IncludePlanTool *bool
 	// IncludeApplyPatchTool replaces include_apply_patch_tool.
@@ -461,6 +467,9 @@ func resolve(s *settings, typed Typed, getenv func(string) string) (*Config, err
 		cfg.SandboxPolicy = protocol.SandboxPolicy{Mode: mode}
 	}
 
+	if typed.DeveloperInstructions != "" {
+		cfg.DeveloperInstructions = typed.DeveloperInstructions
+	}
 	switch {
 	case typed.BaseInstructions != "":
 		cfg.BaseInstructions = typed.BaseInstructions

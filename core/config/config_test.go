@@ -798,3 +798,23 @@ func TestKeyLine(t *testing.T) {
 	}
 	assert.Zero(t, keyLine("not toml =", []string{"a"}))
 }
+
+func TestDeveloperInstructions(t *testing.T) {
+	tests := []struct {
+		name  string
+		text  string
+		typed Typed
+		want  string
+	}{
+		{"none", ``, Typed{}, ""},
+		{"from config.toml", `developer_instructions = "Be brief."`, Typed{}, "Be brief."},
+		{"a request's replace the file's", `developer_instructions = "Be brief."`, Typed{DeveloperInstructions: "Answer in French."}, "Answer in French."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := load(t, tt.text, LoadOptions{Typed: tt.typed})
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, cfg.DeveloperInstructions)
+		})
+	}
+}

@@ -315,6 +315,7 @@ type fileSettings struct {
 	verbosity                              *protocol.Verbosity
 	showRawReasoning, hideReasoning        *bool
 	instructionsFile                       *string
+	developerInstructions                  *string
 	projectDocMaxBytes                     *int64
 	includePlanTool, includeApplyPatchTool *bool
 	notify                                 []string
@@ -369,6 +370,7 @@ func decodeFile(t table) (*fileSettings, error) {
 		optional(t, "show_raw_agent_reasoning", &f.showRawReasoning, t.boolean),
 		optional(t, "hide_agent_reasoning", &f.hideReasoning, t.boolean),
 		optional(t, "experimental_instructions_file", &f.instructionsFile, t.str),
+		optional(t, "developer_instructions", &f.developerInstructions, t.str),
 		t.integer("project_doc_max_bytes", &f.projectDocMaxBytes),
 		optional(t, "include_plan_tool", &f.includePlanTool, t.boolean),
 		optional(t, "include_apply_patch_tool", &f.includeApplyPatchTool, t.boolean),
@@ -556,6 +558,7 @@ func (f *fileSettings) overDefaults() *settings {
 	setFrom(&c.IncludePlanTool, f.includePlanTool)
 	setFrom(&c.IncludeApplyPatchTool, f.includeApplyPatchTool)
 	setFrom(&c.ChatGPTBaseURL, f.chatGPTBaseURL)
+	setFrom(&c.DeveloperInstructions, f.developerInstructions)
 
 	c.SandboxPolicy = protocol.SandboxPolicy{Mode: s.sandboxMode}
 	if ww := f.workspaceWrite; ww != nil {

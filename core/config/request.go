@@ -23,6 +23,8 @@ type Request struct {
 	Sandbox *protocol.SandboxMode
 	// BaseInstructions replace the built-in instructions.
 	BaseInstructions *string
+	// DeveloperInstructions replace developer_instructions.
+	DeveloperInstructions *string
 	// IncludePlanTool replaces include_plan_tool.
 	IncludePlanTool *bool
 	// IncludeApplyPatchTool replaces include_apply_patch_tool.
@@ -52,6 +54,7 @@ func Resolve(base LoadOptions, req Request) (*Config, error) {
 	setFrom(&t.ApprovalPolicy, req.ApprovalPolicy)
 	setFrom(&t.SandboxMode, req.Sandbox)
 	setFrom(&t.BaseInstructions, req.BaseInstructions)
+	setFrom(&t.DeveloperInstructions, req.DeveloperInstructions)
 	if req.IncludePlanTool != nil {
 		t.IncludePlanTool = req.IncludePlanTool
 	}

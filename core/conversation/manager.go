@@ -108,6 +108,10 @@ func (m *Manager) NewConversation(ctx context.Context, cfg *config.Config) (*Con
 	}
 	c := m.newConversation(id.String(), cfg, w)
 	initial := []protocol.ResponseItem{}
+	if cfg.DeveloperInstructions != "" {
+		initial = append(initial, protocol.ResponseItem{Type: protocol.ItemMessage, Role: "developer",
+			Content: []protocol.ContentItem{{Type: protocol.ContentInputText, Text: cfg.DeveloperInstructions}}})
+	}
 	if userInstructions != "" {
 		initial = append(initial, userInstructionsMessage(userInstructions))
 	}
