@@ -88,6 +88,15 @@ func newID() string {
 	return id.String()
 }
 
+// itemID is the provider's id of an item when it gave one, as the
+// reference uses it, and a new id otherwise.
+func itemID(provider string) string {
+	if provider != "" {
+		return provider
+	}
+	return newID()
+}
+
 // ms returns t as Unix milliseconds.
 func ms(t time.Time) int64 { return t.UnixMilli() }
 
@@ -135,19 +144,19 @@ func (t *v2Translator) handle(ev protocol.Event) []v2Message {
 	}
 	switch m := ev.Msg.(type) {
 	case protocol.AgentMessageDeltaEvent:
-		out = append(out, t.startAgent(now)...)
+		out = append(out, t.startAgent(now, m.ItemID)...)
 		turn.agentText.WriteString(m.Delta)
 		out = append(out, t.delta(v2.NotificationAgentMessageDelta, turn.agent.ID, m.Delta))
 	case protocol.AgentMessageEvent:
-		out = append(out, t.startAgent(now)...)
+		out = append(out, t.startAgent(now, m.ItemID)...)
 		turn.agentText.Reset()
 		turn.agentText.WriteString(m.Message)
 		out = append(out, t.completeAgent(now)...)
 	case protocol.AgentReasoningSectionBreakEvent:
-		out = append(out, t.startReasoning(now)...)
+		out = append(out, t.startReasoning(now, "")...)
 		out = append(out, t.summaryPart())
 	case protocol.AgentReasoningDeltaEvent:
-		out = append(out, t.startReasoning(now)...)
+		out = append(out, t.startReasoning(now, m.ItemID)...)
 		r := turn.reasoning
 		if len(r.Summary) == 0 {
 			out = append(out, t.summaryPart())
@@ -156,12 +165,12 @@ func (t *v2Translator) handle(ev protocol.Event) []v2Message {
 		out = append(out, v2Message{method: v2.NotificationReasoningSummaryDelta, params: v2.SummaryDeltaNotification{
 			ThreadID: t.threadID, TurnID: turn.id, ItemID: r.ID, Delta: m.Delta, SummaryIndex: len(r.Summary) - 1}})
 	case protocol.AgentReasoningEvent:
-		out = append(out, t.startReasoning(now)...)
+		out = append(out, t.startReasoning(now, m.ItemID)...)
 		if len(turn.reasoning.Summary) == 0 {
 			turn.reasoning.Summary = []string{m.Text}
 		}
 	case protocol.AgentReasoningRawContentDeltaEvent:
-		out = append(out, t.startReasoning(now)...)
+		out = append(out, t.startReasoning(now, m.ItemID)...)
 		r := turn.reasoning
 		if len(r.Content) == 0 {
 			r.Content = append(r.Content, "")
@@ -170,7 +179,7 @@ func (t *v2Translator) handle(ev protocol.Event) []v2Message {
 		out = append(out, v2Message{method: v2.NotificationReasoningTextDelta, params: v2.ReasoningTextDeltaNotification{
 			ThreadID: t.threadID, TurnID: turn.id, ItemID: r.ID, Delta: m.Delta, ContentIndex: len(r.Content) - 1}})
 	case protocol.AgentReasoningRawContentEvent:
-		out = append(out, t.startReasoning(now)...)
+		out = append(out, t.startReasoning(now, m.ItemID)...)
 		if len(turn.reasoning.Content) == 0 {
 			turn.reasoning.Content = []string{m.Text}
 		}
@@ -342,14 +351,14 @@ func (t *v2Translator) delta(method, itemID, delta string) v2Message {
 
 // startAgent opens an agent message item unless one is open; an open
 // reasoning item is over.
-func (t *v2Translator) startAgent(now time.Time) []v2Message {
+func (t *v2Translator) startAgent(now time.Time, id string) []v2Message {
 	turn := t.turn
 	if turn.agent != nil {
 		return nil
 	}
 	out := t.completeReasoning(now)
 	started := ms(now)
-	turn.agent = &v2.AgentMessageItem{Type: v2.ItemAgentMessage, ID: newID()}
+	turn.agent = &v2.AgentMessageItem{Type: v2.ItemAgentMessage, ID: itemID(id)}
 	turn.agent.StartedAtMs = &started
 	return append(out, t.itemStarted(*turn.agent, now))
 }
@@ -371,13 +380,13 @@ func (t *v2Translator) completeAgent(now time.Time) []v2Message {
 }
 
 // startReasoning opens a reasoning item unless one is open.
-func (t *v2Translator) startReasoning(now time.Time) []v2Message {
+func (t *v2Translator) startReasoning(now time.Time, id string) []v2Message {
 	turn := t.turn
 	if turn.reasoning != nil {
 		return nil
 	}
 	started := ms(now)
-	turn.reasoning = &v2.ReasoningItem{Type: v2.ItemReasoning, ID: newID(), Summary: []string{}, Content: []string{}}
+	turn.reasoning = &v2.ReasoningItem{Type: v2.ItemReasoning, ID: itemID(id), Summary: []string{}, Content: []string{}}
 	turn.reasoning.StartedAtMs = &started
 	return []v2Message{t.itemStarted(*turn.reasoning, now)}
 }

@@ -138,3 +138,26 @@ func TestShellJoin(t *testing.T) {
 		assert.Equal(t, tt.want, shellJoin(tt.argv))
 	}
 }
+
+func TestTranslatorKeepsTheProvidersItemIDs(t *testing.T) {
+	out, _ := translate(t, "sub", protocol.TaskStartedEvent{},
+		protocol.AgentReasoningDeltaEvent{Delta: "hmm", ItemID: "rs_1"},
+		protocol.AgentMessageDeltaEvent{Delta: "hi", ItemID: "msg_1"},
+		protocol.AgentMessageEvent{Message: "hi", ItemID: "msg_1"},
+		protocol.TaskCompleteEvent{})
+	ids := map[string]string{}
+	for _, m := range out {
+		switch p := m.params.(type) {
+		case v2.ItemCompletedNotification:
+			switch item := p.Item.(type) {
+			case v2.AgentMessageItem:
+				ids["agent"] = item.ID
+			case v2.ReasoningItem:
+				ids["reasoning"] = item.ID
+			}
+		case v2.DeltaNotification:
+			ids["delta"] = p.ItemID
+		}
+	}
+	assert.Equal(t, map[string]string{"agent": "msg_1", "reasoning": "rs_1", "delta": "msg_1"}, ids)
+}

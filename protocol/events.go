@@ -235,36 +235,54 @@ type TokenCountEvent struct {
 type AgentMessageEvent struct {
 	// Message is the text.
 	Message string `json:"message"`
+	// ItemID is the provider's id of the output item, when it gives one;
+	// not part of the 0.45 wire (the v2 protocol uses it as the item id).
+	ItemID string `json:"-"`
 }
 
 // AgentMessageDeltaEvent is a piece of a streaming assistant message.
 type AgentMessageDeltaEvent struct {
 	// Delta is the new text.
 	Delta string `json:"delta"`
+	// ItemID is the provider's id of the output item, when it gives one;
+	// not part of the 0.45 wire (the v2 protocol uses it as the item id).
+	ItemID string `json:"-"`
 }
 
 // AgentReasoningEvent is a complete reasoning summary paragraph.
 type AgentReasoningEvent struct {
 	// Text is the paragraph.
 	Text string `json:"text"`
+	// ItemID is the provider's id of the output item, when it gives one;
+	// not part of the 0.45 wire (the v2 protocol uses it as the item id).
+	ItemID string `json:"-"`
 }
 
 // AgentReasoningDeltaEvent is a piece of a streaming reasoning summary.
 type AgentReasoningDeltaEvent struct {
 	// Delta is the new text.
 	Delta string `json:"delta"`
+	// ItemID is the provider's id of the output item, when it gives one;
+	// not part of the 0.45 wire (the v2 protocol uses it as the item id).
+	ItemID string `json:"-"`
 }
 
 // AgentReasoningRawContentEvent is complete raw reasoning text.
 type AgentReasoningRawContentEvent struct {
 	// Text is the reasoning.
 	Text string `json:"text"`
+	// ItemID is the provider's id of the output item, when it gives one;
+	// not part of the 0.45 wire (the v2 protocol uses it as the item id).
+	ItemID string `json:"-"`
 }
 
 // AgentReasoningRawContentDeltaEvent is a piece of raw reasoning text.
 type AgentReasoningRawContentDeltaEvent struct {
 	// Delta is the new text.
 	Delta string `json:"delta"`
+	// ItemID is the provider's id of the output item, when it gives one;
+	// not part of the 0.45 wire (the v2 protocol uses it as the item id).
+	ItemID string `json:"-"`
 }
 
 // AgentReasoningSectionBreakEvent separates reasoning summary sections.

@@ -677,3 +677,26 @@ func BenchmarkStream10kDeltas(b *testing.B) {
 		_ = s.Close()
 	}
 }
+
+func TestDeltasCarryTheirItemID(t *testing.T) {
+	body := `data: {"type":"response.output_text.delta","item_id":"msg_1","delta":"a"}` + "\n\n" +
+		`data: {"type":"response.reasoning_summary_text.delta","item_id":"rs_1","delta":"b"}` + "\n\n" +
+		`data: {"type":"response.completed","response":{"id":"r"}}` + "\n\n"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		_, _ = io.WriteString(w, body)
+	}))
+	defer srv.Close()
+	rec := &recorder{}
+	s, err := newClient(mockProvider(srv.URL), rec).Stream(context.Background(), request(rec))
+	require.NoError(t, err)
+	evs, err := drain(t, s)
+	require.ErrorIs(t, err, io.EOF)
+	ids := map[client.EventKind]string{}
+	for _, e := range evs {
+		if e.Kind == client.OutputTextDelta || e.Kind == client.ReasoningSummaryDelta {
+			ids[e.Kind] = e.ItemID
+		}
+	}
+	assert.Equal(t, map[client.EventKind]string{client.OutputTextDelta: "msg_1", client.ReasoningSummaryDelta: "rs_1"}, ids)
+}

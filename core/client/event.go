@@ -61,6 +61,9 @@ type Event struct {
 	Item protocol.ResponseItem
 	// Delta is the new text (the delta kinds).
 	Delta string
+	// ItemID is the provider's id of the output item a delta belongs to,
+	// when it gives one.
+	ItemID string
 	// ResponseID is the provider's response id (Created, Completed).
 	ResponseID string
 	// Usage is the token usage (Completed); nil when the provider sent none.

@@ -117,6 +117,7 @@ type responsesDecoder struct {
 // responsesEvent holds the fields of every Responses API event we read.
 type responsesEvent struct {
 	Type     string          `json:"type"`
+	ItemID   string          `json:"item_id"`
 	Delta    string          `json:"delta"`
 	Item     json.RawMessage `json:"item"`
 	Response json.RawMessage `json:"response"`
@@ -188,11 +189,11 @@ func (d *responsesDecoder) next() (Event, error) {
 			}
 			return out, nil
 		case "response.output_text.delta":
-			return Event{Kind: OutputTextDelta, Delta: ev.Delta}, nil
+			return Event{Kind: OutputTextDelta, Delta: ev.Delta, ItemID: ev.ItemID}, nil
 		case "response.reasoning_summary_text.delta":
-			return Event{Kind: ReasoningSummaryDelta, Delta: ev.Delta}, nil
+			return Event{Kind: ReasoningSummaryDelta, Delta: ev.Delta, ItemID: ev.ItemID}, nil
 		case "response.reasoning_text.delta":
-			return Event{Kind: ReasoningContentDelta, Delta: ev.Delta}, nil
+			return Event{Kind: ReasoningContentDelta, Delta: ev.Delta, ItemID: ev.ItemID}, nil
 		case "response.reasoning_summary_part.added":
 			return Event{Kind: ReasoningSummaryPartAdded}, nil
 		case "response.output_item.added", "response.output_item.done":

@@ -203,12 +203,12 @@ func (c *Conversation) stream(ctx context.Context, t *task, tc protocol.TurnCont
 			c.mu.Unlock()
 			c.emit(t.subID, protocol.TokenCountEvent{Info: info, RateLimits: ev.RateLimits})
 		case client.OutputTextDelta:
-			c.emit(t.subID, protocol.AgentMessageDeltaEvent{Delta: ev.Delta})
+			c.emit(t.subID, protocol.AgentMessageDeltaEvent{Delta: ev.Delta, ItemID: ev.ItemID})
 		case client.ReasoningSummaryDelta:
-			c.emit(t.subID, protocol.AgentReasoningDeltaEvent{Delta: ev.Delta})
+			c.emit(t.subID, protocol.AgentReasoningDeltaEvent{Delta: ev.Delta, ItemID: ev.ItemID})
 		case client.ReasoningContentDelta:
 			if c.cfg.ShowRawAgentReasoning {
-				c.emit(t.subID, protocol.AgentReasoningRawContentDeltaEvent{Delta: ev.Delta})
+				c.emit(t.subID, protocol.AgentReasoningRawContentDeltaEvent{Delta: ev.Delta, ItemID: ev.ItemID})
 			}
 		case client.ReasoningSummaryPartAdded:
 			c.emit(t.subID, protocol.AgentReasoningSectionBreakEvent{})
@@ -240,7 +240,7 @@ func (c *Conversation) handleItem(ctx context.Context, t *task, turn *tools.Turn
 	case item.Type == protocol.ItemMessage && item.Role == "assistant":
 		text := item.MessageText()
 		res.lastAgent = &text
-		c.emit(t.subID, protocol.AgentMessageEvent{Message: text})
+		c.emit(t.subID, protocol.AgentMessageEvent{Message: text, ItemID: item.ID})
 	case item.Type == protocol.ItemWebSearchCall:
 		// The provider ran the search; the model's next output uses it.
 		var action struct {
@@ -250,11 +250,11 @@ func (c *Conversation) handleItem(ctx context.Context, t *task, turn *tools.Turn
 		c.emit(t.subID, protocol.WebSearchEndEvent{CallID: item.ID, Query: action.Query})
 	case item.Type == protocol.ItemReasoning:
 		for _, s := range item.Summary {
-			c.emit(t.subID, protocol.AgentReasoningEvent{Text: s.Text})
+			c.emit(t.subID, protocol.AgentReasoningEvent{Text: s.Text, ItemID: item.ID})
 		}
 		if c.cfg.ShowRawAgentReasoning {
 			for _, p := range item.ReasoningContent {
-				c.emit(t.subID, protocol.AgentReasoningRawContentEvent{Text: p.Text})
+				c.emit(t.subID, protocol.AgentReasoningRawContentEvent{Text: p.Text, ItemID: item.ID})
 			}
 		}
 	case tools.IsCall(item):
