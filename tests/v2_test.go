@@ -14,6 +14,7 @@ import (
 
 	"github.com/codex-go/codex/internal/refschema"
 	"github.com/codex-go/codex/internal/schemagen/schemacheck"
+	"github.com/codex-go/codex/protocol"
 	"github.com/codex-go/codex/schema"
 	"github.com/codex-go/codex/tests/fakemodel"
 )
@@ -562,4 +563,23 @@ func TestV2DeveloperInstructionsAndSteeredInputReachTheModel(t *testing.T) {
 	assert.Equal(t, "developer", first.Input[0].Role)
 	assert.Equal(t, "Answer in French.", first.Input[0].Content[0].Text)
 	assert.Contains(t, string(requests[1].Body), "also this", "the steered input is in the next request")
+}
+
+func TestV2AgentMessageKeepsTheProvidersID(t *testing.T) {
+	msg := protocol.AssistantText("Hello")
+	msg.ID = "msg_7"
+	announced := msg
+	announced.Content = nil
+	s, thread := startV2(t, nil, fakemodel.Turn(fakemodel.ItemAdded(announced), fakemodel.OutputTextDelta("Hel"),
+		fakemodel.OutputTextDelta("lo"), fakemodel.ItemDone(msg)))
+	s.startTurn(thread, "hi")
+	for _, n := range s.untilTurnCompleted() {
+		switch {
+		case n.method == "item/agentMessage/delta":
+			assert.Equal(t, "msg_7", n.params["itemId"])
+		case n.method == "item/completed" && n.item()["type"] == "agentMessage":
+			assert.Equal(t, "msg_7", n.item()["id"])
+			assert.Equal(t, "Hello", n.item()["text"])
+		}
+	}
 }

@@ -190,6 +190,9 @@ func (c *Conversation) stream(ctx context.Context, t *task, tc protocol.TurnCont
 	}
 	defer s.Close()
 	turn := c.toolTurn(t, tc)
+	// openMessage is the provider's id of the message being streamed, from
+	// its output_item.added, for deltas that do not name their item.
+	openMessage := ""
 	for {
 		ev, err := s.Next()
 		if err != nil {
@@ -203,7 +206,11 @@ func (c *Conversation) stream(ctx context.Context, t *task, tc protocol.TurnCont
 			c.mu.Unlock()
 			c.emit(t.subID, protocol.TokenCountEvent{Info: info, RateLimits: ev.RateLimits})
 		case client.OutputTextDelta:
-			c.emit(t.subID, protocol.AgentMessageDeltaEvent{Delta: ev.Delta, ItemID: ev.ItemID})
+			id := ev.ItemID
+			if id == "" {
+				id = openMessage
+			}
+			c.emit(t.subID, protocol.AgentMessageDeltaEvent{Delta: ev.Delta, ItemID: id})
 		case client.ReasoningSummaryDelta:
 			c.emit(t.subID, protocol.AgentReasoningDeltaEvent{Delta: ev.Delta, ItemID: ev.ItemID})
 		case client.ReasoningContentDelta:
@@ -213,6 +220,9 @@ func (c *Conversation) stream(ctx context.Context, t *task, tc protocol.TurnCont
 		case client.ReasoningSummaryPartAdded:
 			c.emit(t.subID, protocol.AgentReasoningSectionBreakEvent{})
 		case client.OutputItemAdded:
+			if ev.Item.Type == protocol.ItemMessage {
+				openMessage = ev.Item.ID
+			}
 			if ev.Item.Type == protocol.ItemWebSearchCall {
 				c.emit(t.subID, protocol.WebSearchBeginEvent{CallID: ev.Item.ID})
 			}
