@@ -44,7 +44,7 @@ type v2Thread struct {
 func (s *Server) threadStart(ctx context.Context, p v2.ThreadStartParams, r rpcserver.Reply[v2.ThreadStartResponse]) {
 	cfg, err := s.eng.LoadConfig(config.Request{
 		Model: p.Model, Cwd: p.Cwd, ApprovalPolicy: p.ApprovalPolicy, Sandbox: p.Sandbox,
-		BaseInstructions: p.BaseInstructions, DeveloperInstructions: p.DeveloperInstructions,
+		BaseInstructions: p.BaseInstructions, DeveloperInstructions: p.DeveloperInstructions, Ephemeral: p.Ephemeral,
 		Config: withProvider(p.Config, p.ModelProvider),
 	})
 	if err != nil {
@@ -89,7 +89,10 @@ func withProvider(cfg map[string]any, provider *string) map[string]any {
 func (s *Server) newV2Thread(conv *conversation.Conversation, cfg *config.Config, ev protocol.SessionConfiguredEvent) *v2Thread {
 	now := time.Now()
 	model := cfg.Model
-	path := ev.RolloutPath
+	var path *string
+	if !cfg.Ephemeral {
+		path = &ev.RolloutPath
+	}
 	// A thread's originator is the client that started it.
 	s.mu.Lock()
 	originator := s.client
@@ -102,7 +105,7 @@ func (s *Server) newV2Thread(conv *conversation.Conversation, cfg *config.Config
 		conv: conv,
 		wire: v2.Thread{
 			ID: conv.ID(), SessionID: conv.ID(), HistoryMode: "paginated", ModelProvider: cfg.ModelProviderID,
-			Model: &model, CreatedAt: now.Unix(), UpdatedAt: now.Unix(), Status: v2.Idle(), Path: &path,
+			Model: &model, CreatedAt: now.Unix(), UpdatedAt: now.Unix(), Status: v2.Idle(), Path: path, Ephemeral: cfg.Ephemeral,
 			Cwd: cfg.Cwd, CLIVersion: version.Version, Originator: &originator, Source: SessionSource, Turns: []v2.Turn{},
 		},
 		tr:     newV2Translator(conv.ID(), time.Now),

@@ -583,3 +583,27 @@ func TestV2AgentMessageKeepsTheProvidersID(t *testing.T) {
 		}
 	}
 }
+
+func TestV2EphemeralThreadsAreNotRecorded(t *testing.T) {
+	model := fakemodel.Start(fakemodel.Script(answer()))
+	t.Cleanup(model.Close)
+	s := v2Client{startAppServer(t, serverEnv{config: mockConfig(model.URL, 0, 0)}), model}
+	s.callResult("initialize", map[string]any{"clientInfo": map[string]any{"name": "v2test", "version": "1.0"}}, nil)
+	var started struct {
+		Thread struct {
+			ID        string  `json:"id"`
+			Ephemeral bool    `json:"ephemeral"`
+			Path      *string `json:"path"`
+		} `json:"thread"`
+	}
+	s.callResult("thread/start", map[string]any{"cwd": s.workDir, "ephemeral": true}, &started)
+	assert.True(t, started.Thread.Ephemeral)
+	assert.Nil(t, started.Thread.Path)
+	s.startTurn(started.Thread.ID, "hi")
+	ns := s.untilTurnCompleted()
+	assert.Equal(t, "completed", ns[len(ns)-1].params["turn"].(map[string]any)["status"])
+	require.NoError(t, s.closeAndWait())
+	files, err := filepath.Glob(filepath.Join(s.home, "sessions", "*", "*", "*", "*.jsonl"))
+	require.NoError(t, err)
+	assert.Empty(t, files, "an ephemeral thread leaves no rollout")
+}

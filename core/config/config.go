@@ -101,6 +101,9 @@ type Config struct {
 	// developer message at the start of a conversation
 	// (developer_instructions).
 	DeveloperInstructions string
+	// Ephemeral conversations are not recorded on disk (a request's
+	// choice; there is no config.toml key).
+	Ephemeral bool
 	// ProjectDocMaxBytes caps the AGENTS.md text; 0 disables project docs.
 	ProjectDocMaxBytes int
 
@@ -192,6 +195,8 @@ type Typed struct {
 	BaseInstructions string
 	// DeveloperInstructions replaces developer_instructions.
 	DeveloperInstructions string
+	// Ephemeral asks for a conversation that is not recorded.
+	Ephemeral bool
 	// IncludePlanTool replaces include_plan_tool.
 	IncludePlanTool *bool
 	// IncludeApplyPatchTool replaces include_apply_patch_tool.
@@ -470,6 +475,7 @@ func resolve(s *settings, typed Typed, getenv func(string) string) (*Config, err
 	if typed.DeveloperInstructions != "" {
 		cfg.DeveloperInstructions = typed.DeveloperInstructions
 	}
+	cfg.Ephemeral = typed.Ephemeral
 	switch {
 	case typed.BaseInstructions != "":
 		cfg.BaseInstructions = typed.BaseInstructions

@@ -25,6 +25,8 @@ type Request struct {
 	BaseInstructions *string
 	// DeveloperInstructions replace developer_instructions.
 	DeveloperInstructions *string
+	// Ephemeral asks for a conversation that is not recorded on disk.
+	Ephemeral *bool
 	// IncludePlanTool replaces include_plan_tool.
 	IncludePlanTool *bool
 	// IncludeApplyPatchTool replaces include_apply_patch_tool.
@@ -55,6 +57,7 @@ func Resolve(base LoadOptions, req Request) (*Config, error) {
 	setFrom(&t.SandboxMode, req.Sandbox)
 	setFrom(&t.BaseInstructions, req.BaseInstructions)
 	setFrom(&t.DeveloperInstructions, req.DeveloperInstructions)
+	setFrom(&t.Ephemeral, req.Ephemeral)
 	if req.IncludePlanTool != nil {
 		t.IncludePlanTool = req.IncludePlanTool
 	}

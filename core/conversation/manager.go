@@ -102,9 +102,11 @@ func (m *Manager) NewConversation(ctx context.Context, cfg *config.Config) (*Con
 		s := cfg.BaseInstructions
 		meta.Instructions = &s
 	}
-	w, err := rollout.Create(m.deps.CodexHome, meta, start, m.deps.Now)
-	if err != nil {
-		return nil, protocol.SessionConfiguredEvent{}, err
+	w := rollout.Discard()
+	if !cfg.Ephemeral {
+		if w, err = rollout.Create(m.deps.CodexHome, meta, start, m.deps.Now); err != nil {
+			return nil, protocol.SessionConfiguredEvent{}, err
+		}
 	}
 	c := m.newConversation(id.String(), cfg, w)
 	initial := []protocol.ResponseItem{}

@@ -247,3 +247,11 @@ func TestReadKeepsEventsWithNewerValues(t *testing.T) {
 	require.NoError(t, err)
 	assert.JSONEq(t, aborted, string(raw), "the event is replayed as recorded")
 }
+
+func TestDiscardRecordsNothing(t *testing.T) {
+	w := rollout.Discard()
+	assert.Empty(t, w.Path())
+	require.NoError(t, w.ResponseItems(protocol.UserText("hi")))
+	require.NoError(t, w.EventMsg(protocol.AgentMessageEvent{Message: "x"}))
+	require.NoError(t, w.Close())
+}

@@ -75,7 +75,13 @@ type Writer struct {
 	path string
 	now  func() time.Time
 	err  error
+	// discard is set for the writer of a session that is not recorded.
+	discard bool
 }
+
+// Discard returns a writer that records nothing, for an ephemeral session:
+// its writes succeed and its path is "".
+func Discard() *Writer { return &Writer{discard: true, now: time.Now} }
 
 // FileName returns the rollout file name for a session started at t.
 func FileName(t time.Time, id string) string {
@@ -179,6 +185,9 @@ func (w *Writer) TurnContext(tc protocol.TurnContext) error {
 }
 
 func (w *Writer) write(typ string, payload any) error {
+	if w.discard {
+		return nil
+	}
 	body, err := protocol.Marshal(payload)
 	if err != nil {
 		return fmt.Errorf("encode rollout %s: %w", typ, err)
