@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -18,6 +19,10 @@ import (
 	"github.com/codex-go/codex/schema"
 	"github.com/codex-go/codex/tests/fakemodel"
 )
+
+// ourSchema is the validator of our embedded schema, compiled once for all
+// the tests of the package.
+var ourSchema = sync.OnceValues(func() (*schemacheck.Validator, error) { return schemacheck.New(schema.FS()) })
 
 // checkV2 validates a v2 message the server wrote against the reference's
 // published schema: a notification's or a server request's params, or
@@ -46,7 +51,7 @@ func checkV2(t *testing.T, method string, raw json.RawMessage, kind string) {
 	assert.NoError(t, err, "%s %s: %s", kind, method, raw)
 
 	// Our own schema describes it too.
-	ours, err := schemacheck.New(schema.FS())
+	ours, err := ourSchema()
 	require.NoError(t, err)
 	switch kind {
 	case "notification":
