@@ -29,18 +29,19 @@ func handWritten() map[reflect.Type]string {
 	}
 }
 
-// threadItemSchema is the union of the v2 thread items, each tagged by
-// "type" (see v2ItemTypes, which supportTypes adds).
+// threadItemSchema is the union of the v2 thread items, each tagged by its
+// "type" constant so that clients can tell them apart (supportTypes adds
+// the item types).
 const threadItemSchema = `{
 	"oneOf": [
-		{"$ref": "#/$defs/UserMessageItem"},
-		{"$ref": "#/$defs/AgentMessageItem"},
-		{"$ref": "#/$defs/ReasoningItem"},
-		{"$ref": "#/$defs/CommandExecutionItem"},
-		{"$ref": "#/$defs/FileChangeItem"},
-		{"$ref": "#/$defs/McpToolCallItem"},
-		{"$ref": "#/$defs/WebSearchItem"},
-		{"$ref": "#/$defs/ImageViewItem"}
+		{"allOf": [{"$ref": "#/$defs/UserMessageItem"}, {"type": "object", "properties": {"type": {"const": "userMessage"}}, "required": ["type"]}]},
+		{"allOf": [{"$ref": "#/$defs/AgentMessageItem"}, {"type": "object", "properties": {"type": {"const": "agentMessage"}}, "required": ["type"]}]},
+		{"allOf": [{"$ref": "#/$defs/ReasoningItem"}, {"type": "object", "properties": {"type": {"const": "reasoning"}}, "required": ["type"]}]},
+		{"allOf": [{"$ref": "#/$defs/CommandExecutionItem"}, {"type": "object", "properties": {"type": {"const": "commandExecution"}}, "required": ["type"]}]},
+		{"allOf": [{"$ref": "#/$defs/FileChangeItem"}, {"type": "object", "properties": {"type": {"const": "fileChange"}}, "required": ["type"]}]},
+		{"allOf": [{"$ref": "#/$defs/McpToolCallItem"}, {"type": "object", "properties": {"type": {"const": "mcpToolCall"}}, "required": ["type"]}]},
+		{"allOf": [{"$ref": "#/$defs/WebSearchItem"}, {"type": "object", "properties": {"type": {"const": "webSearch"}}, "required": ["type"]}]},
+		{"allOf": [{"$ref": "#/$defs/ImageViewItem"}, {"type": "object", "properties": {"type": {"const": "imageView"}}, "required": ["type"]}]}
 	]
 }`
 
