@@ -437,7 +437,6 @@ func (s *Server) askV2(ctx context.Context, th *v2Thread, m v2Message) {
 			return
 		}
 		s.notifyV2(ctx, v2.NotificationServerRequestResolved, v2.ServerRequestResolvedNotification{ThreadID: th.id, RequestID: json.RawMessage(id.String())})
-		s.notifyV2(ctx, v2.NotificationThreadStatusChanged, v2.ThreadStatusChangedNotification{ThreadID: th.id, Status: v2.Active()})
 		decide(decision)
 	})
 }

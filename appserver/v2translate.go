@@ -52,6 +52,9 @@ type v2Turn struct {
 	// usage is the last token usage sent, so that a repeated count is not
 	// sent again.
 	usage *v2.ThreadTokenUsage
+	// activeAfter is the call id of a declined command after whose
+	// item/completed the thread is announced active again.
+	activeAfter string
 }
 
 // v2Translator turns the events of one conversation into v2 notifications.
@@ -484,7 +487,12 @@ func (t *v2Translator) endCommand(m protocol.ExecCommandEndEvent, now time.Time)
 		output, code, duration := m.AggregatedOutput, m.ExitCode, m.Duration.Std().Milliseconds()
 		done.AggregatedOutput, done.ExitCode, done.DurationMs = &output, &code, &duration
 	}
-	return []v2Message{t.itemCompleted(done, now)}
+	out := []v2Message{t.itemCompleted(done, now)}
+	if t.turn.activeAfter == m.CallID {
+		t.turn.activeAfter = ""
+		out = append(out, t.status(v2.Active()))
+	}
+	return out
 }
 
 // endMcpCall completes an MCP tool call item. The engine's result is
@@ -587,13 +595,22 @@ func (t *v2Translator) endPatch(callID, status string, now time.Time) []v2Messag
 
 // resolved is what follows the answer to an approval request: a declined
 // patch's item is complete, as the engine writes nothing for it.
+//
+// The thread is active again without waiting: at once after an approval;
+// after a declined patch's item/completed; after a declined command's
+// item/completed, which the engine's end of the command brings, as the
+// reference orders them.
 func (t *v2Translator) resolved(a v2Approval, declined bool) []v2Message {
+	active := t.status(v2.Active())
 	if !declined {
-		return nil
+		return []v2Message{active}
 	}
 	t.declined(a.callID)
 	if a.patch {
-		return t.endPatch(a.callID, v2.CommandDeclined, t.now())
+		return append(t.endPatch(a.callID, v2.CommandDeclined, t.now()), active)
+	}
+	if t.turn != nil {
+		t.turn.activeAfter = a.callID
 	}
 	return nil
 }
