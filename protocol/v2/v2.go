@@ -32,19 +32,42 @@ const (
 
 // Server notifications.
 const (
-	NotificationThreadStarted         = "thread/started"
-	NotificationThreadStatusChanged   = "thread/status/changed"
-	NotificationTokenUsageUpdated     = "thread/tokenUsage/updated"
-	NotificationTurnStarted           = "turn/started"
-	NotificationTurnCompleted         = "turn/completed"
-	NotificationItemStarted           = "item/started"
-	NotificationItemCompleted         = "item/completed"
-	NotificationAgentMessageDelta     = "item/agentMessage/delta"
-	NotificationCommandOutputDelta    = "item/commandExecution/outputDelta"
+	// NotificationThreadStarted announces a new thread, after the answer
+	// to thread/start.
+	NotificationThreadStarted = "thread/started"
+	// NotificationThreadStatusChanged reports a thread's new status.
+	NotificationThreadStatusChanged = "thread/status/changed"
+	// NotificationTokenUsageUpdated reports a thread's token usage when it
+	// changes.
+	NotificationTokenUsageUpdated = "thread/tokenUsage/updated"
+	// NotificationTurnStarted announces a turn that began to run.
+	NotificationTurnStarted = "turn/started"
+	// NotificationTurnCompleted reports a turn that is over: completed,
+	// interrupted or failed.
+	NotificationTurnCompleted = "turn/completed"
+	// NotificationItemStarted announces an item of a turn.
+	NotificationItemStarted = "item/started"
+	// NotificationItemCompleted reports an item in its final state, with
+	// the id item/started gave it.
+	NotificationItemCompleted = "item/completed"
+	// NotificationAgentMessageDelta carries the next piece of an agent
+	// message's text.
+	NotificationAgentMessageDelta = "item/agentMessage/delta"
+	// NotificationCommandOutputDelta carries the next chunk of a running
+	// command's output.
+	NotificationCommandOutputDelta = "item/commandExecution/outputDelta"
+	// NotificationReasoningSummaryDelta carries the next piece of a part of
+	// a reasoning item's summary.
 	NotificationReasoningSummaryDelta = "item/reasoning/summaryTextDelta"
-	NotificationReasoningTextDelta    = "item/reasoning/textDelta"
+	// NotificationReasoningTextDelta carries the next piece of a reasoning
+	// item's raw text.
+	NotificationReasoningTextDelta = "item/reasoning/textDelta"
+	// NotificationServerRequestResolved says a server request was answered
+	// or no longer waits for an answer.
 	NotificationServerRequestResolved = "serverRequest/resolved"
-	NotificationError                 = "error"
+	// NotificationError reports an error of a turn: one the model request
+	// is retried after, or the one that fails the turn.
+	NotificationError = "error"
 )
 
 // Server requests.
@@ -84,60 +107,118 @@ type ThreadStartParams struct {
 // ThreadStartResponse answers thread/start with the thread and the settings
 // it resolved to.
 type ThreadStartResponse struct {
-	Thread            Thread                    `json:"thread"`
-	Model             string                    `json:"model"`
-	ModelProvider     string                    `json:"modelProvider"`
-	ServiceTier       *string                   `json:"serviceTier"`
-	DisabledPluginIDs []string                  `json:"disabledPluginIds"`
-	Cwd               string                    `json:"cwd"`
-	InstructionSrcs   []string                  `json:"instructionSources"`
-	ApprovalPolicy    protocol.AskForApproval   `json:"approvalPolicy"`
-	ApprovalsReviewer string                    `json:"approvalsReviewer"`
-	Sandbox           ThreadSandbox             `json:"sandbox"`
-	ReasoningEffort   *protocol.ReasoningEffort `json:"reasoningEffort"`
+	// Thread is the new thread; thread/started sends it again.
+	Thread Thread `json:"thread"`
+	// Model is the model the thread uses.
+	Model string `json:"model"`
+	// ModelProvider is the id of the thread's model provider.
+	ModelProvider string `json:"modelProvider"`
+	// ServiceTier is the requested service tier; always null today.
+	ServiceTier *string `json:"serviceTier"`
+	// DisabledPluginIDs lists the plugins turned off for the thread;
+	// always empty today.
+	DisabledPluginIDs []string `json:"disabledPluginIds"`
+	// Cwd is the thread's working directory.
+	Cwd string `json:"cwd"`
+	// InstructionSrcs lists the files the instructions were read from;
+	// always empty today.
+	InstructionSrcs []string `json:"instructionSources"`
+	// ApprovalPolicy is the thread's approval policy.
+	ApprovalPolicy protocol.AskForApproval `json:"approvalPolicy"`
+	// ApprovalsReviewer is who answers approval requests; always "user".
+	ApprovalsReviewer string `json:"approvalsReviewer"`
+	// Sandbox is the thread's sandbox policy.
+	Sandbox ThreadSandbox `json:"sandbox"`
+	// ReasoningEffort is the configured reasoning effort, null when the
+	// configuration sets none.
+	ReasoningEffort *protocol.ReasoningEffort `json:"reasoningEffort"`
 }
 
 // Thread is a conversation as v2 shows it.
 type Thread struct {
-	ID              string                    `json:"id"`
-	SessionID       string                    `json:"sessionId"`
-	ForkedFromID    *string                   `json:"forkedFromId"`
-	ParentThreadID  *string                   `json:"parentThreadId"`
-	Preview         string                    `json:"preview"`
-	Ephemeral       bool                      `json:"ephemeral"`
-	ProjectID       *string                   `json:"projectId"`
-	HistoryMode     string                    `json:"historyMode"`
-	ModelProvider   string                    `json:"modelProvider"`
-	Model           *string                   `json:"model"`
+	// ID is the thread's id, the id of its conversation.
+	ID string `json:"id"`
+	// SessionID is the id of the thread's session; the same as ID.
+	SessionID string `json:"sessionId"`
+	// ForkedFromID is the thread this one was forked from; always null,
+	// as threads are not forked.
+	ForkedFromID *string `json:"forkedFromId"`
+	// ParentThreadID is the thread that started this one; always null.
+	ParentThreadID *string `json:"parentThreadId"`
+	// Preview is a short excerpt of the conversation; always empty today.
+	Preview string `json:"preview"`
+	// Ephemeral is set when the thread is not recorded on disk.
+	Ephemeral bool `json:"ephemeral"`
+	// ProjectID is the project the thread belongs to; always null.
+	ProjectID *string `json:"projectId"`
+	// HistoryMode is how the thread's history is read; always
+	// "paginated".
+	HistoryMode string `json:"historyMode"`
+	// ModelProvider is the id of the thread's model provider.
+	ModelProvider string `json:"modelProvider"`
+	// Model is the model the thread uses; always set.
+	Model *string `json:"model"`
+	// ReasoningEffort is the configured reasoning effort, null when the
+	// configuration sets none.
 	ReasoningEffort *protocol.ReasoningEffort `json:"reasoningEffort"`
-	CreatedAt       int64                     `json:"createdAt"`
-	UpdatedAt       int64                     `json:"updatedAt"`
-	RecencyAt       *int64                    `json:"recencyAt"`
-	Status          ThreadStatus              `json:"status"`
-	Path            *string                   `json:"path"`
-	Cwd             string                    `json:"cwd"`
-	CLIVersion      string                    `json:"cliVersion"`
-	Originator      *string                   `json:"originator"`
-	Source          string                    `json:"source"`
-	ThreadSource    *string                   `json:"threadSource"`
-	AgentNickname   *string                   `json:"agentNickname"`
-	AgentRole       *string                   `json:"agentRole"`
-	GitInfo         *GitInfo                  `json:"gitInfo"`
-	Name            *string                   `json:"name"`
-	Turns           []Turn                    `json:"turns"`
+	// CreatedAt is when the thread was started, in Unix seconds.
+	CreatedAt int64 `json:"createdAt"`
+	// UpdatedAt is when the thread last changed, in Unix seconds; it is
+	// the start time, as the thread is sent only when it starts.
+	UpdatedAt int64 `json:"updatedAt"`
+	// RecencyAt is the time the thread is sorted by, in Unix seconds; the
+	// start time.
+	RecencyAt *int64 `json:"recencyAt"`
+	// Status is the thread's runtime status.
+	Status ThreadStatus `json:"status"`
+	// Path is the thread's rollout file, null for an ephemeral thread.
+	Path *string `json:"path"`
+	// Cwd is the thread's working directory.
+	Cwd string `json:"cwd"`
+	// CLIVersion is the version of this server.
+	CLIVersion string `json:"cliVersion"`
+	// Originator is the name the client gave in initialize, or the
+	// server's default originator when it gave none.
+	Originator *string `json:"originator"`
+	// Source is where the thread was started; always "vscode".
+	Source string `json:"source"`
+	// ThreadSource further qualifies where the thread came from; always
+	// null.
+	ThreadSource *string `json:"threadSource"`
+	// AgentNickname is the nickname of a thread started by another
+	// thread; always null.
+	AgentNickname *string `json:"agentNickname"`
+	// AgentRole is the role of a thread started by another thread; always
+	// null.
+	AgentRole *string `json:"agentRole"`
+	// GitInfo describes the repository of the working directory; always
+	// null today.
+	GitInfo *GitInfo `json:"gitInfo"`
+	// Name is the name the user gave the thread; always null.
+	Name *string `json:"name"`
+	// Turns are the thread's past turns; always empty, as a thread is sent
+	// only when it starts.
+	Turns []Turn `json:"turns"`
 }
 
 // GitInfo describes the repository a thread started in.
 type GitInfo struct {
-	SHA       *string `json:"sha"`
-	Branch    *string `json:"branch"`
+	// SHA is the commit checked out, when known.
+	SHA *string `json:"sha"`
+	// Branch is the branch checked out, when known.
+	Branch *string `json:"branch"`
+	// OriginURL is the URL of the origin remote, when known.
 	OriginURL *string `json:"originUrl"`
 }
 
 // Thread status types.
 const (
-	ThreadIdle      = "idle"
-	ThreadActive    = "active"
+	// ThreadIdle is the status of a thread without a running turn.
+	ThreadIdle = "idle"
+	// ThreadActive is the status of a thread running a turn.
+	ThreadActive = "active"
+	// ThreadNotLoaded is the status of a thread that is not in memory;
+	// this server does not send it, as it knows only the threads it runs.
 	ThreadNotLoaded = "notLoaded"
 	// ThreadSystemError is the status of a thread whose last turn failed.
 	ThreadSystemError = "systemError"
@@ -150,7 +231,10 @@ const ActiveFlagWaitingOnApproval = "waitingOnApproval"
 // ThreadStatus is the runtime status of a thread: {"type":"idle"} or
 // {"type":"active","activeFlags":[...]}, whose flags are always present.
 type ThreadStatus struct {
-	Type        string   `json:"type"`
+	// Type is idle, active or systemError (notLoaded is never sent).
+	Type string `json:"type"`
+	// ActiveFlags qualify an active status, possibly none; today only
+	// waitingOnApproval. Other statuses have no flags.
 	ActiveFlags []string `json:"activeFlags,omitempty"`
 }
 
@@ -186,11 +270,18 @@ func Active(flags ...string) ThreadStatus {
 // ThreadSandbox is the sandbox policy of a thread in v2's camelCase form, tagged
 // by "type": readOnly, workspaceWrite or dangerFullAccess.
 type ThreadSandbox struct {
-	Type                string    `json:"type"`
-	WritableRoots       *[]string `json:"writableRoots,omitempty"`
-	NetworkAccess       *bool     `json:"networkAccess,omitempty"`
-	ExcludeTmpdirEnvVar *bool     `json:"excludeTmpdirEnvVar,omitempty"`
-	ExcludeSlashTmp     *bool     `json:"excludeSlashTmp,omitempty"`
+	// Type is readOnly, workspaceWrite or dangerFullAccess.
+	Type string `json:"type"`
+	// WritableRoots are the directories writable besides the working
+	// directory; workspaceWrite only.
+	WritableRoots *[]string `json:"writableRoots,omitempty"`
+	// NetworkAccess allows outbound network; sent for workspaceWrite and
+	// (always false) for readOnly.
+	NetworkAccess *bool `json:"networkAccess,omitempty"`
+	// ExcludeTmpdirEnvVar keeps $TMPDIR read-only; workspaceWrite only.
+	ExcludeTmpdirEnvVar *bool `json:"excludeTmpdirEnvVar,omitempty"`
+	// ExcludeSlashTmp keeps /tmp read-only; workspaceWrite only.
+	ExcludeSlashTmp *bool `json:"excludeSlashTmp,omitempty"`
 }
 
 // ThreadSandboxOf returns the v2 form of a sandbox policy.
@@ -210,41 +301,72 @@ func ThreadSandboxOf(p protocol.SandboxPolicy) ThreadSandbox {
 
 // Turn statuses.
 const (
-	TurnInProgress  = "inProgress"
-	TurnCompleted   = "completed"
+	// TurnInProgress is the status of a turn that has not ended.
+	TurnInProgress = "inProgress"
+	// TurnCompleted is the status of a turn that ended normally.
+	TurnCompleted = "completed"
+	// TurnInterrupted is the status of a turn stopped by turn/interrupt.
 	TurnInterrupted = "interrupted"
-	TurnFailed      = "failed"
+	// TurnFailed is the status of a turn that ended with an error.
+	TurnFailed = "failed"
 )
 
 // Turn is one user request and the work it caused.
 type Turn struct {
-	ID          string     `json:"id"`
-	RootTurnID  string     `json:"rootTurnId"`
-	Items       []Item     `json:"items"`
-	ItemsView   string     `json:"itemsView"`
-	Status      string     `json:"status"`
-	Error       *TurnError `json:"error"`
-	StartedAt   *int64     `json:"startedAt"`
-	CompletedAt *int64     `json:"completedAt"`
-	DurationMs  *int64     `json:"durationMs"`
+	// ID is the turn's id.
+	ID string `json:"id"`
+	// RootTurnID is the id of the turn's root turn; always the same as
+	// ID.
+	RootTurnID string `json:"rootTurnId"`
+	// Items are the turn's agent messages once it has ended, and empty
+	// before; the item notifications carry every item.
+	Items []Item `json:"items"`
+	// ItemsView says how much of the turn Items shows: "summary" when it
+	// holds the agent messages, "notLoaded" when it is empty.
+	ItemsView string `json:"itemsView"`
+	// Status is inProgress, completed, interrupted or failed.
+	Status string `json:"status"`
+	// Error says why a failed turn failed; null otherwise.
+	Error *TurnError `json:"error"`
+	// StartedAt is when the turn began to run, in Unix seconds; null in
+	// the answer to a turn/start that has not begun yet.
+	StartedAt *int64 `json:"startedAt"`
+	// CompletedAt is when the turn ended, in Unix seconds; null while it
+	// runs.
+	CompletedAt *int64 `json:"completedAt"`
+	// DurationMs is how long the turn ran, in milliseconds; null while it
+	// runs.
+	DurationMs *int64 `json:"durationMs"`
 }
 
 // TurnError says why a turn failed.
 type TurnError struct {
-	Message           string          `json:"message"`
-	CodexErrorInfo    *string         `json:"codexErrorInfo"`
-	AdditionalDetails *string         `json:"additionalDetails"`
-	Misalignment      json.RawMessage `json:"misalignment"`
+	// Message says what went wrong.
+	Message string `json:"message"`
+	// CodexErrorInfo classifies a failed model request (for example
+	// contextWindowExceeded, usageLimitExceeded, unauthorized or other);
+	// null for other errors.
+	CodexErrorInfo *string `json:"codexErrorInfo"`
+	// AdditionalDetails adds to the message; always null.
+	AdditionalDetails *string `json:"additionalDetails"`
+	// Misalignment is further detail this server never gives; always
+	// null.
+	Misalignment json.RawMessage `json:"misalignment"`
 }
 
 // UserInput is one input item of turn/start: text, an image by URL or a
 // local image.
 type UserInput struct {
-	Type         string        `json:"type"`
-	Text         string        `json:"text,omitempty"`
+	// Type is text, image or localImage.
+	Type string `json:"type"`
+	// Text is the text of a text input.
+	Text string `json:"text,omitempty"`
+	// TextElements are the special spans of a text input's text.
 	TextElements []TextElement `json:"text_elements,omitempty"`
-	URL          string        `json:"url,omitempty"`
-	Path         string        `json:"path,omitempty"`
+	// URL is the address of an image input.
+	URL string `json:"url,omitempty"`
+	// Path is the file of a localImage input.
+	Path string `json:"path,omitempty"`
 }
 
 // MarshalJSON writes the members of the input's type: a text always with
@@ -283,32 +405,51 @@ type TextElement = map[string]any
 
 // User input types.
 const (
-	InputText       = "text"
-	InputImage      = "image"
+	// InputText is a text input.
+	InputText = "text"
+	// InputImage is an image given by URL.
+	InputImage = "image"
+	// InputLocalImage is an image file on the server's machine.
 	InputLocalImage = "localImage"
 )
 
 // TurnStartParams are the params of turn/start.
 type TurnStartParams struct {
-	ThreadID       string                     `json:"threadId"`
-	Input          []UserInput                `json:"input"`
-	Cwd            *string                    `json:"cwd,omitempty"`
-	ApprovalPolicy *protocol.AskForApproval   `json:"approvalPolicy,omitempty"`
-	SandboxPolicy  *ThreadSandbox             `json:"sandboxPolicy,omitempty"`
-	Model          *string                    `json:"model,omitempty"`
-	Effort         *protocol.ReasoningEffort  `json:"effort,omitempty"`
-	Summary        *protocol.ReasoningSummary `json:"summary,omitempty"`
+	// ThreadID is the thread to run the turn in.
+	ThreadID string `json:"threadId"`
+	// Input is what the user sends.
+	Input []UserInput `json:"input"`
+	// Cwd overrides the working directory for this turn and the later
+	// ones; ignored when the input joins a running turn, as are the other
+	// overrides.
+	Cwd *string `json:"cwd,omitempty"`
+	// ApprovalPolicy overrides the approval policy from this turn on.
+	ApprovalPolicy *protocol.AskForApproval `json:"approvalPolicy,omitempty"`
+	// SandboxPolicy overrides the sandbox policy from this turn on; an
+	// unknown type keeps the current one.
+	SandboxPolicy *ThreadSandbox `json:"sandboxPolicy,omitempty"`
+	// Model overrides the model from this turn on.
+	Model *string `json:"model,omitempty"`
+	// Effort overrides the reasoning effort from this turn on.
+	Effort *protocol.ReasoningEffort `json:"effort,omitempty"`
+	// Summary overrides the reasoning summary setting from this turn on.
+	Summary *protocol.ReasoningSummary `json:"summary,omitempty"`
 }
 
 // TurnStartResponse answers turn/start with the new turn.
 type TurnStartResponse struct {
+	// Turn is the new turn, in progress, or the running turn the input
+	// joined.
 	Turn Turn `json:"turn"`
 }
 
 // TurnInterruptParams are the params of turn/interrupt.
 type TurnInterruptParams struct {
+	// ThreadID is the thread whose running turn stops.
 	ThreadID string `json:"threadId"`
-	TurnID   string `json:"turnId"`
+	// TurnID is the turn to stop; the thread's running turn stops
+	// whatever it says.
+	TurnID string `json:"turnId"`
 }
 
 // TurnInterruptResponse answers turn/interrupt.
