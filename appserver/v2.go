@@ -61,6 +61,7 @@ func (s *Server) threadStart(ctx context.Context, p v2.ThreadStartParams, r rpcs
 		Thread: th.wire, Model: cfg.Model, ModelProvider: cfg.ModelProviderID, DisabledPluginIDs: []string{},
 		Cwd: cfg.Cwd, InstructionSrcs: []string{}, ApprovalPolicy: cfg.ApprovalPolicy, ApprovalsReviewer: "user",
 		Sandbox: v2.ThreadSandboxOf(cfg.SandboxPolicy), ReasoningEffort: th.wire.ReasoningEffort,
+		RuntimeWorkspaceRoots: []string{cfg.Cwd}, MultiAgentMode: "explicitRequestOnly",
 	}
 	life := s.lifetime()
 	th.emitMu.Lock()
@@ -110,6 +111,10 @@ func (s *Server) newV2Thread(conv *conversation.Conversation, cfg *config.Config
 		},
 		tr:     newV2Translator(conv.ID(), time.Now),
 		asking: map[uint64]context.CancelFunc{},
+	}
+	th.wire.ThreadExtras = v2.ThreadExtras{
+		Environments:         []v2.Environment{{EnvironmentID: "local", Cwd: cfg.Cwd, RuntimeWorkspaceRoots: []string{cfg.Cwd}}},
+		CanAcceptDirectInput: true,
 	}
 	recency := now.Unix()
 	th.wire.RecencyAt = &recency

@@ -132,10 +132,56 @@ type ThreadStartResponse struct {
 	// ReasoningEffort is the configured reasoning effort, null when the
 	// configuration sets none.
 	ReasoningEffort *protocol.ReasoningEffort `json:"reasoningEffort"`
+
+	// The members below are declared only by the reference's experimental
+	// schema, but the reference sends them to every client; so do we.
+
+	// RuntimeWorkspaceRoots are the directories the thread works in: its
+	// working directory.
+	RuntimeWorkspaceRoots []string `json:"runtimeWorkspaceRoots"`
+	// ActivePermissionProfile is the permission profile in force; always
+	// null, as there are no permission profiles.
+	ActivePermissionProfile json.RawMessage `json:"activePermissionProfile"`
+	// MultiAgentMode says when the model may start sub-agents; always
+	// "explicitRequestOnly".
+	MultiAgentMode string `json:"multiAgentMode"`
+}
+
+// Environment is where a thread runs: always the local machine.
+type Environment struct {
+	// EnvironmentID is always "local".
+	EnvironmentID string `json:"environmentId"`
+	// Cwd is the thread's working directory there.
+	Cwd string `json:"cwd"`
+	// RuntimeWorkspaceRoots are the directories the thread works in.
+	RuntimeWorkspaceRoots []string `json:"runtimeWorkspaceRoots"`
+}
+
+// ThreadExtras are members of a thread that only the reference's
+// experimental schema declares, but that the reference sends to every
+// client; so do we. Thread embeds them.
+type ThreadExtras struct {
+	// Environments lists where the thread runs: the local machine.
+	Environments []Environment `json:"environments"`
+	// Extra is free-form data of the thread; always null.
+	Extra json.RawMessage `json:"extra"`
+	// AttachedToThreadID is the thread this one is attached to; always null.
+	AttachedToThreadID *string `json:"attachedToThreadId"`
+	// Section is the section the thread is filed in; always null.
+	Section *string `json:"section"`
+	// SectionEnteredAt is when the thread entered its section; always null.
+	SectionEnteredAt *int64 `json:"sectionEnteredAt"`
+	// DaybreakEnabled is a feature switch of the reference; always null.
+	DaybreakEnabled *bool `json:"daybreakEnabled"`
+	// CanAcceptDirectInput says whether turn/start may be sent to the
+	// thread; always true.
+	CanAcceptDirectInput bool `json:"canAcceptDirectInput"`
 }
 
 // Thread is a conversation as v2 shows it.
 type Thread struct {
+	// ThreadExtras are the members only the experimental schema declares.
+	ThreadExtras
 	// ID is the thread's id, the id of its conversation.
 	ID string `json:"id"`
 	// SessionID is the id of the thread's session; the same as ID.
