@@ -14,6 +14,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -49,18 +50,30 @@ func (r codexRun) run(t *testing.T, args ...string) sandboxResult {
 	if bin == "" {
 		bin = codexBin
 	}
-	cmd := exec.Command(bin, args...)
-	cmd.Dir = r.dir
-	cmd.Env = append(filteredEnv(), "CODEX_HOME="+r.home)
-	cmd.Env = append(cmd.Env, r.env...)
 	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: r.credential}
-	if r.tty != nil {
-		cmd.Stdin = r.tty
-		cmd.SysProcAttr.Setsid, cmd.SysProcAttr.Setctty = true, true
+	var cmd *exec.Cmd
+	var err error
+	// A binary copied a moment ago may still be open for writing in a
+	// process that a parallel test forked meanwhile ("text file busy");
+	// that ends when the process execs, so starting again succeeds.
+	for range 50 {
+		stdout.Reset()
+		stderr.Reset()
+		cmd = exec.Command(bin, args...)
+		cmd.Dir = r.dir
+		cmd.Env = append(filteredEnv(), "CODEX_HOME="+r.home)
+		cmd.Env = append(cmd.Env, r.env...)
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: r.credential}
+		if r.tty != nil {
+			cmd.Stdin = r.tty
+			cmd.SysProcAttr.Setsid, cmd.SysProcAttr.Setctty = true, true
+		}
+		if err = cmd.Run(); !errors.Is(err, syscall.ETXTBSY) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
-	err := cmd.Run()
 	var exitErr *exec.ExitError
 	if err != nil && !errors.As(err, &exitErr) {
 		require.NoError(t, err)
