@@ -668,8 +668,18 @@ func tokenUsage(info protocol.TokenUsageInfo) v2.ThreadTokenUsage {
 		return v2.TokenUsageBreakdown{TotalTokens: u.TotalTokens, InputTokens: u.InputTokens, CachedInputTokens: u.CachedInputTokens,
 			OutputTokens: u.OutputTokens, ReasoningOutputTokens: u.ReasoningOutputTokens}
 	}
-	return v2.ThreadTokenUsage{Total: breakdown(info.TotalTokenUsage), Last: breakdown(info.LastTokenUsage), ModelContextWindow: info.ModelContextWindow}
+	usage := v2.ThreadTokenUsage{Total: breakdown(info.TotalTokenUsage), Last: breakdown(info.LastTokenUsage)}
+	if w := info.ModelContextWindow; w != nil {
+		effective := *w * effectiveWindowPercent / 100
+		usage.ModelContextWindow = &effective
+	}
+	return usage
 }
+
+// effectiveWindowPercent is the part of a model's context window that v2
+// reports as usable, leaving room for the instructions and the tools'
+// output as the reference does (272,000 tokens are reported as 258,400).
+const effectiveWindowPercent = 95
 
 // commandActions converts the engine's parsed command.
 func commandActions(parsed []protocol.ParsedCommand) []v2.CommandAction {

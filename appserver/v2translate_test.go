@@ -161,3 +161,13 @@ func TestTranslatorKeepsTheProvidersItemIDs(t *testing.T) {
 	}
 	assert.Equal(t, map[string]string{"agent": "msg_1", "reasoning": "rs_1", "delta": "msg_1"}, ids)
 }
+
+func TestTokenUsageReportsTheEffectiveWindow(t *testing.T) {
+	window := int64(272000)
+	usage := tokenUsage(protocol.TokenUsageInfo{ModelContextWindow: &window,
+		TotalTokenUsage: protocol.TokenUsage{InputTokens: 10, OutputTokens: 5, TotalTokens: 15}})
+	require.NotNil(t, usage.ModelContextWindow)
+	assert.Equal(t, int64(258400), *usage.ModelContextWindow)
+	assert.Equal(t, int64(15), usage.Total.TotalTokens)
+	assert.Nil(t, tokenUsage(protocol.TokenUsageInfo{}).ModelContextWindow)
+}
