@@ -612,3 +612,30 @@ func TestV2EphemeralThreadsAreNotRecorded(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, files, "an ephemeral thread leaves no rollout")
 }
+
+func TestV2RequestErrors(t *testing.T) {
+	s, thread := startV2(t, nil)
+	unknown := "01a24388-0000-7000-8000-000000000000"
+	tests := []struct {
+		name    string
+		method  string
+		params  any
+		code    int64
+		message string
+	}{
+		{"turn/start on an unknown thread", "turn/start", map[string]any{"threadId": unknown, "input": []any{}}, -32600, "thread not found: " + unknown},
+		{"turn/interrupt on an unknown thread", "turn/interrupt", map[string]any{"threadId": unknown, "turnId": "x"}, -32600, "thread not found: " + unknown},
+		{"turn/steer without a running turn", "turn/steer", map[string]any{"threadId": thread, "expectedTurnId": "x", "input": []any{}}, -32600, "no active turn to steer"},
+		{"turn/start without input", "turn/start", map[string]any{"threadId": thread}, -32602, `Invalid params: missing field "input"`},
+		{"an unknown input type", "turn/start", map[string]any{"threadId": thread, "input": []any{map[string]any{"type": "video"}}}, -32602, "Invalid params: unknown input type video"},
+		{"a method not served yet", "thread/list", map[string]any{}, -32601, "Method not found: thread/list"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := s.call(tt.method, tt.params)
+			require.NotNil(t, m.Error, m.Raw)
+			assert.Equal(t, tt.code, m.Error.Code, m.Raw)
+			assert.Equal(t, tt.message, m.Error.Message, m.Raw)
+		})
+	}
+}
