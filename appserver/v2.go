@@ -35,8 +35,17 @@ type v2Thread struct {
 	mu     sync.Mutex
 	tr     *v2Translator
 	// asking are the approval requests waiting for the client's answer,
-	// by request id, with the means to stop waiting.
-	asking map[uint64]context.CancelFunc
+	// by request id.
+	asking map[uint64]pendingApproval
+	// interrupting is closed when the turn being interrupted has ended;
+	// nil when no interrupt is under way.
+	interrupting chan struct{}
+}
+
+// pendingApproval is an approval request waiting for its answer.
+type pendingApproval struct {
+	turnID string             // the turn whose item it is about
+	stop   context.CancelFunc // stops waiting for the answer
 }
 
 // threadStart starts a conversation with the settings of the request and
@@ -110,7 +119,7 @@ func (s *Server) newV2Thread(conv *conversation.Conversation, cfg *config.Config
 			Cwd: cfg.Cwd, CLIVersion: version.Version, Originator: &originator, Source: SessionSource, Turns: []v2.Turn{},
 		},
 		tr:     newV2Translator(conv.ID(), time.Now),
-		asking: map[uint64]context.CancelFunc{},
+		asking: map[uint64]pendingApproval{},
 	}
 	th.wire.ThreadExtras = v2.ThreadExtras{
 		Environments:         []v2.Environment{{EnvironmentID: "local", Cwd: cfg.Cwd, RuntimeWorkspaceRoots: []string{cfg.Cwd}}},
@@ -152,39 +161,73 @@ func (s *Server) turnStart(ctx context.Context, p v2.TurnStartParams, r rpcserve
 		r.Fail(ctx, s.badParams("%v", err))
 		return
 	}
-	th.emitMu.Lock()
-	defer th.emitMu.Unlock()
 	th.mu.Lock()
-	turn := th.tr.turn
-	if turn == nil {
-		// A new turn; its events carry its id as their submission id.
-		turn = newV2Turn("", p.Input)
-		turn.subID = turn.id
-		th.tr.expect(turn)
-	}
-	running := turn.started
+	interrupting := th.interrupting
 	th.mu.Unlock()
-	if running {
-		// The input joins the running turn.
-		if _, err := th.conv.Submit(protocol.UserInputOp{Items: items}); err != nil {
-			r.Fail(ctx, internalError("submit to thread %s: %v", th.id, err))
-			return
-		}
-		th.mu.Lock()
-		resp := v2.TurnStartResponse{Turn: turn.wire(v2.TurnInProgress, time.Now())}
-		th.mu.Unlock()
-		r.Send(ctx, resp)
+	if interrupting == nil {
+		s.startTurnNow(ctx, th, p, items, r)
 		return
 	}
-	var op protocol.Op = protocol.UserInputOp{Items: items}
-	if p.Cwd != nil || p.ApprovalPolicy != nil || p.SandboxPolicy != nil || p.Model != nil || p.Effort != nil || p.Summary != nil {
-		op = protocol.UserTurnOp{Items: items, TurnContext: th.turnContext(p)}
+	// A turn being interrupted takes no more input: this one starts a new
+	// turn once the interrupted one has ended.
+	life := s.lifetime()
+	if !s.goTracked(func() {
+		select {
+		case <-interrupting:
+		case <-life.Done():
+		}
+		s.startTurnNow(life, th, p, items, r)
+	}) {
+		r.Fail(ctx, shuttingDown())
 	}
-	if _, err := th.conv.SubmitWithID(turn.subID, op); err != nil {
+}
+
+// startTurnNow submits a turn/start's input. The engine starts a turn with
+// it, or adds it to the turn that runs; the answer names that turn and
+// comes before its notifications.
+func (s *Server) startTurnNow(ctx context.Context, th *v2Thread, p v2.TurnStartParams, items []protocol.InputItem, r rpcserver.Reply[v2.TurnStartResponse]) {
+	th.emitMu.Lock()
+	defer th.emitMu.Unlock()
+	// Events of a new turn carry its id as their submission id.
+	turn := newV2Turn("", p.Input)
+	turn.subID = turn.id
+	th.mu.Lock()
+	th.tr.expect(turn)
+	th.mu.Unlock()
+	var update *protocol.TurnContext
+	if p.Cwd != nil || p.ApprovalPolicy != nil || p.SandboxPolicy != nil || p.Model != nil || p.Effort != nil || p.Summary != nil {
+		tc := th.turnContext(p)
+		update = &tc
+	}
+	owner, err := th.conv.SubmitInput(turn.subID, items, update)
+	th.mu.Lock()
+	defer th.mu.Unlock()
+	if err != nil {
+		th.tr.forget(turn.subID)
 		r.Fail(ctx, internalError("submit to thread %s: %v", th.id, err))
 		return
 	}
-	r.Send(ctx, v2.TurnStartResponse{Turn: turn.wire(v2.TurnInProgress, time.Now())})
+	if owner == turn.subID {
+		r.Send(ctx, v2.TurnStartResponse{Turn: turn.wire(v2.TurnInProgress, time.Now())})
+		return
+	}
+	// The input joined the running turn: the answer names that turn, and
+	// the input shows as a user message of it.
+	th.tr.forget(turn.subID)
+	joined := th.tr.owner(owner)
+	if joined == nil {
+		r.Fail(ctx, internalError("the input joined a turn this server does not know"))
+		return
+	}
+	r.Send(ctx, v2.TurnStartResponse{Turn: joined.wire(v2.TurnInProgress, time.Now())})
+	if !joined.started {
+		// It is shown when the turn starts, after the turn's own input.
+		joined.later = append(joined.later, p.Input)
+		return
+	}
+	for _, m := range th.tr.steered(p.Input) {
+		s.notifyV2(ctx, m.method, m.params)
+	}
 }
 
 // turnContext applies a turn/start's overrides to the thread's settings.
@@ -306,6 +349,11 @@ func (s *Server) turnInterrupt(ctx context.Context, p v2.TurnInterruptParams, r 
 	life := s.lifetime()
 	th.emitMu.Lock()
 	defer th.emitMu.Unlock()
+	th.mu.Lock()
+	if th.interrupting == nil && th.tr.turn != nil {
+		th.interrupting = make(chan struct{})
+	}
+	th.mu.Unlock()
 	if !s.goTracked(func() {
 		if _, err := th.conv.Interrupt(life); err != nil && life.Err() == nil {
 			s.log.Warn("interrupting a turn", "thread", th.id, "error", err)
@@ -331,8 +379,14 @@ func (s *Server) pumpV2(ctx context.Context, th *v2Thread) {
 		th.mu.Lock()
 		msgs := th.tr.handle(ev)
 		th.mu.Unlock()
-		if endsTurn(msgs) {
-			s.resolveMoot(ctx, th)
+		if ended, ok := endedTurn(msgs); ok {
+			s.resolveMoot(ctx, th, ended)
+			th.mu.Lock()
+			if th.interrupting != nil {
+				close(th.interrupting)
+				th.interrupting = nil
+			}
+			th.mu.Unlock()
 		}
 		for _, m := range msgs {
 			if m.approval != nil {
@@ -345,29 +399,30 @@ func (s *Server) pumpV2(ctx context.Context, th *v2Thread) {
 	}
 }
 
-// endsTurn reports whether msgs complete a turn.
-func endsTurn(msgs []v2Message) bool {
+// endedTurn returns the id of the turn msgs complete, if they do.
+func endedTurn(msgs []v2Message) (string, bool) {
 	for _, m := range msgs {
-		if m.method == v2.NotificationTurnCompleted {
-			return true
+		if n, ok := m.params.(v2.TurnNotification); ok && m.method == v2.NotificationTurnCompleted {
+			return n.Turn.ID, true
 		}
 	}
-	return false
+	return "", false
 }
 
 // resolveMoot ends the approval requests of a turn that is over: the
 // client is told they are resolved and their answers are no longer
 // awaited. th.emitMu must be held.
-func (s *Server) resolveMoot(ctx context.Context, th *v2Thread) {
+func (s *Server) resolveMoot(ctx context.Context, th *v2Thread, turnID string) {
 	th.mu.Lock()
-	moot := th.asking
-	th.asking = map[uint64]context.CancelFunc{}
-	th.mu.Unlock()
-	ids := make([]uint64, 0, len(moot))
-	for id, stop := range moot {
-		stop()
-		ids = append(ids, id)
+	var ids []uint64
+	for id, p := range th.asking {
+		if p.turnID == turnID {
+			p.stop()
+			delete(th.asking, id)
+			ids = append(ids, id)
+		}
 	}
+	th.mu.Unlock()
 	slices.Sort(ids)
 	for _, id := range ids {
 		s.notifyV2(ctx, v2.NotificationServerRequestResolved, v2.ServerRequestResolvedNotification{
@@ -416,7 +471,7 @@ func (s *Server) askV2(ctx context.Context, th *v2Thread, m v2Message) {
 	}
 	waitCtx, stopWaiting := context.WithCancel(ctx)
 	th.mu.Lock()
-	th.asking[id.Num] = stopWaiting
+	th.asking[id.Num] = pendingApproval{turnID: m.approval.turnID, stop: stopWaiting}
 	th.mu.Unlock()
 	s.goTracked(func() {
 		defer stopWaiting()

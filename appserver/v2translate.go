@@ -25,6 +25,7 @@ type v2Message struct {
 type v2Approval struct {
 	callID string
 	patch  bool
+	turnID string
 }
 
 // v2Turn is the state of one turn of a v2 thread.
@@ -32,6 +33,7 @@ type v2Turn struct {
 	id        string
 	subID     string // the engine's submission id
 	input     []v2.UserInput
+	later     [][]v2.UserInput // input that joined the turn before it started
 	startedAt time.Time
 	started   bool
 	failure   *v2.TurnError
@@ -42,6 +44,7 @@ type v2Turn struct {
 	commands  map[string]*v2.CommandExecutionItem // by call id
 	patches   map[string]*v2.FileChangeItem       // by call id
 	tools     map[string]*v2.McpToolCallItem      // by call id
+	searches  map[string]*v2.WebSearchItem        // by call id
 	declined  map[string]bool                     // call ids the user declined
 	// summary holds the agent messages of the turn, for turn/completed.
 	summary []v2.Item
@@ -76,10 +79,22 @@ func newV2Translator(threadID string, now func() time.Time) *v2Translator {
 // expect registers a turn started by turn/start under its submission id.
 func (t *v2Translator) expect(turn *v2Turn) { t.pending[turn.subID] = turn }
 
+// forget drops a registered turn whose input never started a turn.
+func (t *v2Translator) forget(subID string) { delete(t.pending, subID) }
+
+// owner returns the turn of submission subID: the running one or one
+// registered and not started yet.
+func (t *v2Translator) owner(subID string) *v2Turn {
+	if t.turn != nil && t.turn.subID == subID {
+		return t.turn
+	}
+	return t.pending[subID]
+}
+
 // newV2Turn returns the state of a turn for the input.
 func newV2Turn(subID string, input []v2.UserInput) *v2Turn {
 	return &v2Turn{id: newID(), subID: subID, input: input,
-		commands: map[string]*v2.CommandExecutionItem{}, patches: map[string]*v2.FileChangeItem{}, tools: map[string]*v2.McpToolCallItem{}, declined: map[string]bool{}}
+		commands: map[string]*v2.CommandExecutionItem{}, patches: map[string]*v2.FileChangeItem{}, tools: map[string]*v2.McpToolCallItem{}, searches: map[string]*v2.WebSearchItem{}, declined: map[string]bool{}}
 }
 
 // newID returns a time-ordered UUID, as the reference's ids are.
@@ -199,14 +214,25 @@ func (t *v2Translator) handle(ev protocol.Event) []v2Message {
 	case protocol.WebSearchBeginEvent:
 		out = append(out, t.closeStreams(now)...)
 		started := ms(now)
-		item := v2.WebSearchItem{Type: v2.ItemWebSearch, ID: m.CallID}
+		item := &v2.WebSearchItem{Type: v2.ItemWebSearch, ID: m.CallID}
 		item.StartedAtMs = &started
-		out = append(out, t.itemStarted(item, now))
+		turn.searches[m.CallID] = item
+		out = append(out, t.itemStarted(*item, now))
 	case protocol.WebSearchEndEvent:
-		started, completed := ms(now), ms(now)
-		item := v2.WebSearchItem{Type: v2.ItemWebSearch, ID: m.CallID, Query: m.Query}
-		item.StartedAtMs, item.CompletedAtMs = &started, &completed
-		out = append(out, t.itemCompleted(item, now))
+		item := turn.searches[m.CallID]
+		if item == nil {
+			// A search the provider ran without announcing it first.
+			out = append(out, t.closeStreams(now)...)
+			started := ms(now)
+			item = &v2.WebSearchItem{Type: v2.ItemWebSearch, ID: m.CallID}
+			item.StartedAtMs = &started
+			out = append(out, t.itemStarted(*item, now))
+		}
+		delete(turn.searches, m.CallID)
+		done := *item
+		completed := ms(now)
+		done.Query, done.CompletedAtMs = m.Query, &completed
+		out = append(out, t.itemCompleted(done, now))
 	case protocol.ViewImageToolCallEvent:
 		out = append(out, t.closeStreams(now)...)
 		at := ms(now)
@@ -303,6 +329,11 @@ func (t *v2Translator) outsideTurn(ev protocol.Event) []v2Message {
 // turnStarted opens the turn of submission subID: the thread becomes
 // active, turn/started, and the user's message as an item.
 func (t *v2Translator) turnStarted(subID string, now time.Time) []v2Message {
+	var out []v2Message
+	if t.turn != nil {
+		// The end of the previous turn never came: it is over all the same.
+		out = append(out, t.endTurn(v2.TurnInterrupted, now)...)
+	}
 	turn := t.pending[subID]
 	delete(t.pending, subID)
 	if turn == nil {
@@ -310,10 +341,10 @@ func (t *v2Translator) turnStarted(subID string, now time.Time) []v2Message {
 	}
 	turn.started, turn.startedAt = true, now
 	t.turn = turn
-	out := []v2Message{
+	out = append(out,
 		t.status(v2.Active()),
-		{method: v2.NotificationTurnStarted, params: v2.TurnNotification{ThreadID: t.threadID, Turn: turn.wire(v2.TurnInProgress, now)}},
-	}
+		v2Message{method: v2.NotificationTurnStarted, params: v2.TurnNotification{ThreadID: t.threadID, Turn: turn.wire(v2.TurnInProgress, now)}},
+	)
 	if len(turn.input) > 0 {
 		item := v2.UserMessageItem{Type: v2.ItemUserMessage, ID: newID(), Content: turn.input}
 		started := ms(now)
@@ -323,6 +354,10 @@ func (t *v2Translator) turnStarted(subID string, now time.Time) []v2Message {
 		completed.CompletedAtMs = &started
 		out = append(out, t.itemCompleted(completed, now))
 	}
+	for _, input := range turn.later {
+		out = append(out, t.steered(input)...)
+	}
+	turn.later = nil
 	return out
 }
 
@@ -460,7 +495,7 @@ func (t *v2Translator) askCommand(m protocol.ExecApprovalRequestEvent, now time.
 			Command: item.Command, Cwd: item.Cwd, CommandActions: item.CommandActions,
 			AvailableDecisions: []string{v2.DecisionAccept, v2.DecisionAcceptForSession, v2.DecisionDecline, v2.DecisionCancel},
 		},
-		approval: &v2Approval{callID: m.CallID},
+		approval: &v2Approval{callID: m.CallID, turnID: t.turn.id},
 	})
 	return out
 }
@@ -540,8 +575,9 @@ func (t *v2Translator) steered(input []v2.UserInput) []v2Message {
 	if t.turn == nil {
 		return nil
 	}
+	// What the model is streaming stays open: it goes on after this.
 	now := t.now()
-	out := t.closeStreams(now)
+	var out []v2Message
 	at := ms(now)
 	item := v2.UserMessageItem{Type: v2.ItemUserMessage, ID: newID(), Content: input}
 	item.StartedAtMs = &at
@@ -573,7 +609,7 @@ func (t *v2Translator) askPatch(m protocol.ApplyPatchApprovalRequestEvent, now t
 		method: v2.MethodFileChangeRequestApproval,
 		params: v2.FileChangeRequestApprovalParams{ThreadID: t.threadID, TurnID: t.turn.id, ItemID: m.CallID,
 			StartedAtMs: ms(now), Reason: m.Reason, GrantRoot: m.GrantRoot},
-		approval: &v2Approval{callID: m.CallID, patch: true},
+		approval: &v2Approval{callID: m.CallID, patch: true, turnID: t.turn.id},
 	})
 }
 
@@ -649,6 +685,13 @@ func (t *v2Translator) endTurn(status string, now time.Time) []v2Message {
 		out = append(out, t.itemCompleted(done, now))
 	}
 	turn.tools = map[string]*v2.McpToolCallItem{}
+	for _, item := range turn.searches {
+		done := *item
+		completed := ms(now)
+		done.CompletedAtMs = &completed
+		out = append(out, t.itemCompleted(done, now))
+	}
+	turn.searches = map[string]*v2.WebSearchItem{}
 	if status == v2.TurnFailed && turn.failure != nil {
 		out = append(out, t.status(v2.ThreadStatus{Type: v2.ThreadSystemError}),
 			v2Message{method: v2.NotificationError, params: v2.ErrorNotification{Error: *turn.failure, ThreadID: t.threadID, TurnID: turn.id}})

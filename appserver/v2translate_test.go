@@ -171,3 +171,32 @@ func TestTokenUsageReportsTheEffectiveWindow(t *testing.T) {
 	assert.Equal(t, int64(15), usage.Total.TotalTokens)
 	assert.Nil(t, tokenUsage(protocol.TokenUsageInfo{}).ModelContextWindow)
 }
+
+func TestTranslatorSteeringKeepsTheStreamOpen(t *testing.T) {
+	tr := newV2Translator("thread-1", time.Now)
+	tr.expect(newV2Turn("s", nil))
+	var out []v2Message
+	for _, ev := range []protocol.EventMsg{protocol.TaskStartedEvent{}, protocol.AgentMessageDeltaEvent{Delta: "Hel", ItemID: "msg_1"}} {
+		out = append(out, tr.handle(protocol.Event{ID: "s", Msg: ev})...)
+	}
+	out = append(out, tr.steered([]v2.UserInput{{Type: v2.InputText, Text: "also"}})...)
+	for _, ev := range []protocol.EventMsg{protocol.AgentMessageDeltaEvent{Delta: "lo", ItemID: "msg_1"}, protocol.AgentMessageEvent{Message: "Hello", ItemID: "msg_1"}, protocol.TaskCompleteEvent{}} {
+		out = append(out, tr.handle(protocol.Event{ID: "s", Msg: ev})...)
+	}
+	started, completed := 0, 0
+	for _, m := range out {
+		switch p := m.params.(type) {
+		case v2.ItemStartedNotification:
+			if p.Item.ItemID() == "msg_1" {
+				started++
+			}
+		case v2.ItemCompletedNotification:
+			if p.Item.ItemID() == "msg_1" {
+				completed++
+				assert.Equal(t, "Hello", p.Item.(v2.AgentMessageItem).Text)
+			}
+		}
+	}
+	assert.Equal(t, 1, started)
+	assert.Equal(t, 1, completed)
+}

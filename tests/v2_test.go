@@ -639,3 +639,68 @@ func TestV2RequestErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestV2TurnStartRaces(t *testing.T) {
+	t.Run("two turn/start in a row", func(t *testing.T) {
+		s, thread := startV2(t, map[string]any{"approvalPolicy": "never", "sandbox": "workspace-write"},
+			bashCall("call1", "sleep 0.5"), answer(), answer())
+		input := func(text string) map[string]any {
+			return map[string]any{"threadId": thread, "input": []any{map[string]any{"type": "text", "text": text}}}
+		}
+		first := s.send("turn/start", input("one"))
+		second := s.send("turn/start", input("two"))
+		turnOf := func(id int) string {
+			var res struct {
+				Turn struct {
+					ID string `json:"id"`
+				} `json:"turn"`
+			}
+			m := s.response(id)
+			require.Nil(t, m.Error, m.Raw)
+			require.NoError(t, json.Unmarshal(m.Result, &res))
+			return res.Turn.ID
+		}
+		one, two := turnOf(first), turnOf(second)
+		assert.Equal(t, one, two, "the second input joined the running turn")
+		ns := s.untilTurnCompleted()
+		done := ns[len(ns)-1].params["turn"].(map[string]any)
+		assert.Equal(t, one, done["id"])
+		var texts []any
+		for _, n := range ns {
+			if n.method == "item/completed" && n.item()["type"] == "userMessage" {
+				texts = append(texts, n.item()["content"].([]any)[0].(map[string]any)["text"])
+			}
+		}
+		assert.Equal(t, []any{"one", "two"}, texts)
+		// The thread goes on with a turn of its own.
+		next := s.startTurn(thread, "three")
+		ns = s.untilTurnCompleted()
+		assert.Equal(t, next, ns[len(ns)-1].params["turn"].(map[string]any)["id"])
+	})
+	t.Run("turn/start right after turn/interrupt", func(t *testing.T) {
+		stalled := fakemodel.Reply{Events: []fakemodel.SSE{fakemodel.Created(), fakemodel.OutputTextDelta("partial")}, Stall: true}
+		s, thread := startV2(t, nil, stalled, answer())
+		turn := s.startTurn(thread, "take your time")
+		s.take(func(m rpcMessage) bool { return m.Method == "item/agentMessage/delta" }, "the first delta")
+		s.send("turn/interrupt", map[string]any{"threadId": thread, "turnId": turn})
+		id := s.send("turn/start", map[string]any{"threadId": thread, "input": []any{map[string]any{"type": "text", "text": "again"}}})
+		ns := s.untilTurnCompleted()
+		interrupted := ns[len(ns)-1].params["turn"].(map[string]any)
+		assert.Equal(t, turn, interrupted["id"])
+		assert.Equal(t, "interrupted", interrupted["status"])
+		var res struct {
+			Turn struct {
+				ID string `json:"id"`
+			} `json:"turn"`
+		}
+		m := s.response(id)
+		require.Nil(t, m.Error, m.Raw)
+		require.NoError(t, json.Unmarshal(m.Result, &res))
+		assert.NotEqual(t, turn, res.Turn.ID, "the input started a turn of its own")
+		ns = s.untilTurnCompleted()
+		done := ns[len(ns)-1].params["turn"].(map[string]any)
+		assert.Equal(t, res.Turn.ID, done["id"])
+		assert.Equal(t, "completed", done["status"])
+		assert.Len(t, s.model.Requests(), 2, "the new turn asked the model")
+	})
+}

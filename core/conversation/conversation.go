@@ -227,17 +227,33 @@ func (c *Conversation) interruptTask() *task {
 	return t
 }
 
-// handleInput starts a turn, or hands the input to the running one.
-func (c *Conversation) handleInput(subID string, items []protocol.InputItem, update *protocol.TurnContext) {
+// SubmitInput is SubmitWithID for user input (update is the turn settings
+// of a user_turn op, nil for plain input). It reports which turn got the
+// input: the submission id of the running turn it joined, or subID when it
+// started a turn (or failed, with the error event carrying subID).
+func (c *Conversation) SubmitInput(subID string, items []protocol.InputItem, update *protocol.TurnContext) (string, error) {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return "", ErrClosed
+	}
+	c.nextSub++
+	c.mu.Unlock()
+	return c.handleInput(subID, items, update), nil
+}
+
+// handleInput starts a turn, or hands the input to the running one. It
+// returns the submission id of the turn that got the input.
+func (c *Conversation) handleInput(subID string, items []protocol.InputItem, update *protocol.TurnContext) string {
 	msg, err := userMessage(items)
 	if err != nil {
 		c.emit(subID, protocol.ErrorEvent{Message: err.Error()})
-		return
+		return subID
 	}
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
-		return
+		return subID
 	}
 	var prefix []protocol.ResponseItem
 	if update != nil {
@@ -251,8 +267,9 @@ func (c *Conversation) handleInput(subID string, items []protocol.InputItem, upd
 	if c.task != nil {
 		c.pending = append(c.pending, prefix...)
 		c.pending = append(c.pending, msg)
+		owner := c.task.subID
 		c.mu.Unlock()
-		return
+		return owner
 	}
 	ctx, cancel := context.WithCancel(c.ctx)
 	t := &task{subID: subID, cancel: cancel, done: make(chan struct{}), diffs: patch.NewTurnDiffTracker()}
@@ -260,6 +277,7 @@ func (c *Conversation) handleInput(subID string, items []protocol.InputItem, upd
 	tc := c.turnCtx
 	c.mu.Unlock()
 	go c.runTask(ctx, t, tc, append(prefix, msg))
+	return subID
 }
 
 // userMessage converts user input to a message item.
