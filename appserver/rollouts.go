@@ -112,6 +112,20 @@ func (s *Server) archiveConversation(ctx context.Context, p protocol.ArchiveConv
 			return none, internalError("error shutting conversation %s down: %v", st.id, err)
 		}
 	}
+	// A v2 thread recording to the file is shut down and forgotten too.
+	s.mu.Lock()
+	th, isThread := s.threads[p.ConversationID]
+	if isThread && sameFile(th.conv.RolloutPath(), p.RolloutPath) {
+		delete(s.threads, th.id)
+	} else {
+		isThread = false
+	}
+	s.mu.Unlock()
+	if isThread {
+		if err := s.eng.Manager.Remove(ctx, th.id); err != nil {
+			return none, internalError("error shutting thread %s down: %v", th.id, err)
+		}
+	}
 	if _, err := rollout.Archive(s.eng.CodexHome, p.ConversationID, p.RolloutPath); err != nil {
 		return none, invalidParams("%v", err)
 	}

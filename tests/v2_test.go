@@ -704,3 +704,20 @@ func TestV2TurnStartRaces(t *testing.T) {
 		assert.Len(t, s.model.Requests(), 2, "the new turn asked the model")
 	})
 }
+
+func TestArchivingAV2ThreadShutsItDown(t *testing.T) {
+	s, _ := startV2(t, nil)
+	var started struct {
+		Thread struct {
+			ID   string `json:"id"`
+			Path string `json:"path"`
+		} `json:"thread"`
+	}
+	s.callResult("thread/start", map[string]any{"cwd": s.workDir}, &started)
+	s.callResult("archiveConversation", map[string]any{"conversationId": started.Thread.ID, "rolloutPath": started.Thread.Path}, nil)
+	m := s.call("turn/start", map[string]any{"threadId": started.Thread.ID, "input": []any{map[string]any{"type": "text", "text": "hi"}}})
+	require.NotNil(t, m.Error, m.Raw)
+	assert.Equal(t, "thread not found: "+started.Thread.ID, m.Error.Message)
+	_, err := os.Stat(started.Thread.Path)
+	assert.True(t, os.IsNotExist(err), "the rollout was moved")
+}
