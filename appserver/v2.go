@@ -485,7 +485,7 @@ func (s *Server) askV2(ctx context.Context, th *v2Thread, m v2Message) {
 		if werr != nil {
 			s.log.Warn("approval request failed; declining", "thread", th.id, "error", werr)
 		} else {
-			decision = v2Decision(resp.Decision)
+			decision = v2Decision(json.RawMessage(resp.Decision))
 		}
 		th.emitMu.Lock()
 		defer th.emitMu.Unlock()

@@ -15,12 +15,8 @@
 //   CODEX_BIN=/path/to/codex npm run start:v2 -- "List the files here."
 //
 // Every message is typed with the declarations that
-// `codex app-server generate-ts` writes to ./generated, as far as they
-// reach: they cover the requests of both protocols and the notifications and
-// server requests of 0.45. The params of v2 notifications and of the v2
-// approval request are not among them yet: the client takes those with
-// onUntyped and answerUntyped and reads their members with checks (see
-// `member` and `text`).
+// `codex app-server generate-ts` writes to ./generated: the requests,
+// notifications and server requests of both protocols.
 
 import { spawn, type ChildProcessByStdio } from "node:child_process";
 import { createInterface } from "node:readline";
@@ -146,17 +142,6 @@ class AppServerClient {
   }
 }
 
-/** Reads a member of a JSON object; undefined when there is none. */
-function member(value: unknown, name: string): unknown {
-  return typeof value === "object" && value !== null ? (value as Record<string, unknown>)[name] : undefined;
-}
-
-/** Reads a string member of a JSON object; "" when there is none. */
-function text(value: unknown, name: string): string {
-  const v = member(value, name);
-  return typeof v === "string" ? v : "";
-}
-
 /** Opens the connection and performs the handshake. */
 async function connect(bin: string, v2: boolean): Promise<AppServerClient> {
   const child = spawn(bin, ["app-server"], { stdio: ["pipe", "pipe", "inherit"] });
@@ -239,8 +224,8 @@ async function run045(bin: string, prompt: string): Promise<void> {
 /** Runs one turn with the v2 protocol. */
 async function runV2(bin: string, prompt: string): Promise<void> {
   const client = await connect(bin, true);
-  client.answerUntyped("item/commandExecution/requestApproval", (params) => {
-    console.log(`[approving: ${text(params, "command")} in ${text(params, "cwd")}]`);
+  client.answer("item/commandExecution/requestApproval", (params) => {
+    console.log(`[approving: ${params.command} in ${params.cwd}]`);
     return { decision: "accept" };
   });
 
@@ -252,52 +237,46 @@ async function runV2(bin: string, prompt: string): Promise<void> {
   console.error(`[thread ${thread.id} uses ${model}]`);
 
   // Notifications name their thread; those of other threads are ignored.
-  const ours = (params: unknown) => text(params, "threadId") === thread.id;
-  client.onUntyped("item/started", (params) => {
-    const item = member(params, "item");
-    if (ours(params) && text(item, "type") === "commandExecution") {
-      console.log(`$ ${text(item, "command")}`);
+  client.on("item/started", ({ threadId, item }) => {
+    if (threadId === thread.id && item.type === "commandExecution") {
+      console.log(`$ ${item.command}`);
     }
   });
-  client.onUntyped("item/agentMessage/delta", (params) => {
-    if (ours(params)) {
-      process.stdout.write(text(params, "delta"));
+  client.on("item/agentMessage/delta", ({ threadId, delta }) => {
+    if (threadId === thread.id) {
+      process.stdout.write(delta);
     }
   });
-  client.onUntyped("item/commandExecution/outputDelta", (params) => {
-    if (ours(params)) {
-      process.stdout.write(text(params, "delta"));
+  client.on("item/commandExecution/outputDelta", ({ threadId, delta }) => {
+    if (threadId === thread.id) {
+      process.stdout.write(delta);
     }
   });
-  client.onUntyped("item/completed", (params) => {
-    const item = member(params, "item");
-    if (!ours(params)) {
+  client.on("item/completed", ({ threadId, item }) => {
+    if (threadId !== thread.id) {
       return;
     }
-    switch (text(item, "type")) {
+    switch (item.type) {
       case "agentMessage":
         process.stdout.write("\n");
         break;
-      case "commandExecution": {
-        const exitCode = member(item, "exitCode");
-        console.log(typeof exitCode === "number" ? `[exit ${exitCode}]` : `[${text(item, "status")}]`);
+      case "commandExecution":
+        console.log(item.exitCode !== null ? `[exit ${item.exitCode}]` : `[${item.status}]`);
         break;
-      }
     }
   });
-  client.onUntyped("error", (params) => {
-    if (ours(params)) {
-      console.error(`error: ${text(member(params, "error"), "message")}`);
+  client.on("error", ({ threadId, error }) => {
+    if (threadId === thread.id) {
+      console.error(`error: ${error.message}`);
     }
   });
   const finished = new Promise<void>((resolve) => {
-    client.onUntyped("turn/completed", (params) => {
-      if (!ours(params)) {
+    client.on("turn/completed", ({ threadId, turn }) => {
+      if (threadId !== thread.id) {
         return;
       }
-      const status = text(member(params, "turn"), "status");
-      if (status !== "completed") {
-        console.error(`turn ${status}`);
+      if (turn.status !== "completed") {
+        console.error(`turn ${turn.status}`);
       }
       resolve();
     });

@@ -144,7 +144,14 @@ func namedTypes(roots []reflect.Type, manual map[reflect.Type]string) (map[strin
 	out := map[string]reflect.Type{}
 	var visit func(t reflect.Type) error
 	visit = func(t reflect.Type) error {
-		for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Map || t.Kind() == reflect.Array {
+		for {
+			// A type with a hand-written schema is named whatever its kind.
+			if _, hand := manual[t]; hand {
+				break
+			}
+			if k := t.Kind(); k != reflect.Pointer && k != reflect.Slice && k != reflect.Map && k != reflect.Array {
+				break
+			}
 			if t == reflect.TypeFor[json.RawMessage]() {
 				return nil
 			}

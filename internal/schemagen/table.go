@@ -119,6 +119,7 @@ func supportTypes() []reflect.Type {
 		reflect.TypeFor[protocol.ReasoningSummaryPart](),
 		reflect.TypeFor[protocol.ReasoningContentPart](),
 		reflect.TypeFor[protocol.LocalShellAction](),
+		reflect.TypeFor[v2.ApprovalDecision](),
 		reflect.TypeFor[v2.UserMessageItem](),
 		reflect.TypeFor[v2.AgentMessageItem](),
 		reflect.TypeFor[v2.ReasoningItem](),

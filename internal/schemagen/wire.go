@@ -26,8 +26,19 @@ func handWritten() map[reflect.Type]string {
 		reflect.TypeFor[protocol.InputItem]():     inputItemSchema,
 		reflect.TypeFor[protocol.ResponseItem]():  responseItemSchema,
 		reflect.TypeFor[v2.Item]():                threadItemSchema,
+		reflect.TypeFor[v2.ApprovalDecision]():    approvalDecisionSchema,
 	}
 }
+
+// approvalDecisionSchema is the decision of a v2 approval answer: one of
+// the decisions the server offers, or an object for one it does not (which
+// declines).
+const approvalDecisionSchema = `{
+	"anyOf": [
+		{"type": "string", "enum": ["accept", "acceptForSession", "decline", "cancel"]},
+		{"type": "object"}
+	]
+}`
 
 // threadItemSchema is the union of the v2 thread items, each tagged by its
 // "type" constant so that clients can tell them apart (supportTypes adds

@@ -339,7 +339,26 @@ const (
 type ApprovalAnswer struct {
 	// Decision is accept, acceptForSession, decline or cancel; anything
 	// else declines.
-	Decision json.RawMessage `json:"decision"`
+	Decision ApprovalDecision `json:"decision"`
+}
+
+// ApprovalDecision is the decision of an approval answer as it was sent:
+// one of the decision strings or, for decisions this server does not
+// offer, an object.
+type ApprovalDecision json.RawMessage
+
+// MarshalJSON writes the decision as it was sent (null when unset).
+func (d ApprovalDecision) MarshalJSON() ([]byte, error) {
+	if len(d) == 0 {
+		return []byte("null"), nil
+	}
+	return d, nil
+}
+
+// UnmarshalJSON keeps the decision as it was sent.
+func (d *ApprovalDecision) UnmarshalJSON(data []byte) error {
+	*d = append((*d)[:0], data...)
+	return nil
 }
 
 // ItemFileChange is the type of a file change item.
