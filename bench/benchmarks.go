@@ -66,7 +66,7 @@ type benchmark struct {
 func benchmarks() []benchmark {
 	return []benchmark{
 		{Key: "cold", Title: "cold start (spawn -> initialize answered)", Unit: unitMillis,
-			Runs: 15, Warmups: 2, Prepare: prepareColdStart},
+			Runs: 15, Warmups: 2, Prepare: coldStart((*server).initialize)},
 		{Key: "turn", Title: "text turn (newConversation -> task_complete)", Unit: unitMillis,
 			Runs: 15, Warmups: 2, Prepare: prepareTextTurn},
 		{Key: "stream10k", Title: "10,000-delta text turn (newConversation -> task_complete)", Unit: unitMillis,
@@ -88,7 +88,7 @@ func benchmarks() []benchmark {
 		{Key: "mcp-cold", Title: "mcp-server cold start (spawn -> initialize answered)", Unit: unitMillis,
 			Runs: 15, Warmups: 2, Prepare: prepareMCPColdStart},
 		{Key: "v2-cold", Title: "v2 cold start (spawn -> initialize answered)", Unit: unitMillis,
-			Runs: 15, Warmups: 2, Reference: nameReferenceV2, Prepare: prepareV2ColdStart},
+			Runs: 15, Warmups: 2, Reference: nameReferenceV2, Prepare: coldStart((*server).initializeV2)},
 		{Key: "v2-turn", Title: "v2 text turn (turn/start -> turn/completed, new thread each run)", Unit: unitMillis,
 			Runs: 15, Warmups: 2, Reference: nameReferenceV2, Prepare: prepareV2Turn(textPrompt, checkTextTurn)},
 		{Key: "v2-stream10k", Title: "v2 10,000-delta text turn (turn/start -> turn/completed)", Unit: unitMillis,
@@ -160,28 +160,32 @@ func (r *runner) checkModelCalled(before int) error {
 	return nil
 }
 
-// prepareColdStart measures spawning `app-server` until its initialize
-// answer arrives. The server is then closed and waited for, untimed.
-func prepareColdStart(_ context.Context, r *runner, t *target) (sampleFunc, func() error, error) {
-	sample := func(ctx context.Context) (float64, error) {
-		ctx, cancel := context.WithTimeout(ctx, r.timeout)
-		defer cancel()
-		start := time.Now()
-		s, err := spawn(ctx, t)
-		if err != nil {
-			return 0, err
+// coldStart returns the Prepare function of a cold-start benchmark: each
+// sample spawns `app-server` and stops the clock when handshake (the 0.45
+// or the v2 initialize) has its answer. The server is then closed and
+// waited for, untimed.
+func coldStart(handshake func(*server, context.Context) error) func(context.Context, *runner, *target) (sampleFunc, func() error, error) {
+	return func(_ context.Context, r *runner, t *target) (sampleFunc, func() error, error) {
+		sample := func(ctx context.Context) (float64, error) {
+			ctx, cancel := context.WithTimeout(ctx, r.timeout)
+			defer cancel()
+			start := time.Now()
+			s, err := spawn(ctx, t)
+			if err != nil {
+				return 0, err
+			}
+			if err := handshake(s, ctx); err != nil {
+				_ = s.close()
+				return 0, err
+			}
+			elapsed := millisSince(start)
+			if err := s.close(); err != nil {
+				return 0, err
+			}
+			return elapsed, nil
 		}
-		if err := s.initialize(ctx); err != nil {
-			_ = s.close()
-			return 0, err
-		}
-		elapsed := millisSince(start)
-		if err := s.close(); err != nil {
-			return 0, err
-		}
-		return elapsed, nil
+		return sample, noCleanup, nil
 	}
-	return sample, noCleanup, nil
 }
 
 // prepareTextTurn starts one app-server for all samples; each sample is a

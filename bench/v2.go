@@ -310,31 +310,6 @@ func checkStreamed(st *v2TurnStats, want string, minDeltas int) error {
 	return nil
 }
 
-// prepareV2ColdStart measures spawning `app-server` until the answer to a
-// v2 client's initialize arrives. The initialized notification follows,
-// then the server is closed and waited for, untimed.
-func prepareV2ColdStart(_ context.Context, r *runner, t *target) (sampleFunc, func() error, error) {
-	sample := func(ctx context.Context) (float64, error) {
-		ctx, cancel := context.WithTimeout(ctx, r.timeout)
-		defer cancel()
-		start := time.Now()
-		s, err := spawn(ctx, t)
-		if err != nil {
-			return 0, err
-		}
-		if err := s.initializeV2(ctx); err != nil {
-			_ = s.close()
-			return 0, err
-		}
-		elapsed := millisSince(start)
-		if err := s.close(); err != nil {
-			return 0, err
-		}
-		return elapsed, nil
-	}
-	return sample, noCleanup, nil
-}
-
 // prepareV2Turn returns the Prepare function of a turn benchmark. It
 // starts one app-server for all samples. Each sample starts a new thread
 // (untimed), then times one turn in it with prompt as the user's input,
