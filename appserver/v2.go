@@ -151,14 +151,9 @@ func (s *Server) thread(id string) (*v2Thread, error) {
 // turnStart starts a turn with the input, or adds the input to the running
 // turn. The answer comes before the turn's notifications.
 func (s *Server) turnStart(ctx context.Context, p v2.TurnStartParams, r rpcserver.Reply[v2.TurnStartResponse]) {
-	th, err := s.thread(p.ThreadID)
+	th, items, err := s.threadInput(p.ThreadID, p.Input)
 	if err != nil {
 		r.Fail(ctx, err)
-		return
-	}
-	items, err := inputItems(p.Input)
-	if err != nil {
-		r.Fail(ctx, s.badParams("%v", err))
 		return
 	}
 	th.mu.Lock()
@@ -281,6 +276,20 @@ func sandboxFromV2(p v2.ThreadSandbox, current protocol.SandboxPolicy) protocol.
 	return current
 }
 
+// threadInput returns the v2 thread a request names and its input as the
+// engine's input items.
+func (s *Server) threadInput(threadID string, input []v2.UserInput) (*v2Thread, []protocol.InputItem, error) {
+	th, err := s.thread(threadID)
+	if err != nil {
+		return nil, nil, err
+	}
+	items, err := inputItems(input)
+	if err != nil {
+		return nil, nil, s.badParams("%v", err)
+	}
+	return th, items, nil
+}
+
 // inputItems converts v2 user input to the engine's input items.
 func inputItems(input []v2.UserInput) ([]protocol.InputItem, error) {
 	items := make([]protocol.InputItem, 0, len(input))
@@ -302,14 +311,9 @@ func inputItems(input []v2.UserInput) ([]protocol.InputItem, error) {
 // turnSteer adds input to the running turn, which must be the expected
 // one. The answer comes before the user message's item notifications.
 func (s *Server) turnSteer(ctx context.Context, p v2.TurnSteerParams, r rpcserver.Reply[v2.TurnSteerResponse]) {
-	th, err := s.thread(p.ThreadID)
+	th, items, err := s.threadInput(p.ThreadID, p.Input)
 	if err != nil {
 		r.Fail(ctx, err)
-		return
-	}
-	items, err := inputItems(p.Input)
-	if err != nil {
-		r.Fail(ctx, s.badParams("%v", err))
 		return
 	}
 	th.emitMu.Lock()
