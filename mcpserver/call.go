@@ -51,6 +51,7 @@ func errorResult(text string) toolResult {
 // toolCall is one running tools/call request.
 type toolCall struct {
 	id     jsonrpc2.ID
+	wireID json.RawMessage // id as the client sent it
 	srv    *Server
 	cancel context.CancelFunc
 	// cancelled is set when the client cancelled the request; it then gets
@@ -61,12 +62,11 @@ type toolCall struct {
 // idString is the request id as the elicitation params carry it: the number
 // or the string itself.
 func (c *toolCall) idString() string {
-	raw := jsonrpcline.WireID(c.id)
 	var s string
-	if json.Unmarshal(raw, &s) == nil {
+	if json.Unmarshal(c.wireID, &s) == nil {
 		return s
 	}
-	return string(raw)
+	return string(c.wireID)
 }
 
 // eventParams are the params of a codex/event notification.
@@ -84,7 +84,7 @@ type eventMeta struct {
 
 // notify sends one conversation event to the client.
 func (c *toolCall) notify(ctx context.Context, ev protocol.Event) {
-	params := eventParams{Meta: eventMeta{RequestID: jsonrpcline.WireID(c.id)}, ID: ev.ID, Msg: protocol.MarshalEventMsg{EventMsg: ev.Msg}}
+	params := eventParams{Meta: eventMeta{RequestID: c.wireID}, ID: ev.ID, Msg: protocol.MarshalEventMsg{EventMsg: ev.Msg}}
 	_ = c.srv.rpc.Notify(ctx, MethodCodexEvent, params)
 }
 
@@ -120,7 +120,7 @@ func (s *Server) callTool(ctx context.Context, p toolCallParams, r rpcserver.Rep
 	id := r.ID()
 	life := s.lifetime()
 	callCtx, cancel := context.WithCancel(life)
-	call := &toolCall{id: id, srv: s, cancel: cancel}
+	call := &toolCall{id: id, wireID: jsonrpcline.WireID(id), srv: s, cancel: cancel}
 	s.mu.Lock()
 	if _, dup := s.calls[id]; dup {
 		s.mu.Unlock()
