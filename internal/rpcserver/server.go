@@ -66,6 +66,7 @@ type Server[S any] struct {
 	log     *slog.Logger
 	methods map[string]Method[S]
 	before  map[string]bool
+	calls   *callServer // what every Call of the server shares
 	// strict makes a request answered twice, or never, panic; it is on in
 	// tests.
 	strict bool
@@ -106,6 +107,7 @@ func New[S any](state S, table []Method[S], opts Options) *Server[S] {
 	for _, name := range opts.BeforeHandshake {
 		s.before[name] = true
 	}
+	s.calls = s.newCallServer()
 	return s
 }
 
@@ -284,10 +286,10 @@ func (h handler[S]) Handle(ctx context.Context, conn *jsonrpc2.Conn, req *jsonrp
 			s.log.Debug("ignoring notification", "method", req.Method)
 			return
 		}
-		m.serve(s.state, ctx, &Call{srv: s.callServer(), conn: conn, method: req.Method, notif: true}, raw)
+		m.serve(s.state, ctx, &Call{srv: s.calls, conn: conn, method: req.Method, notif: true}, raw)
 		return
 	}
-	c := &Call{srv: s.callServer(), conn: conn, id: req.ID, method: req.Method}
+	c := &Call{srv: s.calls, conn: conn, id: req.ID, method: req.Method}
 	if err := s.admit(req.Method, known && !m.IsNotification()); err != nil {
 		c.answer(ctx, nil, err)
 		return
@@ -317,8 +319,8 @@ func (s *Server[S]) admit(method string, known bool) *jsonrpc2.Error {
 	return nil
 }
 
-// callServer returns the parts of the server a Call needs.
-func (s *Server[S]) callServer() *callServer {
+// newCallServer returns the parts of the server a Call needs.
+func (s *Server[S]) newCallServer() *callServer {
 	return &callServer{
 		log:    s.log,
 		policy: s.opts.Params,

@@ -150,13 +150,13 @@ func TestAnswerExactlyOnce(t *testing.T) {
 	srv := New(&testServer{}, testTable(), Options{})
 	require.True(t, srv.strict, "answers are checked strictly in tests")
 
-	c := &Call{srv: srv.callServer(), conn: conn, id: jsonrpc2.ID{Num: 1}, method: "later"}
+	c := &Call{srv: srv.calls, conn: conn, id: jsonrpc2.ID{Num: 1}, method: "later"}
 	c.deferAnswer()
 	r := Reply[helloResult]{call: c}
 	r.Send(context.Background(), helloResult{})
 	assert.Panics(t, func() { r.Send(context.Background(), helloResult{}) }, "a second answer panics in tests")
 
-	never := &Call{srv: srv.callServer(), conn: conn, id: jsonrpc2.ID{Num: 2}, method: "later"}
+	never := &Call{srv: srv.calls, conn: conn, id: jsonrpc2.ID{Num: 2}, method: "later"}
 	never.deferAnswer()
 	assert.Panics(t, srv.checkAnswered, "a request never answered panics in tests")
 	Reply[helloResult]{call: never}.Abandon()
