@@ -45,6 +45,8 @@ type v2Turn struct {
 	patches   map[string]*v2.FileChangeItem       // by call id
 	tools     map[string]*v2.McpToolCallItem      // by call id
 	searches  map[string]*v2.WebSearchItem        // by call id
+	// compaction is the open contextCompaction item.
+	compaction *v2.ContextCompactionItem
 	declined  map[string]bool                     // call ids the user declined
 	// summary holds the agent messages of the turn, for turn/completed.
 	summary []v2.Item
@@ -233,6 +235,22 @@ func (t *v2Translator) handle(ev protocol.Event) []v2Message {
 		completed := ms(now)
 		done.Query, done.CompletedAtMs = m.Query, &completed
 		out = append(out, t.itemCompleted(done, now))
+	case protocol.ContextCompactionBeginEvent:
+		out = append(out, t.closeStreams(now)...)
+		out = append(out, t.endCompaction(now)...)
+		started := ms(now)
+		item := &v2.ContextCompactionItem{Type: v2.ItemContextCompaction, ID: newID()}
+		item.StartedAtMs = &started
+		turn.compaction = item
+		out = append(out, t.itemStarted(*item, now))
+	case protocol.ContextCompactedEvent:
+		if turn.compaction == nil {
+			started := ms(now)
+			turn.compaction = &v2.ContextCompactionItem{Type: v2.ItemContextCompaction, ID: newID()}
+			turn.compaction.StartedAtMs = &started
+			out = append(out, t.itemStarted(*turn.compaction, now))
+		}
+		out = append(out, t.endCompaction(now)...)
 	case protocol.ViewImageToolCallEvent:
 		out = append(out, t.closeStreams(now)...)
 		at := ms(now)
@@ -692,6 +710,7 @@ func (t *v2Translator) endTurn(status string, now time.Time) []v2Message {
 		out = append(out, t.itemCompleted(done, now))
 	}
 	turn.searches = map[string]*v2.WebSearchItem{}
+	out = append(out, t.endCompaction(now)...)
 	if status == v2.TurnFailed && turn.failure != nil {
 		out = append(out, t.status(v2.ThreadStatus{Type: v2.ThreadSystemError}),
 			v2Message{method: v2.NotificationError, params: v2.ErrorNotification{Error: *turn.failure, ThreadID: t.threadID, TurnID: turn.id}})
@@ -703,6 +722,19 @@ func (t *v2Translator) endTurn(status string, now time.Time) []v2Message {
 		v2Message{method: v2.NotificationTurnCompleted, params: v2.TurnNotification{ThreadID: t.threadID, Turn: turn.wire(status, now)}})
 	t.turn = nil
 	return out
+}
+
+// endCompaction completes the open contextCompaction item, if any.
+func (t *v2Translator) endCompaction(now time.Time) []v2Message {
+	item := t.turn.compaction
+	if item == nil {
+		return nil
+	}
+	t.turn.compaction = nil
+	done := *item
+	completed := ms(now)
+	done.CompletedAtMs = &completed
+	return []v2Message{t.itemCompleted(done, now)}
 }
 
 // tokenUsage converts the engine's token counts.

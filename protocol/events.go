@@ -567,6 +567,16 @@ type ConversationPathEvent struct {
 	Path string `json:"path"`
 }
 
+// ContextCompactionBeginEvent reports that the conversation's history is
+// being summarised by the model, on request or because the context window
+// is filling up; a context_compacted event (or the end of the turn, when
+// the summary could not be made) follows.
+type ContextCompactionBeginEvent struct{}
+
+// ContextCompactedEvent reports that the history was replaced by a summary
+// of it: later model requests start from the summary.
+type ContextCompactedEvent struct{}
+
 // WebSearchBeginEvent opens a web search.
 type WebSearchBeginEvent struct {
 	// CallID is the call id.
@@ -657,6 +667,10 @@ const (
 	EventTypeWebSearchEnd = "web_search_end"
 	// EventTypeMcpListToolsResponse tags McpListToolsResponseEvent.
 	EventTypeMcpListToolsResponse = "mcp_list_tools_response"
+	// EventTypeContextCompactionBegin tags ContextCompactionBeginEvent.
+	EventTypeContextCompactionBegin = "context_compaction_begin"
+	// EventTypeContextCompacted tags ContextCompactedEvent.
+	EventTypeContextCompacted = "context_compacted"
 )
 
 // EventMessages returns a zero value of every event message type, in the
@@ -699,6 +713,8 @@ func EventMessages() []EventMsg {
 		WebSearchBeginEvent{},
 		WebSearchEndEvent{},
 		McpListToolsResponseEvent{},
+		ContextCompactionBeginEvent{},
+		ContextCompactedEvent{},
 	}
 }
 
@@ -739,6 +755,8 @@ func (ConversationPathEvent) EventType() string           { return EventTypeConv
 func (WebSearchBeginEvent) EventType() string             { return EventTypeWebSearchBegin }
 func (WebSearchEndEvent) EventType() string               { return EventTypeWebSearchEnd }
 func (McpListToolsResponseEvent) EventType() string       { return EventTypeMcpListToolsResponse }
+func (ContextCompactionBeginEvent) EventType() string     { return EventTypeContextCompactionBegin }
+func (ContextCompactedEvent) EventType() string           { return EventTypeContextCompacted }
 
 // eventTypes maps every event type of EventMessages to its Go type. It is
 // built once and never modified.

@@ -66,6 +66,11 @@ type GetHistoryEntryRequestOp struct {
 // ShutdownOp ends the conversation; the last event is shutdown_complete.
 type ShutdownOp struct{}
 
+// CompactOp asks the conversation to summarise its history with the model
+// and continue from the summary. It runs as a turn of its own: task_started,
+// context_compaction_begin, context_compacted, task_complete.
+type CompactOp struct{}
+
 // ListMcpToolsOp asks for the MCP tools available to the conversation; the
 // answer is an mcp_list_tools_response event.
 type ListMcpToolsOp struct{}
@@ -79,4 +84,5 @@ func (PatchApprovalOp) OpType() string          { return "patch_approval" }
 func (AddToHistoryOp) OpType() string           { return "add_to_history" }
 func (GetHistoryEntryRequestOp) OpType() string { return "get_history_entry_request" }
 func (ShutdownOp) OpType() string               { return "shutdown" }
+func (CompactOp) OpType() string                { return "compact" }
 func (ListMcpToolsOp) OpType() string           { return "list_mcp_tools" }

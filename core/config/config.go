@@ -72,6 +72,10 @@ type Config struct {
 	ModelContextWindow *int64
 	// ModelMaxOutputTokens is the model's output limit in tokens, if known.
 	ModelMaxOutputTokens *int64
+	// ModelAutoCompactTokenLimit is the size of the context, in tokens, at
+	// which the conversation is compacted before it goes on; nil leaves it
+	// to AutoCompactLimit's default.
+	ModelAutoCompactTokenLimit *int64
 
 	// Profile is the name of the active profile, or "".
 	Profile string

@@ -310,6 +310,7 @@ type fileSettings struct {
 	approvalPolicy                         *protocol.AskForApproval
 	sandboxMode                            *protocol.SandboxMode
 	contextWindow, maxOutputTokens         *int64
+	autoCompactTokenLimit                  *int64
 	reasoningEffort                        *protocol.ReasoningEffort
 	reasoningSummary                       *protocol.ReasoningSummary
 	verbosity                              *protocol.Verbosity
@@ -364,6 +365,7 @@ func decodeFile(t table) (*fileSettings, error) {
 		optional(t, "sandbox_mode", &f.sandboxMode, t.sandboxMode),
 		t.integer("model_context_window", &f.contextWindow),
 		t.integer("model_max_output_tokens", &f.maxOutputTokens),
+		t.integer("model_auto_compact_token_limit", &f.autoCompactTokenLimit),
 		optional(t, "model_reasoning_effort", &f.reasoningEffort, t.reasoningEffort),
 		optional(t, "model_reasoning_summary", &f.reasoningSummary, t.reasoningSummary),
 		optional(t, "model_verbosity", &f.verbosity, t.verbosity),
@@ -528,11 +530,12 @@ func (f *fileSettings) overDefaults() *settings {
 			ShellEnvironmentPolicy: ShellEnvironmentPolicy{
 				Inherit: InheritAll,
 			},
-			ChatGPTBaseURL:       DefaultChatGPTBaseURL,
-			Notify:               f.notify,
-			MCPServers:           f.mcpServers,
-			ModelContextWindow:   f.contextWindow,
-			ModelMaxOutputTokens: f.maxOutputTokens,
+			ChatGPTBaseURL:             DefaultChatGPTBaseURL,
+			Notify:                     f.notify,
+			MCPServers:                 f.mcpServers,
+			ModelContextWindow:         f.contextWindow,
+			ModelMaxOutputTokens:       f.maxOutputTokens,
+			ModelAutoCompactTokenLimit: f.autoCompactTokenLimit,
 		},
 		providerID:    ProviderOpenAI,
 		sandboxMode:   protocol.SandboxReadOnly,

@@ -161,6 +161,8 @@ func (c *Conversation) SubmitWithID(subID string, op protocol.Op) (string, error
 		c.handleInput(subID, o.Items, &tc)
 	case protocol.InterruptOp:
 		c.interruptTask()
+	case protocol.CompactOp:
+		c.startCompaction(subID)
 	case protocol.ExecApprovalOp:
 		c.deliverApproval(o.ID, o.Decision)
 	case protocol.PatchApprovalOp:
@@ -276,8 +278,29 @@ func (c *Conversation) handleInput(subID string, items []protocol.InputItem, upd
 	c.task = t
 	tc := c.turnCtx
 	c.mu.Unlock()
-	go c.runTask(ctx, t, tc, append(prefix, msg))
+	go c.runTask(ctx, t, tc, append(prefix, msg), false)
 	return subID
+}
+
+// startCompaction starts a turn that compacts the history, unless a turn
+// is running, which is reported as an error event.
+func (c *Conversation) startCompaction(subID string) {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return
+	}
+	if c.task != nil {
+		c.mu.Unlock()
+		c.emit(subID, protocol.ErrorEvent{Message: "cannot compact the conversation while a turn is running"})
+		return
+	}
+	ctx, cancel := context.WithCancel(c.ctx)
+	t := &task{subID: subID, cancel: cancel, done: make(chan struct{}), diffs: patch.NewTurnDiffTracker()}
+	c.task = t
+	tc := c.turnCtx
+	c.mu.Unlock()
+	go c.runTask(ctx, t, tc, nil, true)
 }
 
 // userMessage converts user input to a message item.
@@ -328,7 +351,8 @@ func samePolicy(a, b protocol.SandboxPolicy) bool {
 func persisted(m protocol.EventMsg) bool {
 	switch m.(type) {
 	case protocol.UserMessageEvent, protocol.AgentMessageEvent, protocol.AgentReasoningEvent,
-		protocol.AgentReasoningRawContentEvent, protocol.TokenCountEvent, protocol.TurnAbortedEvent:
+		protocol.AgentReasoningRawContentEvent, protocol.TokenCountEvent, protocol.TurnAbortedEvent,
+		protocol.ContextCompactedEvent:
 		return true
 	}
 	return false

@@ -21,13 +21,36 @@ type samplingResult struct {
 }
 
 // runTask runs one turn: model requests and tool calls until the model
-// answers without calling a tool and no user input is pending.
-func (c *Conversation) runTask(ctx context.Context, t *task, tc protocol.TurnContext, input []protocol.ResponseItem) {
+// answers without calling a tool and no user input is pending. A turn that
+// compacts (compactOnly) summarises the history first and ends there,
+// unless input arrived meanwhile, which it then answers. Any turn compacts
+// the history before a request when the last one filled the context up to
+// the automatic compaction limit.
+func (c *Conversation) runTask(ctx context.Context, t *task, tc protocol.TurnContext, input []protocol.ResponseItem, compactOnly bool) {
 	defer close(t.done)
 	c.emit(t.subID, protocol.TaskStartedEvent{ModelContextWindow: c.cfg.ModelContextWindow})
+	var lastAgent *string
+	if compactOnly || c.needsCompaction() {
+		if err := c.compact(ctx, t, tc); err != nil {
+			c.endTask(ctx, t, err, nil)
+			return
+		}
+	}
+	if compactOnly {
+		c.mu.Lock()
+		input = c.pending
+		c.pending = nil
+		if len(input) == 0 && c.task == t {
+			c.task = nil
+		}
+		c.mu.Unlock()
+		if len(input) == 0 {
+			c.emit(t.subID, protocol.TaskCompleteEvent{})
+			return
+		}
+	}
 	c.recordUserInput(input)
 	inputs := typedTexts(input)
-	var lastAgent *string
 	for {
 		c.rolloutWritten(c.rollout.TurnContext(tc))
 		res, err := c.sample(ctx, t, tc)
@@ -41,14 +64,7 @@ func (c *Conversation) runTask(ctx context.Context, t *task, tc protocol.TurnCon
 			lastAgent = res.lastAgent
 		}
 		if err != nil {
-			if ctx.Err() != nil || errors.Is(err, tools.ErrTurnAborted) {
-				c.finishTask(t)
-				c.emit(t.subID, protocol.TurnAbortedEvent{Reason: protocol.AbortInterrupted})
-				return
-			}
-			c.finishTask(t)
-			c.emit(t.subID, protocol.ErrorEvent{Message: err.Error(), Kind: client.ErrorKind(err)})
-			c.emit(t.subID, protocol.TaskCompleteEvent{LastAgentMessage: lastAgent})
+			c.endTask(ctx, t, err, lastAgent)
 			return
 		}
 		c.mu.Lock()
@@ -64,6 +80,17 @@ func (c *Conversation) runTask(ctx context.Context, t *task, tc protocol.TurnCon
 		// A user_turn sent during the turn applies from the next request on.
 		tc = c.turnCtx
 		c.mu.Unlock()
+		if c.needsCompaction() {
+			// The input that arrived waits until the history is compacted,
+			// so that it stays after the summary.
+			if err := c.compact(ctx, t, tc); err != nil {
+				c.mu.Lock()
+				c.pending = append(pending, c.pending...)
+				c.mu.Unlock()
+				c.endTask(ctx, t, err, lastAgent)
+				return
+			}
+		}
 		c.recordUserInput(pending)
 		inputs = append(inputs, typedTexts(pending)...)
 	}
@@ -71,6 +98,18 @@ func (c *Conversation) runTask(ctx context.Context, t *task, tc protocol.TurnCon
 	if err := notify.Start(c.cfg.Notify, notify.TurnComplete{TurnID: t.subID, InputMessages: inputs, LastAssistantMessage: lastAgent}); err != nil {
 		c.emit(t.subID, protocol.BackgroundEvent{Message: err.Error()})
 	}
+}
+
+// endTask ends a turn that stopped on err: interrupted, or failed with an
+// error event before its task_complete.
+func (c *Conversation) endTask(ctx context.Context, t *task, err error, lastAgent *string) {
+	c.finishTask(t)
+	if ctx.Err() != nil || errors.Is(err, tools.ErrTurnAborted) {
+		c.emit(t.subID, protocol.TurnAbortedEvent{Reason: protocol.AbortInterrupted})
+		return
+	}
+	c.emit(t.subID, protocol.ErrorEvent{Message: err.Error(), Kind: client.ErrorKind(err)})
+	c.emit(t.subID, protocol.TaskCompleteEvent{LastAgentMessage: lastAgent})
 }
 
 // typedTexts returns the text of the user-typed messages among items.

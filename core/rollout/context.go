@@ -12,9 +12,11 @@ const (
 )
 
 // IsContextMessage reports whether the text of a user-role message is
-// generated context (environment context or user instructions) rather than
+// generated context (environment context, user instructions or the summary
+// of a compacted history) rather than
 // something the user typed.
 func IsContextMessage(text string) bool {
 	t := strings.TrimSpace(text)
-	return strings.HasPrefix(t, EnvironmentContextTag) || strings.HasPrefix(t, UserInstructionsTag)
+	return strings.HasPrefix(t, EnvironmentContextTag) || strings.HasPrefix(t, UserInstructionsTag) ||
+		strings.HasPrefix(t, SummaryTag)
 }

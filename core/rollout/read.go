@@ -16,7 +16,9 @@ import (
 type Recorded struct {
 	// Meta is the payload of the session_meta line.
 	Meta SessionMeta
-	// Items are the response items in file order: the model history.
+	// Items are the response items in file order: the model history. A
+	// compacted line replaces the items before it with the history that
+	// followed the compaction.
 	Items []protocol.ResponseItem
 	// Events are the recorded event_msg payloads in file order.
 	Events []protocol.EventMsg
@@ -100,6 +102,16 @@ func addLine(rec *Recorded, raw []byte) (*Recorded, error) {
 			return nil, fmt.Errorf("decode %s: %w", l.Type, err)
 		}
 		rec.Events = append(rec.Events, m)
+	case LineCompacted:
+		var c Compacted
+		if err := json.Unmarshal(l.Payload, &c); err != nil {
+			return nil, fmt.Errorf("decode %s: %w", l.Type, err)
+		}
+		if c.ReplacementHistory != nil {
+			rec.Items = c.ReplacementHistory
+		} else {
+			rec.Items = CompactedHistory(rec.Items, c.Message)
+		}
 	case LineTurnContext:
 		var tc protocol.TurnContext
 		err := json.Unmarshal(l.Payload, &tc)

@@ -133,7 +133,25 @@ func TestReadTolerance(t *testing.T) {
 					line(t, rollout.LineCompacted, map[string]string{"message": "summary"}) +
 					"  \n" + itemLine(t, protocol.UserText("only")) + metaLine(t, testID(2))
 			},
-			items: []string{"only"},
+			items: []string{rollout.SummaryMessage("summary"), "only"},
+		},
+		{
+			name: "compacted line with its replacement history",
+			content: func(t *testing.T) string {
+				return metaLine(t, id) + itemLine(t, protocol.UserText("a")) + itemLine(t, protocol.AssistantText("b")) +
+					line(t, rollout.LineCompacted, rollout.Compacted{Message: "s", ReplacementHistory: []protocol.ResponseItem{protocol.UserText("kept")}}) +
+					itemLine(t, protocol.UserText("c"))
+			},
+			items: []string{"kept", "c"},
+		},
+		{
+			name: "compacted line with only the summary (as earlier versions write it)",
+			content: func(t *testing.T) string {
+				return metaLine(t, id) + itemLine(t, protocol.UserText("<environment_context>x</environment_context>")) +
+					itemLine(t, protocol.UserText("a")) + itemLine(t, protocol.AssistantText("b")) +
+					line(t, rollout.LineCompacted, map[string]string{"message": "s"}) + itemLine(t, protocol.UserText("c"))
+			},
+			items: []string{"<environment_context>x</environment_context>", "a", rollout.SummaryMessage("s"), "c"},
 		},
 		{
 			name: "malformed middle line",

@@ -256,6 +256,8 @@ func (p *humanPrinter) event(ev protocol.Event) {
 		p.body("", describePlan(m.Plan))
 	case protocol.TurnAbortedEvent:
 		p.entry(styleRed, fmt.Sprintf("turn aborted (%s)", m.Reason))
+	case protocol.ContextCompactedEvent:
+		p.entry(styleMagenta, "context compacted: the conversation so far was summarised")
 	}
 }
 

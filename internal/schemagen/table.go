@@ -128,6 +128,7 @@ func supportTypes() []reflect.Type {
 		reflect.TypeFor[v2.McpToolCallItem](),
 		reflect.TypeFor[v2.WebSearchItem](),
 		reflect.TypeFor[v2.ImageViewItem](),
+		reflect.TypeFor[v2.ContextCompactionItem](),
 	}
 }
 

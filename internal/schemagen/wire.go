@@ -52,7 +52,8 @@ const threadItemSchema = `{
 		{"allOf": [{"$ref": "#/$defs/FileChangeItem"}, {"type": "object", "properties": {"type": {"const": "fileChange"}}, "required": ["type"]}]},
 		{"allOf": [{"$ref": "#/$defs/McpToolCallItem"}, {"type": "object", "properties": {"type": {"const": "mcpToolCall"}}, "required": ["type"]}]},
 		{"allOf": [{"$ref": "#/$defs/WebSearchItem"}, {"type": "object", "properties": {"type": {"const": "webSearch"}}, "required": ["type"]}]},
-		{"allOf": [{"$ref": "#/$defs/ImageViewItem"}, {"type": "object", "properties": {"type": {"const": "imageView"}}, "required": ["type"]}]}
+		{"allOf": [{"$ref": "#/$defs/ImageViewItem"}, {"type": "object", "properties": {"type": {"const": "imageView"}}, "required": ["type"]}]},
+		{"allOf": [{"$ref": "#/$defs/ContextCompactionItem"}, {"type": "object", "properties": {"type": {"const": "contextCompaction"}}, "required": ["type"]}]}
 	]
 }`
 
