@@ -47,6 +47,7 @@ func methods() []rpcserver.Method[*Server] {
 		rpcserver.Deferred(v2.MethodTurnInterrupt, (*Server).turnInterrupt),
 		rpcserver.Deferred(v2.MethodTurnSteer, (*Server).turnSteer),
 		rpcserver.Deferred(v2.MethodThreadCompactStart, (*Server).threadCompactStart),
+		rpcserver.Deferred(v2.MethodReviewStart, (*Server).reviewStart),
 	}
 }
 

@@ -21,6 +21,19 @@ func (s *Server) threadCompactStart(ctx context.Context, p v2.ThreadCompactStart
 	th.emitMu.Lock()
 	defer th.emitMu.Unlock()
 	turn := newV2Turn("", nil)
+	if err := th.submitTurnOp(turn, protocol.CompactOp{}, "compact"); err != nil {
+		r.Fail(ctx, err)
+		return
+	}
+	r.Send(ctx, v2.ThreadCompactStartResponse{})
+}
+
+// submitTurnOp submits op, which starts a turn of its own (a compaction, a
+// review), as turn: the turn's events carry its id. A thread whose turn
+// runs, or is about to, is refused, naming what was asked (doing). Call
+// with th.emitMu held, and answer before releasing it, so that the answer
+// precedes the turn's notifications.
+func (th *v2Thread) submitTurnOp(turn *v2Turn, op protocol.Op, doing string) error {
 	turn.subID = turn.id
 	th.mu.Lock()
 	busy := th.tr.turn != nil || len(th.tr.pending) > 0 || th.interrupting != nil
@@ -29,15 +42,13 @@ func (s *Server) threadCompactStart(ctx context.Context, p v2.ThreadCompactStart
 	}
 	th.mu.Unlock()
 	if busy {
-		r.Fail(ctx, invalidRequest("cannot compact thread "+th.id+" while a turn is running"))
-		return
+		return invalidRequest("cannot " + doing + " thread " + th.id + " while a turn is running")
 	}
-	if _, err := th.conv.SubmitWithID(turn.subID, protocol.CompactOp{}); err != nil {
+	if _, err := th.conv.SubmitWithID(turn.subID, op); err != nil {
 		th.mu.Lock()
 		th.tr.forget(turn.subID)
 		th.mu.Unlock()
-		r.Fail(ctx, internalError("submit to thread %s: %v", th.id, err))
-		return
+		return internalError("submit to thread %s: %v", th.id, err)
 	}
-	r.Send(ctx, v2.ThreadCompactStartResponse{})
+	return nil
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/codex-go/codex/core/review"
 	"github.com/codex-go/codex/protocol"
 	v2 "github.com/codex-go/codex/protocol/v2"
 )
@@ -45,6 +46,8 @@ type v2Turn struct {
 	patches   map[string]*v2.FileChangeItem       // by call id
 	tools     map[string]*v2.McpToolCallItem      // by call id
 	searches  map[string]*v2.WebSearchItem        // by call id
+	// review describes what a review turn reviews; "" for other turns.
+	review string
 	// compaction is the open contextCompaction item.
 	compaction *v2.ContextCompactionItem
 	declined  map[string]bool                     // call ids the user declined
@@ -251,6 +254,18 @@ func (t *v2Translator) handle(ev protocol.Event) []v2Message {
 			out = append(out, t.itemStarted(*turn.compaction, now))
 		}
 		out = append(out, t.endCompaction(now)...)
+	case protocol.ExitedReviewModeEvent:
+		out = append(out, t.closeStreams(now)...)
+		text := "The review stopped before it finished."
+		if m.ReviewOutput != nil {
+			text = review.Render(*m.ReviewOutput)
+		}
+		at := ms(now)
+		item := v2.ExitedReviewModeItem{Type: v2.ItemExitedReviewMode, ID: newID(), Review: text}
+		item.StartedAtMs = &at
+		out = append(out, t.itemStarted(item, now))
+		item.CompletedAtMs = &at
+		out = append(out, t.itemCompleted(item, now))
 	case protocol.ViewImageToolCallEvent:
 		out = append(out, t.closeStreams(now)...)
 		at := ms(now)
@@ -363,6 +378,14 @@ func (t *v2Translator) turnStarted(subID string, now time.Time) []v2Message {
 		t.status(v2.Active()),
 		v2Message{method: v2.NotificationTurnStarted, params: v2.TurnNotification{ThreadID: t.threadID, Turn: turn.wire(v2.TurnInProgress, now)}},
 	)
+	if turn.review != "" {
+		at := ms(now)
+		item := v2.EnteredReviewModeItem{Type: v2.ItemEnteredReviewMode, ID: newID(), Review: turn.review}
+		item.StartedAtMs = &at
+		out = append(out, t.itemStarted(item, now))
+		item.CompletedAtMs = &at
+		out = append(out, t.itemCompleted(item, now))
+	}
 	if len(turn.input) > 0 {
 		item := v2.UserMessageItem{Type: v2.ItemUserMessage, ID: newID(), Content: turn.input}
 		started := ms(now)

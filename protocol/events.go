@@ -577,6 +577,19 @@ type ContextCompactionBeginEvent struct{}
 // of it: later model requests start from the summary.
 type ContextCompactedEvent struct{}
 
+// EnteredReviewModeEvent reports that a review turn started; it carries
+// the review request.
+type EnteredReviewModeEvent struct {
+	ReviewRequest
+}
+
+// ExitedReviewModeEvent reports that a review turn ended, with what the
+// reviewer found (null when the review stopped before it finished).
+type ExitedReviewModeEvent struct {
+	// ReviewOutput is the review.
+	ReviewOutput *ReviewOutput `json:"review_output"`
+}
+
 // WebSearchBeginEvent opens a web search.
 type WebSearchBeginEvent struct {
 	// CallID is the call id.
@@ -671,6 +684,10 @@ const (
 	EventTypeContextCompactionBegin = "context_compaction_begin"
 	// EventTypeContextCompacted tags ContextCompactedEvent.
 	EventTypeContextCompacted = "context_compacted"
+	// EventTypeEnteredReviewMode tags EnteredReviewModeEvent.
+	EventTypeEnteredReviewMode = "entered_review_mode"
+	// EventTypeExitedReviewMode tags ExitedReviewModeEvent.
+	EventTypeExitedReviewMode = "exited_review_mode"
 )
 
 // EventMessages returns a zero value of every event message type, in the
@@ -715,6 +732,8 @@ func EventMessages() []EventMsg {
 		McpListToolsResponseEvent{},
 		ContextCompactionBeginEvent{},
 		ContextCompactedEvent{},
+		EnteredReviewModeEvent{},
+		ExitedReviewModeEvent{},
 	}
 }
 
@@ -757,6 +776,8 @@ func (WebSearchEndEvent) EventType() string               { return EventTypeWebS
 func (McpListToolsResponseEvent) EventType() string       { return EventTypeMcpListToolsResponse }
 func (ContextCompactionBeginEvent) EventType() string     { return EventTypeContextCompactionBegin }
 func (ContextCompactedEvent) EventType() string           { return EventTypeContextCompacted }
+func (EnteredReviewModeEvent) EventType() string          { return EventTypeEnteredReviewMode }
+func (ExitedReviewModeEvent) EventType() string           { return EventTypeExitedReviewMode }
 
 // eventTypes maps every event type of EventMessages to its Go type. It is
 // built once and never modified.

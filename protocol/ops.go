@@ -71,6 +71,13 @@ type ShutdownOp struct{}
 // context_compaction_begin, context_compacted, task_complete.
 type CompactOp struct{}
 
+// ReviewOp starts a review turn: the model reviews code as the request
+// says, in a context of its own, and the review joins the conversation.
+type ReviewOp struct {
+	// ReviewRequest says what to review.
+	ReviewRequest ReviewRequest `json:"review_request"`
+}
+
 // ListMcpToolsOp asks for the MCP tools available to the conversation; the
 // answer is an mcp_list_tools_response event.
 type ListMcpToolsOp struct{}
@@ -85,4 +92,5 @@ func (AddToHistoryOp) OpType() string           { return "add_to_history" }
 func (GetHistoryEntryRequestOp) OpType() string { return "get_history_entry_request" }
 func (ShutdownOp) OpType() string               { return "shutdown" }
 func (CompactOp) OpType() string                { return "compact" }
+func (ReviewOp) OpType() string                 { return "review" }
 func (ListMcpToolsOp) OpType() string           { return "list_mcp_tools" }

@@ -29,6 +29,8 @@ type task struct {
 	cancel context.CancelFunc
 	done   chan struct{}
 	diffs  *patch.TurnDiffTracker
+	// review is the request of a review turn, nil for other turns.
+	review *protocol.ReviewRequest
 }
 
 // Conversation is one session with the model: submissions in, events out.
@@ -53,6 +55,9 @@ type Conversation struct {
 	approvals map[string]chan protocol.ReviewDecision
 	approved  approval.SessionApprovals
 	injected  []protocol.ResponseItem
+	// reviewing is set while a review turn runs on a history of its own,
+	// which is not recorded.
+	reviewing bool
 
 	hist       *history.Store
 	mcp        *mcpclient.Manager
@@ -163,6 +168,8 @@ func (c *Conversation) SubmitWithID(subID string, op protocol.Op) (string, error
 		c.interruptTask()
 	case protocol.CompactOp:
 		c.startCompaction(subID)
+	case protocol.ReviewOp:
+		c.startReview(subID, o.ReviewRequest)
 	case protocol.ExecApprovalOp:
 		c.deliverApproval(o.ID, o.Decision)
 	case protocol.PatchApprovalOp:
@@ -348,6 +355,7 @@ func samePolicy(a, b protocol.SandboxPolicy) bool {
 }
 
 // persisted reports whether an event type is recorded in the rollout.
+// While a review runs on a history of its own, only token counts are.
 func persisted(m protocol.EventMsg) bool {
 	switch m.(type) {
 	case protocol.UserMessageEvent, protocol.AgentMessageEvent, protocol.AgentReasoningEvent,
@@ -360,7 +368,10 @@ func persisted(m protocol.EventMsg) bool {
 
 // emit queues an event for listeners and records it when it belongs in the rollout.
 func (c *Conversation) emit(subID string, m protocol.EventMsg) {
-	if persisted(m) {
+	c.mu.Lock()
+	reviewing := c.reviewing
+	c.mu.Unlock()
+	if _, usage := m.(protocol.TokenCountEvent); persisted(m) && (!reviewing || usage) {
 		c.rolloutWritten(c.rollout.EventMsg(m))
 	}
 	c.events.push(protocol.Event{ID: subID, Msg: m})
@@ -391,8 +402,11 @@ func (c *Conversation) recordItems(items ...protocol.ResponseItem) {
 	}
 	c.mu.Lock()
 	c.history = append(c.history, items...)
+	reviewing := c.reviewing
 	c.mu.Unlock()
-	c.rolloutWritten(c.rollout.ResponseItems(items...))
+	if !reviewing {
+		c.rolloutWritten(c.rollout.ResponseItems(items...))
+	}
 }
 
 // historySnapshot copies the history for a model request.

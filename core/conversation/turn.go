@@ -9,6 +9,7 @@ import (
 
 	"github.com/codex-go/codex/core/client"
 	"github.com/codex-go/codex/core/notify"
+	"github.com/codex-go/codex/core/review"
 	"github.com/codex-go/codex/core/tools"
 	"github.com/codex-go/codex/protocol"
 )
@@ -29,7 +30,6 @@ type samplingResult struct {
 func (c *Conversation) runTask(ctx context.Context, t *task, tc protocol.TurnContext, input []protocol.ResponseItem, compactOnly bool) {
 	defer close(t.done)
 	c.emit(t.subID, protocol.TaskStartedEvent{ModelContextWindow: c.cfg.ModelContextWindow})
-	var lastAgent *string
 	if compactOnly || c.needsCompaction() {
 		if err := c.compact(ctx, t, tc); err != nil {
 			c.endTask(ctx, t, err, nil)
@@ -51,6 +51,25 @@ func (c *Conversation) runTask(ctx context.Context, t *task, tc protocol.TurnCon
 	}
 	c.recordUserInput(input)
 	inputs := typedTexts(input)
+	lastAgent, err := c.work(ctx, t, tc, &inputs)
+	if err != nil {
+		c.endTask(ctx, t, err, lastAgent)
+		return
+	}
+	c.emit(t.subID, protocol.TaskCompleteEvent{LastAgentMessage: lastAgent})
+	if err := notify.Start(c.cfg.Notify, notify.TurnComplete{TurnID: t.subID, InputMessages: inputs, LastAssistantMessage: lastAgent}); err != nil {
+		c.emit(t.subID, protocol.BackgroundEvent{Message: err.Error()})
+	}
+}
+
+// work makes model requests and runs the tool calls they ask for until
+// the model answers without calling a tool and no user input is pending;
+// it returns the last agent message. The typed text of input that joined
+// the turn is added to inputs. The running task is cleared when the turn
+// is done (but for a review, which runReview ends), and left for the caller
+// to end when it fails.
+func (c *Conversation) work(ctx context.Context, t *task, tc protocol.TurnContext, inputs *[]string) (*string, error) {
+	var lastAgent *string
 	for {
 		c.rolloutWritten(c.rollout.TurnContext(tc))
 		res, err := c.sample(ctx, t, tc)
@@ -64,39 +83,34 @@ func (c *Conversation) runTask(ctx context.Context, t *task, tc protocol.TurnCon
 			lastAgent = res.lastAgent
 		}
 		if err != nil {
-			c.endTask(ctx, t, err, lastAgent)
-			return
+			return lastAgent, err
 		}
 		c.mu.Lock()
 		pending := c.pending
 		c.pending = nil
 		if !res.followUp && len(pending) == 0 {
-			if c.task == t {
+			if c.task == t && t.review == nil {
+				// A review is done once its history is put back.
 				c.task = nil
 			}
 			c.mu.Unlock()
-			break
+			return lastAgent, nil
 		}
 		// A user_turn sent during the turn applies from the next request on.
 		tc = c.turnCtx
 		c.mu.Unlock()
-		if c.needsCompaction() {
+		if t.review == nil && c.needsCompaction() {
 			// The input that arrived waits until the history is compacted,
 			// so that it stays after the summary.
 			if err := c.compact(ctx, t, tc); err != nil {
 				c.mu.Lock()
 				c.pending = append(pending, c.pending...)
 				c.mu.Unlock()
-				c.endTask(ctx, t, err, lastAgent)
-				return
+				return lastAgent, err
 			}
 		}
 		c.recordUserInput(pending)
-		inputs = append(inputs, typedTexts(pending)...)
-	}
-	c.emit(t.subID, protocol.TaskCompleteEvent{LastAgentMessage: lastAgent})
-	if err := notify.Start(c.cfg.Notify, notify.TurnComplete{TurnID: t.subID, InputMessages: inputs, LastAssistantMessage: lastAgent}); err != nil {
-		c.emit(t.subID, protocol.BackgroundEvent{Message: err.Error()})
+		*inputs = append(*inputs, typedTexts(pending)...)
 	}
 }
 
@@ -208,6 +222,9 @@ func (c *Conversation) stream(ctx context.Context, t *task, tc protocol.TurnCont
 	if instructions == "" {
 		instructions = BaseInstructions()
 	}
+	if t.review != nil {
+		instructions = review.Instructions()
+	}
 	req := client.Request{
 		Model:          tc.Model,
 		Effort:         tc.Effort,
@@ -249,7 +266,10 @@ func (c *Conversation) stream(ctx context.Context, t *task, tc protocol.TurnCont
 			if id == "" {
 				id = openMessage
 			}
-			c.emit(t.subID, protocol.AgentMessageDeltaEvent{Delta: ev.Delta, ItemID: id})
+			if t.review == nil {
+				// A reviewer's answer is shown once it is read, not as it streams.
+				c.emit(t.subID, protocol.AgentMessageDeltaEvent{Delta: ev.Delta, ItemID: id})
+			}
 		case client.ReasoningSummaryDelta:
 			c.emit(t.subID, protocol.AgentReasoningDeltaEvent{Delta: ev.Delta, ItemID: ev.ItemID})
 		case client.ReasoningContentDelta:
@@ -289,7 +309,9 @@ func (c *Conversation) handleItem(ctx context.Context, t *task, turn *tools.Turn
 	case item.Type == protocol.ItemMessage && item.Role == "assistant":
 		text := item.MessageText()
 		res.lastAgent = &text
-		c.emit(t.subID, protocol.AgentMessageEvent{Message: text, ItemID: item.ID})
+		if t.review == nil {
+			c.emit(t.subID, protocol.AgentMessageEvent{Message: text, ItemID: item.ID})
+		}
 	case item.Type == protocol.ItemWebSearchCall:
 		// The provider ran the search; the model's next output uses it.
 		var action struct {

@@ -129,6 +129,8 @@ func supportTypes() []reflect.Type {
 		reflect.TypeFor[v2.WebSearchItem](),
 		reflect.TypeFor[v2.ImageViewItem](),
 		reflect.TypeFor[v2.ContextCompactionItem](),
+		reflect.TypeFor[v2.EnteredReviewModeItem](),
+		reflect.TypeFor[v2.ExitedReviewModeItem](),
 	}
 }
 

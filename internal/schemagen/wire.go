@@ -53,7 +53,9 @@ const threadItemSchema = `{
 		{"allOf": [{"$ref": "#/$defs/McpToolCallItem"}, {"type": "object", "properties": {"type": {"const": "mcpToolCall"}}, "required": ["type"]}]},
 		{"allOf": [{"$ref": "#/$defs/WebSearchItem"}, {"type": "object", "properties": {"type": {"const": "webSearch"}}, "required": ["type"]}]},
 		{"allOf": [{"$ref": "#/$defs/ImageViewItem"}, {"type": "object", "properties": {"type": {"const": "imageView"}}, "required": ["type"]}]},
-		{"allOf": [{"$ref": "#/$defs/ContextCompactionItem"}, {"type": "object", "properties": {"type": {"const": "contextCompaction"}}, "required": ["type"]}]}
+		{"allOf": [{"$ref": "#/$defs/ContextCompactionItem"}, {"type": "object", "properties": {"type": {"const": "contextCompaction"}}, "required": ["type"]}]},
+		{"allOf": [{"$ref": "#/$defs/EnteredReviewModeItem"}, {"type": "object", "properties": {"type": {"const": "enteredReviewMode"}}, "required": ["type"]}]},
+		{"allOf": [{"$ref": "#/$defs/ExitedReviewModeItem"}, {"type": "object", "properties": {"type": {"const": "exitedReviewMode"}}, "required": ["type"]}]}
 	]
 }`
 
