@@ -50,7 +50,7 @@ type v2Turn struct {
 	review string
 	// compaction is the open contextCompaction item.
 	compaction *v2.ContextCompactionItem
-	declined  map[string]bool                     // call ids the user declined
+	declined   map[string]bool // call ids the user declined
 	// summary holds the agent messages of the turn, for turn/completed.
 	summary []v2.Item
 	// held is a command whose item/started waits for the next event: when
