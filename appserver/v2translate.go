@@ -374,11 +374,8 @@ func (t *v2Translator) turnStarted(subID string, now time.Time) []v2Message {
 	}
 	turn.started, turn.startedAt = true, now
 	t.turn = turn
-	out = append(out,
-		t.status(v2.Active()),
-		v2Message{method: v2.NotificationTurnStarted, params: v2.TurnNotification{ThreadID: t.threadID, Turn: turn.wire(v2.TurnInProgress, now)}},
-	)
 	if turn.review != "" {
+		// As the reference does, the review is announced before its turn.
 		at := ms(now)
 		item := v2.EnteredReviewModeItem{Type: v2.ItemEnteredReviewMode, ID: newID(), Review: turn.review}
 		item.StartedAtMs = &at
@@ -386,6 +383,10 @@ func (t *v2Translator) turnStarted(subID string, now time.Time) []v2Message {
 		item.CompletedAtMs = &at
 		out = append(out, t.itemCompleted(item, now))
 	}
+	out = append(out,
+		t.status(v2.Active()),
+		v2Message{method: v2.NotificationTurnStarted, params: v2.TurnNotification{ThreadID: t.threadID, Turn: turn.wire(v2.TurnInProgress, now)}},
+	)
 	if len(turn.input) > 0 {
 		item := v2.UserMessageItem{Type: v2.ItemUserMessage, ID: newID(), Content: turn.input}
 		started := ms(now)

@@ -48,6 +48,7 @@ func TestV2ReviewStart(t *testing.T) {
 		}
 		assert.Equal(t, res.Turn.ID, n.params["turnId"])
 	}
+	assert.Equal(t, []string{"item/started", "item/completed", "thread/status/changed", "turn/started"}, methods(ns[:4]), "the review is announced before its turn")
 	assert.Equal(t, []string{"enteredReviewMode", "userMessage", "commandExecution", "exitedReviewMode", "agentMessage"}, kinds)
 	require.NotNil(t, exited)
 	assert.Contains(t, exited["review"], "[P2] Unchecked error (/w/main.go:12-14)")

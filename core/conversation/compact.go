@@ -30,11 +30,19 @@ Be specific and brief. Write only the summary, with no tool calls and no preambl
 var errNoSummary = errors.New("compaction failed: the model returned no summary")
 
 // compact replaces the history with a summary the model writes of it. It
-// emits context_compaction_begin, the token counts of the request, and
-// context_compacted once the new history is in place; on failure the
-// history is left as it was.
+// emits context_compaction_begin, the token count it starts from, the
+// token counts of the summary request, the estimated count of the new
+// history and context_compacted once that history is in place; on failure
+// the history is left as it was.
 func (c *Conversation) compact(ctx context.Context, t *task, tc protocol.TurnContext) error {
 	c.emit(t.subID, protocol.ContextCompactionBeginEvent{})
+	c.mu.Lock()
+	info, limits := c.tokenInfoCopy(), c.rateLimits
+	c.mu.Unlock()
+	if info != nil {
+		// The usage the compaction starts from, which it is about to shrink.
+		c.emit(t.subID, protocol.TokenCountEvent{Info: info, RateLimits: limits})
+	}
 	history := c.historySnapshot()
 	summary, err := c.summarize(ctx, t, tc, history)
 	if err != nil {
@@ -51,8 +59,8 @@ func (c *Conversation) compact(ctx context.Context, t *task, tc protocol.TurnCon
 		// until the model reports it, that estimate stands for it.
 		c.tokenInfo.LastTokenUsage = protocol.TokenUsage{TotalTokens: estimateTokens(next)}
 	}
-	info := c.tokenInfoCopy()
-	limits := c.rateLimits
+	info = c.tokenInfoCopy()
+	limits = c.rateLimits
 	c.mu.Unlock()
 	c.rolloutWritten(c.rollout.Compacted(rollout.Compacted{Message: summary, ReplacementHistory: next}))
 	if info != nil {

@@ -214,11 +214,33 @@ func (c *client) script(work string, deadline time.Time) error {
 			return fmt.Errorf("waiting for turn/completed: %w", err)
 		}
 	}
-	// Whatever the server sends right after the turn belongs to it too.
+	c.settle()
+	if f := c.sc.then; f != nil {
+		params := map[string]any{"threadId": thread.Thread.ID}
+		for k, v := range f.params {
+			params[k] = v
+		}
+		c.turnDone = false
+		if _, err := c.call(deadline, f.method, params); err != nil {
+			return err
+		}
+		for !c.turnDone {
+			if _, err := c.next(deadline); err != nil {
+				return fmt.Errorf("waiting for the turn/completed of %s: %w", f.method, err)
+			}
+		}
+		c.settle()
+	}
+	return nil
+}
+
+// settle reads what the server sends in a moment after a turn: it belongs
+// to the turn too.
+func (c *client) settle() {
 	grace := time.Now().Add(700 * time.Millisecond)
 	for {
 		if _, err := c.next(grace); err != nil {
-			return nil
+			return
 		}
 	}
 }

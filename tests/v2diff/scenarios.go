@@ -22,6 +22,16 @@ type scenario struct {
 	// interruptAfter, when positive, sends turn/interrupt once this many
 	// item/agentMessage/delta notifications arrived.
 	interruptAfter int
+	// then, when set, is a request sent once the turn completed, naming
+	// the thread by "threadId"; it starts a turn of its own (a
+	// compaction, a review), which the client waits for.
+	then *followUp
+}
+
+// followUp is a request that starts a second turn.
+type followUp struct {
+	method string
+	params map[string]any
 }
 
 // commandScript is what the command scenarios make the model run: it
@@ -77,5 +87,19 @@ var scenarios = []scenario{
 		about:  "the model's response ends with response.failed",
 		prompt: "say hello",
 		model:  []modelTurn{failed("server_error", "the model broke")},
+	},
+	{
+		name:   "compact",
+		about:  "a text turn, then thread/compact/start: the summary request and a contextCompaction item",
+		prompt: "hello",
+		model:  []modelTurn{text("First answer"), text("The user said hello.")},
+		then:   &followUp{method: "thread/compact/start"},
+	},
+	{
+		name:   "review",
+		about:  "review/start of the uncommitted changes, answered in plain text",
+		prompt: "hello",
+		model:  []modelTurn{text("First answer"), text("Nothing to flag.")},
+		then:   &followUp{method: "review/start", params: map[string]any{"target": map[string]any{"type": "uncommittedChanges"}}},
 	},
 }
