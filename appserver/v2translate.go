@@ -70,10 +70,15 @@ type v2Translator struct {
 	// not come yet, by submission id.
 	pending map[string]*v2Turn
 	turn    *v2Turn
+	// ids makes the ids of the items it creates: new ones, or stable ones
+	// when a recorded history is replayed.
+	ids func() string
+	// started are the ids of the turns it started, in order.
+	started []string
 }
 
 func newV2Translator(threadID string, now func() time.Time) *v2Translator {
-	return &v2Translator{threadID: threadID, now: now, pending: map[string]*v2Turn{}}
+	return &v2Translator{threadID: threadID, now: now, pending: map[string]*v2Turn{}, ids: newID}
 }
 
 // expect registers a turn started by turn/start under its submission id.
@@ -108,11 +113,11 @@ func newID() string {
 
 // itemID is the provider's id of an item when it gave one, as the
 // reference uses it, and a new id otherwise.
-func itemID(provider string) string {
+func (t *v2Translator) itemID(provider string) string {
 	if provider != "" {
 		return provider
 	}
-	return newID()
+	return t.ids()
 }
 
 // ms returns t as Unix milliseconds.
@@ -341,12 +346,13 @@ func (t *v2Translator) turnStarted(subID string, now time.Time) []v2Message {
 	}
 	turn.started, turn.startedAt = true, now
 	t.turn = turn
+	t.started = append(t.started, turn.id)
 	out = append(out,
 		t.status(v2.Active()),
 		v2Message{method: v2.NotificationTurnStarted, params: v2.TurnNotification{ThreadID: t.threadID, Turn: turn.wire(v2.TurnInProgress, now)}},
 	)
 	if len(turn.input) > 0 {
-		item := v2.UserMessageItem{Type: v2.ItemUserMessage, ID: newID(), Content: turn.input}
+		item := v2.UserMessageItem{Type: v2.ItemUserMessage, ID: t.ids(), Content: turn.input}
 		started := ms(now)
 		item.StartedAtMs = &started
 		out = append(out, t.itemStarted(item, now))
@@ -396,7 +402,7 @@ func (t *v2Translator) startAgent(now time.Time, id string) []v2Message {
 	}
 	out := t.completeReasoning(now)
 	started := ms(now)
-	turn.agent = &v2.AgentMessageItem{Type: v2.ItemAgentMessage, ID: itemID(id)}
+	turn.agent = &v2.AgentMessageItem{Type: v2.ItemAgentMessage, ID: t.itemID(id)}
 	turn.agent.StartedAtMs = &started
 	return append(out, t.itemStarted(*turn.agent, now))
 }
@@ -424,7 +430,7 @@ func (t *v2Translator) startReasoning(now time.Time, id string) []v2Message {
 		return nil
 	}
 	started := ms(now)
-	turn.reasoning = &v2.ReasoningItem{Type: v2.ItemReasoning, ID: itemID(id), Summary: []string{}, Content: []string{}}
+	turn.reasoning = &v2.ReasoningItem{Type: v2.ItemReasoning, ID: t.itemID(id), Summary: []string{}, Content: []string{}}
 	turn.reasoning.StartedAtMs = &started
 	return []v2Message{t.itemStarted(*turn.reasoning, now)}
 }
@@ -579,7 +585,7 @@ func (t *v2Translator) steered(input []v2.UserInput) []v2Message {
 	now := t.now()
 	var out []v2Message
 	at := ms(now)
-	item := v2.UserMessageItem{Type: v2.ItemUserMessage, ID: newID(), Content: input}
+	item := v2.UserMessageItem{Type: v2.ItemUserMessage, ID: t.ids(), Content: input}
 	item.StartedAtMs = &at
 	out = append(out, t.itemStarted(item, now))
 	done := item
