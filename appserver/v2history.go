@@ -61,7 +61,9 @@ func replayHistory(threadID string, h *rollout.History, live []string, active bo
 		case i >= base && base >= 0:
 			id = live[i-base]
 		default:
-			id = uuid.NewSHA1(historyNamespace, []byte(rt.StartedAt.UTC().Format(time.RFC3339Nano)+"|"+h.Meta.ID+"|"+strconv.Itoa(i))).String()
+			// Derived from what a fork copies, so that a fork's turns keep
+			// the ids of the turns they copy.
+			id = uuid.NewSHA1(historyNamespace, []byte(rt.StartedAt.UTC().Format(time.RFC3339Nano)+"|"+strconv.Itoa(i))).String()
 		}
 		out = append(out, replayTurn(threadID, id, rt, active && i == len(h.Turns)-1))
 	}
@@ -262,6 +264,7 @@ func threadOfInfo(info rollout.ThreadInfo, names map[string]string) v2.Thread {
 		CreatedAt: info.CreatedAt.Unix(), UpdatedAt: updated, RecencyAt: &updated, Status: v2.ThreadStatus{Type: v2.ThreadNotLoaded},
 		Path: &path, Cwd: meta.Cwd, CLIVersion: meta.CLIVersion, Source: meta.Source, Turns: []v2.Turn{},
 	}
+	w.Environments = []v2.Environment{}
 	if info.Model != "" {
 		model := info.Model
 		w.Model = &model

@@ -85,15 +85,18 @@ func ReadHistory(path string) (*History, error) {
 	r := bufio.NewReaderSize(f, 64<<10)
 	var h *History
 	var cur *RecordedTurn
-	// lastEventLine is the line of the last event read: a turn's lines
-	// end after its last event, before the lines of the next turn's input.
-	lastEventLine := 0
+	// lastKept is the last line that is not input of a turn (a user-role
+	// item or a turn context): a turn's lines end after it, before the
+	// lines of the next turn's input.
+	lastKept := 0
+	end := -1 // the line the current turn ends before, -1 for the end of the file
 	closeTurn := func(int) {
 		if cur == nil {
 			return
 		}
-		if cur.EndLine == 0 {
-			cur.EndLine = lastEventLine + 1
+		cur.EndLine = end
+		if cur.EndLine < 0 {
+			cur.EndLine = lastKept + 1
 		}
 		h.Turns = append(h.Turns, *cur)
 		cur = nil
@@ -120,9 +123,12 @@ func ReadHistory(path string) (*History, error) {
 					case LineCompacted:
 						h.Compactions++
 					case LineEventMsg:
+						end = -1
 						cur = h.addEvent(cur, l.Payload, at, n, closeTurn)
-						lastEventLine = n
 					}
+				}
+				if !isInput(l) {
+					lastKept = n
 				}
 			}
 		}
@@ -130,10 +136,28 @@ func ReadHistory(path string) (*History, error) {
 			if h == nil {
 				return nil, fmt.Errorf("read rollout %s: no session_meta line", path)
 			}
+			end = n + 1
 			closeTurn(n)
 			return h, nil
 		}
 	}
+}
+
+// isInput reports whether a line records the input of a turn that is
+// written before the event that opens the turn: a user-role message or a
+// turn context.
+func isInput(l Line) bool {
+	switch l.Type {
+	case LineTurnContext:
+		return true
+	case LineResponseItem:
+		var it struct {
+			Type string `json:"type"`
+			Role string `json:"role"`
+		}
+		return json.Unmarshal(l.Payload, &it) == nil && it.Type == "message" && it.Role == "user"
+	}
+	return false
 }
 
 // readLine reads one line; a line longer than limit is consumed and
