@@ -717,7 +717,7 @@ func (s *Server) threadArchive(ctx context.Context, p v2.ThreadIDParams, r rpcse
 		return
 	}
 	r.Send(ctx, v2.ThreadArchiveResponse{})
-	s.notifyV2(ctx, v2.NotificationThreadArchived, v2.ThreadIDNotification{ThreadID: p.ThreadID})
+	s.notifyV2(ctx, v2.NotificationThreadArchived, v2.ThreadIDNotification(p))
 }
 
 // threadUnarchive moves an archived thread's rollout back; thread/unarchived
@@ -742,7 +742,7 @@ func (s *Server) threadUnarchive(ctx context.Context, p v2.ThreadIDParams, r rpc
 		return
 	}
 	r.Send(ctx, v2.ThreadUnarchiveResponse{Thread: threadOfInfo(info, s.names())})
-	s.notifyV2(ctx, v2.NotificationThreadUnarchived, v2.ThreadIDNotification{ThreadID: p.ThreadID})
+	s.notifyV2(ctx, v2.NotificationThreadUnarchived, v2.ThreadIDNotification(p))
 }
 
 // threadDelete deletes a thread's rollout, archived or not; a loaded
@@ -768,7 +768,7 @@ func (s *Server) threadDelete(ctx context.Context, p v2.ThreadIDParams, r rpcser
 		}
 	}
 	r.Send(ctx, v2.ThreadDeleteResponse{})
-	s.notifyV2(ctx, v2.NotificationThreadDeleted, v2.ThreadIDNotification{ThreadID: p.ThreadID})
+	s.notifyV2(ctx, v2.NotificationThreadDeleted, v2.ThreadIDNotification(p))
 }
 
 // threadSetName names a thread in the session index, where the name
