@@ -48,6 +48,20 @@ func methods() []rpcserver.Method[*Server] {
 		rpcserver.Deferred(v2.MethodTurnSteer, (*Server).turnSteer),
 		rpcserver.Deferred(v2.MethodThreadCompactStart, (*Server).threadCompactStart),
 		rpcserver.Deferred(v2.MethodReviewStart, (*Server).reviewStart),
+
+		// v2: recorded threads and their history.
+		rpcserver.Request(v2.MethodThreadList, (*Server).threadList),
+		rpcserver.Request(v2.MethodThreadRead, (*Server).threadRead),
+		rpcserver.Deferred(v2.MethodThreadResume, (*Server).threadResume),
+		rpcserver.Deferred(v2.MethodThreadFork, (*Server).threadFork),
+		rpcserver.Deferred(v2.MethodThreadArchive, (*Server).threadArchive),
+		rpcserver.Deferred(v2.MethodThreadUnarchive, (*Server).threadUnarchive),
+		rpcserver.Deferred(v2.MethodThreadDelete, (*Server).threadDelete),
+		rpcserver.Deferred(v2.MethodThreadSetName, (*Server).threadSetName),
+		rpcserver.Request(v2.MethodThreadUnsubscribe, (*Server).threadUnsubscribe),
+		rpcserver.Request(v2.MethodThreadLoadedList, (*Server).threadLoadedList),
+		rpcserver.Request(v2.MethodThreadTurnsList, (*Server).threadTurnsList),
+		rpcserver.Request(v2.MethodThreadItemsList, (*Server).threadItemsList),
 	}
 }
 

@@ -40,6 +40,9 @@ type v2Thread struct {
 	// interrupting is closed when the turn being interrupted has ended;
 	// nil when no interrupt is under way.
 	interrupting chan struct{}
+	// unsubscribed is set by thread/unsubscribe: the thread's
+	// notifications are no longer sent, until thread/resume.
+	unsubscribed bool
 }
 
 // pendingApproval is an approval request waiting for its answer.
@@ -382,6 +385,7 @@ func (s *Server) pumpV2(ctx context.Context, th *v2Thread) {
 		th.emitMu.Lock()
 		th.mu.Lock()
 		msgs := th.tr.handle(ev)
+		quiet := th.unsubscribed
 		th.mu.Unlock()
 		if ended, ok := endedTurn(msgs); ok {
 			s.resolveMoot(ctx, th, ended)
@@ -395,6 +399,9 @@ func (s *Server) pumpV2(ctx context.Context, th *v2Thread) {
 		for _, m := range msgs {
 			if m.approval != nil {
 				s.askV2(ctx, th, m)
+				continue
+			}
+			if quiet {
 				continue
 			}
 			s.notifyV2(ctx, m.method, m.params)

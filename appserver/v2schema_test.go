@@ -41,7 +41,9 @@ func jsonMembers(t reflect.Type) (all, always []string) {
 // the reference sends to every client and so do we.
 func experimentalResultMembers() map[string][]string {
 	return map[string][]string{
-		"thread/start": {"runtimeWorkspaceRoots", "activePermissionProfile", "multiAgentMode"},
+		"thread/start":  {"runtimeWorkspaceRoots", "activePermissionProfile", "multiAgentMode"},
+		"thread/resume": {"runtimeWorkspaceRoots", "activePermissionProfile", "multiAgentMode"},
+		"thread/fork":   {"runtimeWorkspaceRoots", "activePermissionProfile", "multiAgentMode"},
 	}
 }
 

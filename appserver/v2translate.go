@@ -75,10 +75,15 @@ type v2Translator struct {
 	// not come yet, by submission id.
 	pending map[string]*v2Turn
 	turn    *v2Turn
+	// ids makes the ids of the items it creates: new ones, or stable ones
+	// when a recorded history is replayed.
+	ids func() string
+	// started are the ids of the turns it started, in order.
+	started []string
 }
 
 func newV2Translator(threadID string, now func() time.Time) *v2Translator {
-	return &v2Translator{threadID: threadID, now: now, pending: map[string]*v2Turn{}}
+	return &v2Translator{threadID: threadID, now: now, pending: map[string]*v2Turn{}, ids: newID}
 }
 
 // expect registers a turn started by turn/start under its submission id.
@@ -113,11 +118,11 @@ func newID() string {
 
 // itemID is the provider's id of an item when it gave one, as the
 // reference uses it, and a new id otherwise.
-func itemID(provider string) string {
+func (t *v2Translator) itemID(provider string) string {
 	if provider != "" {
 		return provider
 	}
-	return newID()
+	return t.ids()
 }
 
 // ms returns t as Unix milliseconds.
@@ -242,18 +247,25 @@ func (t *v2Translator) handle(ev protocol.Event) []v2Message {
 		out = append(out, t.closeStreams(now)...)
 		out = append(out, t.endCompaction(now)...)
 		started := ms(now)
-		item := &v2.ContextCompactionItem{Type: v2.ItemContextCompaction, ID: newID()}
+		item := &v2.ContextCompactionItem{Type: v2.ItemContextCompaction, ID: t.ids()}
 		item.StartedAtMs = &started
 		turn.compaction = item
 		out = append(out, t.itemStarted(*item, now))
 	case protocol.ContextCompactedEvent:
 		if turn.compaction == nil {
 			started := ms(now)
-			turn.compaction = &v2.ContextCompactionItem{Type: v2.ItemContextCompaction, ID: newID()}
+			turn.compaction = &v2.ContextCompactionItem{Type: v2.ItemContextCompaction, ID: t.ids()}
 			turn.compaction.StartedAtMs = &started
 			out = append(out, t.itemStarted(*turn.compaction, now))
 		}
 		out = append(out, t.endCompaction(now)...)
+	case protocol.EnteredReviewModeEvent:
+		if turn.review == "" {
+			// A recorded review being replayed: it was not announced with
+			// its turn.
+			turn.review = m.UserFacingHint
+			out = append(out, t.enteredReview(now)...)
+		}
 	case protocol.ExitedReviewModeEvent:
 		out = append(out, t.closeStreams(now)...)
 		text := "The review stopped before it finished."
@@ -261,7 +273,7 @@ func (t *v2Translator) handle(ev protocol.Event) []v2Message {
 			text = review.Render(*m.ReviewOutput)
 		}
 		at := ms(now)
-		item := v2.ExitedReviewModeItem{Type: v2.ItemExitedReviewMode, ID: newID(), Review: text}
+		item := v2.ExitedReviewModeItem{Type: v2.ItemExitedReviewMode, ID: t.ids(), Review: text}
 		item.StartedAtMs = &at
 		out = append(out, t.itemStarted(item, now))
 		item.CompletedAtMs = &at
@@ -374,21 +386,17 @@ func (t *v2Translator) turnStarted(subID string, now time.Time) []v2Message {
 	}
 	turn.started, turn.startedAt = true, now
 	t.turn = turn
+	t.started = append(t.started, turn.id)
 	if turn.review != "" {
 		// As the reference does, the review is announced before its turn.
-		at := ms(now)
-		item := v2.EnteredReviewModeItem{Type: v2.ItemEnteredReviewMode, ID: newID(), Review: turn.review}
-		item.StartedAtMs = &at
-		out = append(out, t.itemStarted(item, now))
-		item.CompletedAtMs = &at
-		out = append(out, t.itemCompleted(item, now))
+		out = append(out, t.enteredReview(now)...)
 	}
 	out = append(out,
 		t.status(v2.Active()),
 		v2Message{method: v2.NotificationTurnStarted, params: v2.TurnNotification{ThreadID: t.threadID, Turn: turn.wire(v2.TurnInProgress, now)}},
 	)
 	if len(turn.input) > 0 {
-		item := v2.UserMessageItem{Type: v2.ItemUserMessage, ID: newID(), Content: turn.input}
+		item := v2.UserMessageItem{Type: v2.ItemUserMessage, ID: t.ids(), Content: turn.input}
 		started := ms(now)
 		item.StartedAtMs = &started
 		out = append(out, t.itemStarted(item, now))
@@ -438,7 +446,7 @@ func (t *v2Translator) startAgent(now time.Time, id string) []v2Message {
 	}
 	out := t.completeReasoning(now)
 	started := ms(now)
-	turn.agent = &v2.AgentMessageItem{Type: v2.ItemAgentMessage, ID: itemID(id)}
+	turn.agent = &v2.AgentMessageItem{Type: v2.ItemAgentMessage, ID: t.itemID(id)}
 	turn.agent.StartedAtMs = &started
 	return append(out, t.itemStarted(*turn.agent, now))
 }
@@ -466,7 +474,7 @@ func (t *v2Translator) startReasoning(now time.Time, id string) []v2Message {
 		return nil
 	}
 	started := ms(now)
-	turn.reasoning = &v2.ReasoningItem{Type: v2.ItemReasoning, ID: itemID(id), Summary: []string{}, Content: []string{}}
+	turn.reasoning = &v2.ReasoningItem{Type: v2.ItemReasoning, ID: t.itemID(id), Summary: []string{}, Content: []string{}}
 	turn.reasoning.StartedAtMs = &started
 	return []v2Message{t.itemStarted(*turn.reasoning, now)}
 }
@@ -621,7 +629,7 @@ func (t *v2Translator) steered(input []v2.UserInput) []v2Message {
 	now := t.now()
 	var out []v2Message
 	at := ms(now)
-	item := v2.UserMessageItem{Type: v2.ItemUserMessage, ID: newID(), Content: input}
+	item := v2.UserMessageItem{Type: v2.ItemUserMessage, ID: t.ids(), Content: input}
 	item.StartedAtMs = &at
 	out = append(out, t.itemStarted(item, now))
 	done := item
@@ -746,6 +754,16 @@ func (t *v2Translator) endTurn(status string, now time.Time) []v2Message {
 		v2Message{method: v2.NotificationTurnCompleted, params: v2.TurnNotification{ThreadID: t.threadID, Turn: turn.wire(status, now)}})
 	t.turn = nil
 	return out
+}
+
+// enteredReview is the enteredReviewMode item of the review turn.
+func (t *v2Translator) enteredReview(now time.Time) []v2Message {
+	at := ms(now)
+	item := v2.EnteredReviewModeItem{Type: v2.ItemEnteredReviewMode, ID: t.ids(), Review: t.turn.review}
+	item.StartedAtMs = &at
+	out := []v2Message{t.itemStarted(item, now)}
+	item.CompletedAtMs = &at
+	return append(out, t.itemCompleted(item, now))
 }
 
 // endCompaction completes the open contextCompaction item, if any.

@@ -127,3 +127,45 @@ func TestV2ThreadCompactStartErrors(t *testing.T) {
 	}
 	s.untilTurnCompleted()
 }
+
+// TestV2HistoryShowsCompactionAndReview reads back a thread that was
+// compacted and reviewed: each is a turn of its own with its items.
+func TestV2HistoryShowsCompactionAndReview(t *testing.T) {
+	s, thread := startV2(t, map[string]any{"approvalPolicy": "never"},
+		fakemodel.Text("First answer"),
+		fakemodel.Text("A summary."),
+		fakemodel.Text("Nothing to flag."),
+	)
+	s.startTurn(thread, "hello")
+	s.untilTurnCompleted()
+	s.callResult("thread/compact/start", map[string]any{"threadId": thread}, nil)
+	s.untilTurnCompleted()
+	s.callResult("review/start", map[string]any{"threadId": thread, "target": map[string]any{"type": "uncommittedChanges"}}, nil)
+	s.untilTurnCompleted()
+
+	var read struct {
+		Thread struct {
+			Turns []struct {
+				Items []map[string]any `json:"items"`
+			} `json:"turns"`
+		} `json:"thread"`
+	}
+	m := s.callResult("thread/read", map[string]any{"threadId": thread, "includeTurns": true}, &read)
+	checkV2(t, "thread/read", m.Result, "result")
+	var turns [][]string
+	for _, turn := range read.Thread.Turns {
+		var types []string
+		for _, it := range turn.Items {
+			types = append(types, it["type"].(string))
+		}
+		turns = append(turns, types)
+	}
+	assert.Equal(t, [][]string{
+		{"userMessage", "agentMessage"},
+		{"contextCompaction"},
+		{"enteredReviewMode", "exitedReviewMode", "agentMessage"},
+	}, turns)
+	review := read.Thread.Turns[2].Items
+	assert.Equal(t, "current changes", review[0]["review"])
+	assert.Equal(t, "Nothing to flag.", review[1]["review"])
+}

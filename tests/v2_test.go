@@ -628,7 +628,7 @@ func TestV2RequestErrors(t *testing.T) {
 		{"turn/steer without a running turn", "turn/steer", map[string]any{"threadId": thread, "expectedTurnId": "x", "input": []any{}}, -32600, "no active turn to steer"},
 		{"turn/start without input", "turn/start", map[string]any{"threadId": thread}, -32602, `Invalid params: missing field "input"`},
 		{"an unknown input type", "turn/start", map[string]any{"threadId": thread, "input": []any{map[string]any{"type": "video"}}}, -32602, "Invalid params: unknown input type video"},
-		{"a method not served yet", "thread/list", map[string]any{}, -32601, "Method not found: thread/list"},
+		{"a method not served", "thread/realtime/start", map[string]any{}, -32601, "Method not found: thread/realtime/start"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

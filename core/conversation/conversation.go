@@ -360,7 +360,8 @@ func persisted(m protocol.EventMsg) bool {
 	switch m.(type) {
 	case protocol.UserMessageEvent, protocol.AgentMessageEvent, protocol.AgentReasoningEvent,
 		protocol.AgentReasoningRawContentEvent, protocol.TokenCountEvent, protocol.TurnAbortedEvent,
-		protocol.ContextCompactedEvent:
+		protocol.TaskStartedEvent, protocol.TaskCompleteEvent, protocol.ContextCompactedEvent,
+		protocol.EnteredReviewModeEvent, protocol.ExitedReviewModeEvent:
 		return true
 	}
 	return false

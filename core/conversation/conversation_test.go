@@ -122,12 +122,13 @@ func TestTextTurnEventsAndRollout(t *testing.T) {
 	assert.Equal(t, "<environment_context>\n  <cwd>"+f.cwd+"</cwd>\n  <approval_policy>never</approval_policy>\n  <sandbox_mode>workspace-write</sandbox_mode>\n  <network_access>restricted</network_access>\n  <shell>bash</shell>\n</environment_context>", body.Input[0].MessageText())
 	assert.Equal(t, "hi there", body.Input[1].MessageText())
 
-	// The rollout has the reference's line sequence.
+	// The rollout has the reference's line sequence, with the turn's start
+	// and end recorded as later releases of the reference record them.
 	require.NoError(t, f.mgr.Close(context.Background()))
 	lines := readRollout(t, c.RolloutPath())
 	assert.Equal(t, []string{
-		"session_meta", "response_item:message", "response_item:message", "event_msg:user_message", "turn_context",
-		"event_msg:token_count", "event_msg:agent_message", "event_msg:token_count", "response_item:message",
+		"session_meta", "response_item:message", "event_msg:task_started", "response_item:message", "event_msg:user_message", "turn_context",
+		"event_msg:token_count", "event_msg:agent_message", "event_msg:token_count", "response_item:message", "event_msg:task_complete",
 	}, lines)
 	assert.True(t, strings.HasPrefix(filepath.Base(c.RolloutPath()), "rollout-"))
 	assert.Contains(t, c.RolloutPath(), filepath.Join(f.home, "sessions"))

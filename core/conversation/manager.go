@@ -97,6 +97,8 @@ func (m *Manager) NewConversation(ctx context.Context, cfg *config.Config) (*Con
 		Originator: m.deps.Originator,
 		CLIVersion: version.Version,
 		Source:     m.deps.Source,
+		// The provider is recorded so that listings can filter by it.
+		ModelProvider: cfg.ModelProviderID,
 	}
 	if cfg.BaseInstructions != "" {
 		s := cfg.BaseInstructions

@@ -20,7 +20,8 @@ type Recorded struct {
 	// compacted line replaces the items before it with the history that
 	// followed the compaction.
 	Items []protocol.ResponseItem
-	// Events are the recorded event_msg payloads in file order.
+	// Events are the recorded event_msg payloads in file order, but for
+	// the task_started and task_complete events that delimit turns.
 	Events []protocol.EventMsg
 	// LastTurnContext is the last turn_context payload, nil when there is none.
 	LastTurnContext *protocol.TurnContext
@@ -101,7 +102,13 @@ func addLine(rec *Recorded, raw []byte) (*Recorded, error) {
 		if err != nil {
 			return nil, fmt.Errorf("decode %s: %w", l.Type, err)
 		}
-		rec.Events = append(rec.Events, m)
+		switch m.(type) {
+		case protocol.TaskStartedEvent, protocol.TaskCompleteEvent:
+			// Turn boundaries, for the history of turns (ReadHistory); a
+			// resumed conversation's replay leaves them out.
+		default:
+			rec.Events = append(rec.Events, m)
+		}
 	case LineCompacted:
 		var c Compacted
 		if err := json.Unmarshal(l.Payload, &c); err != nil {

@@ -54,6 +54,12 @@ type SessionMeta struct {
 	Source string `json:"source"`
 	// Git describes the repository, when cwd is in one.
 	Git *GitInfo `json:"git,omitempty"`
+	// ModelProvider is the id of the model provider the session started
+	// with, when recorded.
+	ModelProvider string `json:"model_provider,omitempty"`
+	// ForkedFromID is the conversation this one was forked from, when it
+	// was.
+	ForkedFromID string `json:"forked_from_id,omitempty"`
 }
 
 // Line is one decoded line of a rollout.

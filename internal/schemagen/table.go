@@ -88,6 +88,10 @@ func Table() []Row {
 		notification[v2.ReasoningTextDeltaNotification](v2.NotificationReasoningTextDelta),
 		notification[v2.ServerRequestResolvedNotification](v2.NotificationServerRequestResolved),
 		notification[v2.ErrorNotification](v2.NotificationError),
+		notification[v2.ThreadIDNotification](v2.NotificationThreadArchived),
+		notification[v2.ThreadIDNotification](v2.NotificationThreadUnarchived),
+		notification[v2.ThreadIDNotification](v2.NotificationThreadDeleted),
+		notification[v2.ThreadNameUpdatedNotification](v2.NotificationThreadNameUpdated),
 		{Kind: KindEventNotification, Name: protocol.NotificationCodexEventPrefix + "{type}", Params: reflect.TypeFor[protocol.ConversationEventParams]()},
 	}, eventRows(), []Row{
 		standalone[protocol.ResponseItem](),
