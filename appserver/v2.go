@@ -69,12 +69,7 @@ func (s *Server) threadStart(ctx context.Context, p v2.ThreadStartParams, r rpcs
 		return
 	}
 	th := s.newV2Thread(conv, cfg, ev)
-	resp := v2.ThreadStartResponse{
-		Thread: th.wire, Model: cfg.Model, ModelProvider: cfg.ModelProviderID, DisabledPluginIDs: []string{},
-		Cwd: cfg.Cwd, InstructionSrcs: []string{}, ApprovalPolicy: cfg.ApprovalPolicy, ApprovalsReviewer: "user",
-		Sandbox: v2.ThreadSandboxOf(cfg.SandboxPolicy), ReasoningEffort: th.wire.ReasoningEffort,
-		RuntimeWorkspaceRoots: []string{cfg.Cwd}, MultiAgentMode: "explicitRequestOnly",
-	}
+	resp := s.startAnswer(th, cfg)
 	life := s.lifetime()
 	th.emitMu.Lock()
 	defer th.emitMu.Unlock()

@@ -580,7 +580,26 @@ func (s *Server) startAnswer(th *v2Thread, cfg *config.Config) v2.ThreadStartRes
 		Cwd: cfg.Cwd, InstructionSrcs: []string{}, ApprovalPolicy: cfg.ApprovalPolicy, ApprovalsReviewer: "user",
 		Sandbox: v2.ThreadSandboxOf(cfg.SandboxPolicy), ReasoningEffort: w.ReasoningEffort,
 		RuntimeWorkspaceRoots: []string{cfg.Cwd}, MultiAgentMode: "explicitRequestOnly",
+		ActivePermissionProfile: permissionProfile(cfg.ApprovalPolicy, cfg.SandboxPolicy.Mode),
 	}
+}
+
+// permissionProfile is the built-in permission preset an approval policy
+// and a sandbox make up, as the reference names them; nil for the
+// combinations no preset has.
+func permissionProfile(approval protocol.AskForApproval, sandbox protocol.SandboxMode) *v2.PermissionProfile {
+	var id string
+	switch {
+	case approval == protocol.ApprovalOnRequest && sandbox == protocol.SandboxReadOnly:
+		id = ":read-only"
+	case approval == protocol.ApprovalOnRequest && sandbox == protocol.SandboxWorkspaceWrite:
+		id = ":workspace"
+	case approval == protocol.ApprovalNever && sandbox == protocol.SandboxDangerFullAccess:
+		id = ":danger-full-access"
+	default:
+		return nil
+	}
+	return &v2.PermissionProfile{ID: id}
 }
 
 // loadedAnswer answers thread/resume for a thread that is loaded.

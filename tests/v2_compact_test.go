@@ -169,3 +169,24 @@ func TestV2HistoryShowsCompactionAndReview(t *testing.T) {
 	assert.Equal(t, "current changes", review[0]["review"])
 	assert.Equal(t, "Nothing to flag.", review[1]["review"])
 }
+
+func TestV2ActivePermissionProfile(t *testing.T) {
+	tests := []struct {
+		params map[string]any
+		want   string
+	}{
+		{map[string]any{"approvalPolicy": "on-request", "sandbox": "workspace-write"}, `{"id":":workspace","extends":null}`},
+		{map[string]any{"approvalPolicy": "untrusted", "sandbox": "workspace-write"}, `null`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.want, func(t *testing.T) {
+			s, _ := startV2(t, nil)
+			var res struct {
+				ActivePermissionProfile json.RawMessage `json:"activePermissionProfile"`
+			}
+			tt.params["cwd"] = s.workDir
+			s.callResult("thread/start", tt.params, &res)
+			assert.JSONEq(t, tt.want, string(res.ActivePermissionProfile))
+		})
+	}
+}

@@ -139,12 +139,23 @@ type ThreadStartResponse struct {
 	// RuntimeWorkspaceRoots are the directories the thread works in: its
 	// working directory.
 	RuntimeWorkspaceRoots []string `json:"runtimeWorkspaceRoots"`
-	// ActivePermissionProfile is the permission profile in force; always
-	// null, as there are no permission profiles.
-	ActivePermissionProfile json.RawMessage `json:"activePermissionProfile"`
+	// ActivePermissionProfile is the built-in permission preset the
+	// thread's approval policy and sandbox make up, null when they make up
+	// none.
+	ActivePermissionProfile *PermissionProfile `json:"activePermissionProfile"`
 	// MultiAgentMode says when the model may start sub-agents; always
 	// "explicitRequestOnly".
 	MultiAgentMode string `json:"multiAgentMode"`
+}
+
+// PermissionProfile names a permission preset.
+type PermissionProfile struct {
+	// ID is ":read-only" (ask on request, read-only sandbox), ":workspace"
+	// (ask on request, workspace-write sandbox) or ":danger-full-access"
+	// (never ask, no sandbox).
+	ID string `json:"id"`
+	// Extends is the preset it extends; always null for the built-in ones.
+	Extends *string `json:"extends"`
 }
 
 // Environment is where a thread runs: always the local machine.
