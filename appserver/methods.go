@@ -17,7 +17,7 @@ import (
 // against notifications or waits for slow work.
 func methods() []rpcserver.Method[*Server] {
 	return []rpcserver.Method[*Server]{
-		rpcserver.Request(protocol.MethodInitialize, (*Server).initialize),
+		rpcserver.Deferred(protocol.MethodInitialize, (*Server).initialize),
 		rpcserver.Deferred(protocol.MethodNewConversation, (*Server).newConversation),
 		rpcserver.Request(protocol.MethodListConversations, (*Server).listConversations),
 		rpcserver.Request(protocol.MethodResumeConversation, (*Server).resumeConversation),
@@ -46,6 +46,14 @@ func methods() []rpcserver.Method[*Server] {
 		rpcserver.Deferred(v2.MethodTurnStart, (*Server).turnStart),
 		rpcserver.Deferred(v2.MethodTurnInterrupt, (*Server).turnInterrupt),
 		rpcserver.Deferred(v2.MethodTurnSteer, (*Server).turnSteer),
+
+		// v2 settings: config.toml, requirements and feature switches.
+		rpcserver.Request(v2.MethodConfigRead, (*Server).configRead),
+		rpcserver.Request(v2.MethodConfigValueWrite, (*Server).configValueWrite),
+		rpcserver.Request(v2.MethodConfigBatchWrite, (*Server).configBatchWrite),
+		rpcserver.Request(v2.MethodConfigRequirementsRead, (*Server).configRequirementsRead),
+		rpcserver.Request(v2.MethodExperimentalFeatureList, (*Server).experimentalFeatureList),
+		rpcserver.Request(v2.MethodExperimentalFeatureEnablementSet, (*Server).experimentalFeatureEnablementSet),
 	}
 }
 

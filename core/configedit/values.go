@@ -83,23 +83,25 @@ func SetValues(doc []byte, edits []ValueEdit) ([]byte, error) {
 }
 
 // WriteValues applies SetValues to the config file at path. check, when
-// not nil, sees the current content first and may refuse the edit (for a
-// version check). A missing file is created with mode 0600; an existing
-// one keeps its mode and is replaced atomically, and only when its content
-// changes. It returns the content of the file afterwards.
-func WriteValues(path string, edits []ValueEdit, check func(current []byte) error) ([]byte, error) {
+// not nil, sees the current content and the edited one before anything is
+// written, and may refuse the edit (for a version check or a validation)
+// with an error that WriteValues returns as it is. A missing file is
+// created with mode 0600; an existing one keeps its mode and is replaced
+// atomically, and only when its content changes. It returns the content of
+// the file afterwards.
+func WriteValues(path string, edits []ValueEdit, check func(current, edited []byte) error) ([]byte, error) {
 	f, err := readConfig(path)
 	if err != nil {
 		return nil, err
 	}
-	if check != nil {
-		if err := check(f.data); err != nil {
-			return nil, err
-		}
-	}
 	out, err := SetValues(f.data, edits)
 	if err != nil {
 		return nil, err
+	}
+	if check != nil {
+		if err := check(f.data, out); err != nil {
+			return nil, err
+		}
 	}
 	if bytes.Equal(out, f.data) && (f.exists || len(out) == 0) {
 		return out, nil
