@@ -12,8 +12,9 @@ import (
 // user agent used for model requests from now on.
 // The skeleton refuses a second handshake and every other request before
 // the first.
-// A v2 client's opted-out notifications are never sent to it.
-func (s *Server) initialize(_ context.Context, p protocol.InitializeParams) (protocol.InitializeResponse, error) {
+// A v2 client's opted-out notifications are never sent to it. Right after
+// the answer come the configWarning notifications about config.toml.
+func (s *Server) initialize(ctx context.Context, p protocol.InitializeParams, r rpcserver.Reply[protocol.InitializeResponse]) {
 	s.mu.Lock()
 	s.client = p.ClientInfo.Name
 	s.mu.Unlock()
@@ -25,12 +26,13 @@ func (s *Server) initialize(_ context.Context, p protocol.InitializeParams) (pro
 		s.mu.Unlock()
 	}
 	family, os := platform()
-	return protocol.InitializeResponse{
+	r.Send(ctx, protocol.InitializeResponse{
 		UserAgent:      s.eng.SetClient(p.ClientInfo.Name, p.ClientInfo.Version),
 		CodexHome:      s.eng.CodexHome,
 		PlatformFamily: family,
 		PlatformOs:     os,
-	}, nil
+	})
+	s.sendConfigWarnings(ctx)
 }
 
 // platform names the operating system as v2's initialize does.

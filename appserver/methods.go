@@ -17,7 +17,7 @@ import (
 // against notifications or waits for slow work.
 func methods() []rpcserver.Method[*Server] {
 	return []rpcserver.Method[*Server]{
-		rpcserver.Request(protocol.MethodInitialize, (*Server).initialize),
+		rpcserver.Deferred(protocol.MethodInitialize, (*Server).initialize),
 		rpcserver.Deferred(protocol.MethodNewConversation, (*Server).newConversation),
 		rpcserver.Request(protocol.MethodListConversations, (*Server).listConversations),
 		rpcserver.Request(protocol.MethodResumeConversation, (*Server).resumeConversation),
@@ -62,6 +62,14 @@ func methods() []rpcserver.Method[*Server] {
 		rpcserver.Request(v2.MethodThreadLoadedList, (*Server).threadLoadedList),
 		rpcserver.Request(v2.MethodThreadTurnsList, (*Server).threadTurnsList),
 		rpcserver.Request(v2.MethodThreadItemsList, (*Server).threadItemsList),
+
+		// v2 settings: config.toml, requirements and feature switches.
+		rpcserver.Request(v2.MethodConfigRead, (*Server).configRead),
+		rpcserver.Request(v2.MethodConfigValueWrite, (*Server).configValueWrite),
+		rpcserver.Request(v2.MethodConfigBatchWrite, (*Server).configBatchWrite),
+		rpcserver.Request(v2.MethodConfigRequirementsRead, (*Server).configRequirementsRead),
+		rpcserver.Request(v2.MethodExperimentalFeatureList, (*Server).experimentalFeatureList),
+		rpcserver.Request(v2.MethodExperimentalFeatureEnablementSet, (*Server).experimentalFeatureEnablementSet),
 	}
 }
 

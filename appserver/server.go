@@ -58,6 +58,7 @@ type Server struct {
 	convs   map[string]*conversationState // by conversation id
 	subs    map[string]*conversationState // by subscription id
 
+	configMu sync.Mutex             // serialises the v2 writes of config.toml
 	login    loginSlot              // the ChatGPT sign-in in progress
 	searches filesearch.Coordinator // fuzzy searches sharing a cancellation token
 }

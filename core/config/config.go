@@ -331,25 +331,42 @@ func readConfigFile(path string) (string, map[string]any, error) {
 		return "", nil, fmt.Errorf("read config: %w", err)
 	}
 	text := string(data)
+	tree, err := parseConfigText(path, text)
+	if err != nil {
+		return "", nil, err
+	}
+	return text, tree, nil
+}
+
+// parseConfigText parses the TOML text of the config file at path.
+func parseConfigText(path, text string) (map[string]any, error) {
 	tree := map[string]any{}
 	if _, err := toml.Decode(text, &tree); err != nil {
 		var pe toml.ParseError
 		if errors.As(err, &pe) {
 			if pe.LastKey != "" {
-				return "", nil, fmt.Errorf("%s: line %d: key %q: %s", path, pe.Position.Line, pe.LastKey, pe.Message)
+				return nil, fmt.Errorf("%s: line %d: key %q: %s", path, pe.Position.Line, pe.LastKey, pe.Message)
 			}
-			return "", nil, fmt.Errorf("%s: line %d: %s", path, pe.Position.Line, pe.Message)
+			return nil, fmt.Errorf("%s: line %d: %s", path, pe.Position.Line, pe.Message)
 		}
-		return "", nil, fmt.Errorf("%s: %w", path, err)
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	return text, tree, nil
+	return tree, nil
+}
+
+// getenvOrOS returns getenv, or os.Getenv when it is nil.
+func getenvOrOS(getenv func(string) string) func(string) string {
+	if getenv == nil {
+		return os.Getenv
+	}
+	return getenv
 }
 
 // mergeProfile copies a profile's settings onto the top level of tree; the
-// [tools] table is merged key by key.
+// [tools] and [features] tables are merged key by key.
 func mergeProfile(tree, profile map[string]any) {
 	for k, v := range profile {
-		if k == "tools" {
+		if k == "tools" || k == featuresKey {
 			dst, ok := tree[k].(map[string]any)
 			src, srcOK := v.(map[string]any)
 			if ok && srcOK {

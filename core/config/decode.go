@@ -20,7 +20,7 @@ func profileKeys() []string {
 		"model", "model_provider", "approval_policy", "sandbox_mode",
 		"model_reasoning_effort", "model_reasoning_summary", "model_verbosity",
 		"chatgpt_base_url", "include_plan_tool", "include_apply_patch_tool",
-		"experimental_instructions_file", "tools",
+		"experimental_instructions_file", "tools", featuresKey,
 	}
 }
 
@@ -321,6 +321,8 @@ type fileSettings struct {
 	includePlanTool, includeApplyPatchTool *bool
 	notify                                 []string
 	chatGPTBaseURL                         *string
+	// features is the [features] table: switches by feature name.
+	features map[string]bool
 
 	workspaceWrite   *workspaceWriteTable
 	tools            *toolsTable
@@ -392,6 +394,9 @@ func decodeFile(t table) (*fileSettings, error) {
 		return nil, err
 	}
 	if f.shellEnvironment, err = subTable(t, "shell_environment_policy", decodeShellEnvironment); err != nil {
+		return nil, err
+	}
+	if f.features, err = decodeFeatures(t); err != nil {
 		return nil, err
 	}
 
@@ -576,6 +581,7 @@ func (f *fileSettings) overDefaults() *settings {
 	}
 	setFrom(&c.History, f.history)
 	setFrom(&c.ShellEnvironmentPolicy, f.shellEnvironment)
+	applyFeatures(c, f.features)
 	return s
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 )
 
@@ -29,6 +30,10 @@ type Method[S any] struct {
 	// Required lists the members the params must hold (not null): the JSON
 	// names of the fields of Params whose tag has no omitempty.
 	Required []string
+
+	// nullable lists the members of Required that may be null: those of
+	// type json.RawMessage, which stand for any JSON value.
+	nullable []string
 
 	// handler is the typed handler, kept for the completeness check.
 	handler any
@@ -67,7 +72,7 @@ func Deferred[S, P, R any](name string, handler func(S, context.Context, P, Repl
 	m.Result = reflect.TypeFor[R]()
 	m.serve = func(s S, ctx context.Context, c *Call, raw json.RawMessage) {
 		var p P
-		if err := c.decode(raw, &p, m.Params == nil, m.Required); err != nil {
+		if err := c.decode(raw, &p, m.Params == nil, m.Required, m.nullable); err != nil {
 			c.answer(ctx, nil, err)
 			return
 		}
@@ -83,7 +88,7 @@ func Notification[S, P any](name string, handler func(S, context.Context, P)) Me
 	m := newMethod[S, P](name, handler)
 	m.serve = func(s S, ctx context.Context, c *Call, raw json.RawMessage) {
 		var p P
-		if err := c.decode(raw, &p, m.Params == nil, m.Required); err != nil {
+		if err := c.decode(raw, &p, m.Params == nil, m.Required, m.nullable); err != nil {
 			c.srv.log.Warn("ignoring a notification with bad params", "method", name, "error", err)
 			return
 		}
@@ -98,8 +103,26 @@ func newMethod[S, P any](name string, handler any) Method[S] {
 	if t := reflect.TypeFor[P](); t != reflect.TypeFor[None]() {
 		m.Params = t
 		m.Required = RequiredMembers(t)
+		m.nullable = anyValueMembers(t, m.Required)
 	}
 	return m
+}
+
+// anyValueMembers returns the members among required whose field has type
+// json.RawMessage: they must be present but may be null.
+func anyValueMembers(t reflect.Type, required []string) []string {
+	if t.Kind() != reflect.Struct {
+		return nil
+	}
+	var names []string
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if f.Type == reflect.TypeFor[json.RawMessage]() && slices.Contains(required, name) {
+			names = append(names, name)
+		}
+	}
+	return names
 }
 
 // RequiredMembers lists the JSON names of the fields of the struct type t
@@ -148,8 +171,9 @@ type ParamsPolicy int
 // The params policies.
 const (
 	// StrictParams requires params to be a JSON object holding every
-	// required member, not null; a method without params accepts none,
-	// null or {}. This is the app-server's rule.
+	// required member, not null unless it may hold any JSON value
+	// (json.RawMessage); a method without params accepts none, null or {}.
+	// This is the app-server's rule.
 	StrictParams ParamsPolicy = iota
 	// LenientParams reads absent or null params as the zero value unless
 	// the type has required members ("missing params"), and does not check
@@ -159,7 +183,7 @@ const (
 
 // decodeParams reads raw into v under policy. The error describes the
 // problem for the "Invalid params: ..." answer.
-func decodeParams(policy ParamsPolicy, raw json.RawMessage, v any, noParams bool, required []string) error {
+func decodeParams(policy ParamsPolicy, raw json.RawMessage, v any, noParams bool, required, nullable []string) error {
 	absent := len(raw) == 0 || string(raw) == "null"
 	if policy == LenientParams {
 		if absent {
@@ -187,7 +211,7 @@ func decodeParams(policy ParamsPolicy, raw json.RawMessage, v any, noParams bool
 		return fmt.Errorf("params must be an object")
 	}
 	for _, name := range required {
-		if m, ok := members[name]; !ok || string(m) == "null" {
+		if m, ok := members[name]; !ok || string(m) == "null" && !slices.Contains(nullable, name) {
 			return fmt.Errorf("missing field %q", name)
 		}
 	}

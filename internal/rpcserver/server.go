@@ -360,8 +360,8 @@ type Call struct {
 }
 
 // decode reads the params into v, as an invalid-params error.
-func (c *Call) decode(raw json.RawMessage, v any, noParams bool, required []string) error {
-	if err := decodeParams(c.srv.policy, raw, v, noParams, required); err != nil {
+func (c *Call) decode(raw json.RawMessage, v any, noParams bool, required, nullable []string) error {
+	if err := decodeParams(c.srv.policy, raw, v, noParams, required, nullable); err != nil {
 		return InvalidParamsf(c.srv.log, c.method, "%v", err)
 	}
 	return nil

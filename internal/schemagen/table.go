@@ -92,6 +92,7 @@ func Table() []Row {
 		notification[v2.ThreadIDNotification](v2.NotificationThreadUnarchived),
 		notification[v2.ThreadIDNotification](v2.NotificationThreadDeleted),
 		notification[v2.ThreadNameUpdatedNotification](v2.NotificationThreadNameUpdated),
+		notification[v2.ConfigWarningNotification](v2.NotificationConfigWarning),
 		{Kind: KindEventNotification, Name: protocol.NotificationCodexEventPrefix + "{type}", Params: reflect.TypeFor[protocol.ConversationEventParams]()},
 	}, eventRows(), []Row{
 		standalone[protocol.ResponseItem](),
