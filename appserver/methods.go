@@ -46,6 +46,15 @@ func methods() []rpcserver.Method[*Server] {
 		rpcserver.Deferred(v2.MethodTurnStart, (*Server).turnStart),
 		rpcserver.Deferred(v2.MethodTurnInterrupt, (*Server).turnInterrupt),
 		rpcserver.Deferred(v2.MethodTurnSteer, (*Server).turnSteer),
+
+		// v2: account, sign-in and rate limits; models and providers.
+		rpcserver.Request(v2.MethodAccountRead, (*Server).accountRead),
+		rpcserver.Deferred(v2.MethodAccountLoginStart, (*Server).accountLoginStart),
+		rpcserver.Request(v2.MethodAccountLoginCancel, (*Server).accountLoginCancel),
+		rpcserver.Deferred(v2.MethodAccountLogout, (*Server).accountLogout),
+		rpcserver.Request(v2.MethodAccountRateLimitsRead, (*Server).accountRateLimitsRead),
+		rpcserver.Request(v2.MethodModelList, (*Server).modelList),
+		rpcserver.Request(v2.MethodModelProviderList, (*Server).modelProviderList),
 	}
 }
 

@@ -59,6 +59,7 @@ type Server struct {
 	subs    map[string]*conversationState // by subscription id
 
 	login    loginSlot              // the ChatGPT sign-in in progress
+	limits   rateLimitStore         // the latest rate limits a model reported
 	searches filesearch.Coordinator // fuzzy searches sharing a cancellation token
 }
 

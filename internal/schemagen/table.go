@@ -88,6 +88,9 @@ func Table() []Row {
 		notification[v2.ReasoningTextDeltaNotification](v2.NotificationReasoningTextDelta),
 		notification[v2.ServerRequestResolvedNotification](v2.NotificationServerRequestResolved),
 		notification[v2.ErrorNotification](v2.NotificationError),
+		notification[v2.AccountLoginCompletedNotification](v2.NotificationAccountLoginCompleted),
+		notification[v2.AccountUpdatedNotification](v2.NotificationAccountUpdated),
+		notification[v2.AccountRateLimitsUpdatedNotification](v2.NotificationAccountRateLimitsUpdated),
 		{Kind: KindEventNotification, Name: protocol.NotificationCodexEventPrefix + "{type}", Params: reflect.TypeFor[protocol.ConversationEventParams]()},
 	}, eventRows(), []Row{
 		standalone[protocol.ResponseItem](),
