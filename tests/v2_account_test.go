@@ -144,7 +144,7 @@ func TestV2AccountAPIKeyLoginAndLogout(t *testing.T) {
 
 func TestV2AccountReadChatGPT(t *testing.T) {
 	iss := startTokenIssuer(t, unsignedJWT(t, map[string]any{
-		"email": "renewed@example.com",
+		"email":                       "renewed@example.com",
 		"https://api.openai.com/auth": map[string]any{"chatgpt_account_id": "acct-2", "chatgpt_plan_type": "pro"},
 	}))
 	s := startV2Server(t, serverEnv{config: openAIConfig, env: loginEnv(iss)})
