@@ -17,7 +17,7 @@ import (
 // tests and for pointing the sign-in at another OAuth issuer.
 const (
 	// envLoginIssuer replaces auth.DefaultIssuer, e.g. http://127.0.0.1:8080.
-	envLoginIssuer = "CODEX_LOGIN_ISSUER"
+	envLoginIssuer = auth.EnvIssuer
 	// envLoginPort replaces auth.DefaultPort as the callback server's port;
 	// 0 picks any free port.
 	envLoginPort = "CODEX_LOGIN_PORT"
@@ -126,13 +126,25 @@ func (s *Server) userInfo(context.Context, rpcserver.None) (protocol.UserInfoRes
 // A sign-in already in progress is cancelled first. The sign-in lives as
 // long as the server, not the request; when it ends the client gets
 // loginChatGptComplete and, on success, authStatusChange.
+func (s *Server) loginChatGpt(context.Context, rpcserver.None) (protocol.LoginChatGptResponse, error) {
+	login, err := s.startBrowserLogin(s.reportLogin)
+	if err != nil {
+		return protocol.LoginChatGptResponse{}, err
+	}
+	return protocol.LoginChatGptResponse{LoginID: login.ID, AuthURL: login.AuthURL}, nil
+}
+
+// startBrowserLogin starts a ChatGPT browser sign-in (OAuth with PKCE and
+// a loopback callback server), cancelling one in progress first. When the
+// sign-in ends, report is called with its outcome from a goroutine the
+// server waits for, unless the server is stopping. Both protocols' sign-in
+// methods start here and differ only in how they report.
 //
 // The OAuth issuer is auth.DefaultIssuer unless CODEX_LOGIN_ISSUER names
 // another one; the callback server listens on auth.DefaultPort unless
 // CODEX_LOGIN_PORT gives another port (0: any free port); the browser is
 // opened unless CODEX_LOGIN_NO_BROWSER is 1.
-func (s *Server) loginChatGpt(context.Context, rpcserver.None) (protocol.LoginChatGptResponse, error) {
-	var none protocol.LoginChatGptResponse
+func (s *Server) startBrowserLogin(report func(ctx context.Context, login *auth.Login, err error)) (*auth.Login, error) {
 	if prev := s.login.swap(nil); prev != nil {
 		prev.Cancel()
 	}
@@ -146,37 +158,43 @@ func (s *Server) loginChatGpt(context.Context, rpcserver.None) (protocol.LoginCh
 	if v := s.eng.Getenv(envLoginPort); v != "" {
 		port, err := strconv.Atoi(v)
 		if err != nil {
-			return none, internalError("failed to start login server: %s=%q is not a port", envLoginPort, v)
+			return nil, internalError("failed to start login server: %s=%q is not a port", envLoginPort, v)
 		}
 		opts.Port = port
 	}
 	life := s.lifetime()
 	login, err := auth.StartLogin(life, opts)
 	if err != nil {
-		return none, internalError("failed to start login server: %v", err)
+		return nil, internalError("failed to start login server: %v", err)
 	}
 	if prev := s.login.swap(login); prev != nil {
 		prev.Cancel()
 	}
-	if !s.goTracked(func() { s.awaitLogin(life, login) }) {
+	if !s.goTracked(func() { s.awaitLogin(life, login, report) }) {
 		login.Cancel()
-		return none, shuttingDown()
+		return nil, shuttingDown()
 	}
-	return protocol.LoginChatGptResponse{LoginID: login.ID, AuthURL: login.AuthURL}, nil
+	return login, nil
 }
 
 // awaitLogin waits for a sign-in to end and reports how it ended.
-func (s *Server) awaitLogin(ctx context.Context, login *auth.Login) {
+func (s *Server) awaitLogin(ctx context.Context, login *auth.Login, report func(context.Context, *auth.Login, error)) {
 	// The sign-in's context derives from ctx, so it ends with the server.
 	err := login.Wait(context.WithoutCancel(ctx))
 	s.login.take(login.ID)
+	if ctx.Err() != nil {
+		return // the connection is gone
+	}
+	report(ctx, login, err)
+}
+
+// reportLogin tells a 0.45 client how its sign-in ended:
+// loginChatGptComplete, then authStatusChange on success.
+func (s *Server) reportLogin(ctx context.Context, login *auth.Login, err error) {
 	note := protocol.LoginChatGptCompleteNotification{LoginID: login.ID, Success: err == nil}
 	if err != nil {
 		msg := fmt.Sprintf("login failed: %v", err)
 		note.Error = &msg
-	}
-	if ctx.Err() != nil {
-		return // the connection is gone
 	}
 	s.notify(ctx, protocol.NotificationLoginChatGptComplete, note)
 	if err != nil {

@@ -70,6 +70,15 @@ func methods() []rpcserver.Method[*Server] {
 		rpcserver.Request(v2.MethodConfigRequirementsRead, (*Server).configRequirementsRead),
 		rpcserver.Request(v2.MethodExperimentalFeatureList, (*Server).experimentalFeatureList),
 		rpcserver.Request(v2.MethodExperimentalFeatureEnablementSet, (*Server).experimentalFeatureEnablementSet),
+
+		// v2: account, sign-in and rate limits; models and providers.
+		rpcserver.Request(v2.MethodAccountRead, (*Server).accountRead),
+		rpcserver.Deferred(v2.MethodAccountLoginStart, (*Server).accountLoginStart),
+		rpcserver.Request(v2.MethodAccountLoginCancel, (*Server).accountLoginCancel),
+		rpcserver.Deferred(v2.MethodAccountLogout, (*Server).accountLogout),
+		rpcserver.Request(v2.MethodAccountRateLimitsRead, (*Server).accountRateLimitsRead),
+		rpcserver.Request(v2.MethodModelList, (*Server).modelList),
+		rpcserver.Request(v2.MethodModelProviderList, (*Server).modelProviderList),
 	}
 }
 

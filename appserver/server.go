@@ -60,6 +60,7 @@ type Server struct {
 
 	configMu sync.Mutex             // serialises the v2 writes of config.toml
 	login    loginSlot              // the ChatGPT sign-in in progress
+	limits   rateLimitStore         // the latest rate limits a model reported
 	searches filesearch.Coordinator // fuzzy searches sharing a cancellation token
 }
 

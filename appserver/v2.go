@@ -396,6 +396,9 @@ func (s *Server) pumpV2(ctx context.Context, th *v2Thread) {
 				s.askV2(ctx, th, m)
 				continue
 			}
+			if n, ok := m.params.(v2.AccountRateLimitsUpdatedNotification); ok {
+				s.limits.store(n.RateLimits)
+			}
 			if quiet {
 				continue
 			}

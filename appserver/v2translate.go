@@ -321,6 +321,12 @@ func (t *v2Translator) handle(ev protocol.Event) []v2Message {
 				out = append(out, v2Message{method: v2.NotificationTokenUsageUpdated, params: v2.TokenUsageUpdatedNotification{
 					ThreadID: t.threadID, TurnID: turn.id, TokenUsage: usage,
 				}})
+				// The rate limits follow every usage update.
+				if m.RateLimits != nil {
+					out = append(out, v2Message{method: v2.NotificationAccountRateLimitsUpdated, params: v2.AccountRateLimitsUpdatedNotification{
+						RateLimits: rateLimitsOf(*m.RateLimits, now),
+					}})
+				}
 			}
 		}
 	case protocol.StreamErrorEvent:

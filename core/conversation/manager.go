@@ -54,7 +54,9 @@ type Deps struct {
 
 // Manager creates and tracks conversations.
 type Manager struct {
-	deps  Deps
+	deps Deps
+	// creds reads auth.json and renews ChatGPT tokens before they expire.
+	creds *auth.Refresher
 	mu    sync.Mutex
 	convs map[string]*Conversation
 }
@@ -76,8 +78,18 @@ func NewManager(d Deps) *Manager {
 	if d.Originator == "" {
 		d.Originator = version.Originator
 	}
-	return &Manager{deps: d, convs: map[string]*Conversation{}}
+	creds := auth.NewRefresher(d.CodexHome, auth.RefreshOptions{Issuer: d.Getenv(auth.EnvIssuer), Now: d.Now})
+	return &Manager{deps: d, creds: creds, convs: map[string]*Conversation{}}
 }
+
+// Credentials returns the reader of the stored credentials that the
+// manager's conversations use: it renews ChatGPT tokens before they
+// expire.
+func (m *Manager) Credentials() *auth.Refresher { return m.creds }
+
+// credentialTimeout bounds the reading (and renewing) of the stored
+// credentials before a model request.
+const credentialTimeout = 30 * time.Second
 
 // NewConversation starts a conversation with a resolved config. The
 // session_configured event is returned rather than queued.
@@ -205,8 +217,17 @@ func (m *Manager) newConversation(id string, cfg *config.Config, w *rollout.Writ
 		if key != "" || !cfg.ModelProvider.RequiresOpenAIAuth {
 			return key, err
 		}
-		// OpenAI providers fall back to the credentials saved in auth.json.
-		stored, lerr := auth.Load(cfg.CodexHome)
+		// OpenAI providers fall back to the credentials saved in auth.json,
+		// whose ChatGPT tokens are renewed when they are about to expire.
+		load := func() (*auth.File, error) { return auth.Load(cfg.CodexHome) }
+		if cfg.CodexHome == m.deps.CodexHome {
+			load = func() (*auth.File, error) {
+				ctx, cancel := context.WithTimeout(context.Background(), credentialTimeout)
+				defer cancel()
+				return m.creds.Load(ctx)
+			}
+		}
+		stored, lerr := load()
 		if lerr != nil {
 			return "", lerr
 		}

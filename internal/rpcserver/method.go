@@ -30,6 +30,9 @@ type Method[S any] struct {
 	// Required lists the members the params must hold (not null): the JSON
 	// names of the fields of Params whose tag has no omitempty.
 	Required []string
+	// OptionalParams reports that the params may be left out or null: the
+	// handler takes a pointer to Params, nil when there are none.
+	OptionalParams bool
 
 	// nullable lists the members of Required that may be null: those of
 	// type json.RawMessage, which stand for any JSON value.
@@ -51,7 +54,9 @@ func (m Method[S]) IsNotification() bool { return m.Result == nil }
 
 // Request is the row of a method answered with what its handler returns:
 // the result, or the error (a *jsonrpc2.Error as it is, any other error as
-// an internal error). Use None as P for a method without params.
+// an internal error). Use None as P for a method without params, and a
+// pointer to the params struct for params that may be left out or null
+// (the handler then gets nil).
 func Request[S, P, R any](name string, handler func(S, context.Context, P) (R, error)) Method[S] {
 	m := Deferred(name, func(s S, ctx context.Context, p P, r Reply[R]) {
 		result, err := handler(s, ctx, p)
@@ -72,9 +77,11 @@ func Deferred[S, P, R any](name string, handler func(S, context.Context, P, Repl
 	m.Result = reflect.TypeFor[R]()
 	m.serve = func(s S, ctx context.Context, c *Call, raw json.RawMessage) {
 		var p P
-		if err := c.decode(raw, &p, m.Params == nil, m.Required, m.nullable); err != nil {
-			c.answer(ctx, nil, err)
-			return
+		if !m.OptionalParams || !absentParams(raw) {
+			if err := c.decode(raw, &p, m.Params == nil, m.Required, m.nullable); err != nil {
+				c.answer(ctx, nil, err)
+				return
+			}
 		}
 		c.deferAnswer()
 		handler(s, ctx, p, Reply[R]{call: c})
@@ -100,7 +107,13 @@ func Notification[S, P any](name string, handler func(S, context.Context, P)) Me
 // newMethod returns a row with the name, params and required members of P.
 func newMethod[S, P any](name string, handler any) Method[S] {
 	m := Method[S]{Name: name, handler: handler}
-	if t := reflect.TypeFor[P](); t != reflect.TypeFor[None]() {
+	t := reflect.TypeFor[P]()
+	if t.Kind() == reflect.Pointer && t.Elem().Kind() == reflect.Struct {
+		// A pointer to the params: they may be left out.
+		t = t.Elem()
+		m.OptionalParams = true
+	}
+	if t != reflect.TypeFor[None]() {
 		m.Params = t
 		m.Required = RequiredMembers(t)
 		m.nullable = anyValueMembers(t, m.Required)
@@ -123,6 +136,11 @@ func anyValueMembers(t reflect.Type, required []string) []string {
 		}
 	}
 	return names
+}
+
+// absentParams reports whether a message carries no params, or null.
+func absentParams(raw json.RawMessage) bool {
+	return len(raw) == 0 || string(raw) == "null"
 }
 
 // RequiredMembers lists the JSON names of the fields of the struct type t

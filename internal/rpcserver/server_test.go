@@ -49,6 +49,14 @@ func (s *testServer) later(ctx context.Context, p helloParams, r Reply[helloResu
 	})
 }
 
+// maybe takes params that may be left out.
+func (s *testServer) maybe(_ context.Context, p *helloParams) (helloResult, error) {
+	if p == nil {
+		return helloResult{Greeting: "hi nobody"}, nil
+	}
+	return helloResult{Greeting: "hi " + p.Name}, nil
+}
+
 func (s *testServer) note(_ context.Context, p helloParams) { s.notes <- p.Name }
 
 func testTable() []Method[*testServer] {
@@ -56,6 +64,7 @@ func testTable() []Method[*testServer] {
 		Request("initialize", (*testServer).initialize),
 		Request("hello", (*testServer).hello),
 		Deferred("later", (*testServer).later),
+		Request("maybe", (*testServer).maybe),
 		Notification("note", (*testServer).note),
 	}
 }
@@ -96,6 +105,10 @@ func TestDispatch(t *testing.T) {
 		{"unknown method", StrictParams, `{"id":"s","method":"nope"}`, `{"error":{"code":-32601,"message":"Method not found: nope"},"id":"s"}`},
 		{"notification called as a request", StrictParams, `{"id":8,"method":"note","params":{"name":"x"}}`, `{"error":{"code":-32601,"message":"Method not found: note"},"id":8}`},
 		{"lenient: absent params with required members", LenientParams, `{"id":9,"method":"hello"}`, `{"error":{"code":-32602,"message":"Invalid params: missing params"},"id":9}`},
+		{"optional params left out", StrictParams, `{"id":11,"method":"maybe"}`, `{"id":11,"result":{"greeting":"hi nobody"}}`},
+		{"optional params null", StrictParams, `{"id":12,"method":"maybe","params":null}`, `{"id":12,"result":{"greeting":"hi nobody"}}`},
+		{"optional params given", StrictParams, `{"id":13,"method":"maybe","params":{"name":"bo"}}`, `{"id":13,"result":{"greeting":"hi bo"}}`},
+		{"optional params still checked", StrictParams, `{"id":14,"method":"maybe","params":{}}`, `{"error":{"code":-32602,"message":"Invalid params: missing field \"name\""},"id":14}`},
 		{"lenient: members not checked", LenientParams, `{"id":10,"method":"hello","params":{}}`, `{"id":10,"result":{"greeting":"hi "}}`},
 	}
 	for _, tt := range tests {

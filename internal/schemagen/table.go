@@ -93,6 +93,9 @@ func Table() []Row {
 		notification[v2.ThreadIDNotification](v2.NotificationThreadDeleted),
 		notification[v2.ThreadNameUpdatedNotification](v2.NotificationThreadNameUpdated),
 		notification[v2.ConfigWarningNotification](v2.NotificationConfigWarning),
+		notification[v2.AccountLoginCompletedNotification](v2.NotificationAccountLoginCompleted),
+		notification[v2.AccountUpdatedNotification](v2.NotificationAccountUpdated),
+		notification[v2.AccountRateLimitsUpdatedNotification](v2.NotificationAccountRateLimitsUpdated),
 		{Kind: KindEventNotification, Name: protocol.NotificationCodexEventPrefix + "{type}", Params: reflect.TypeFor[protocol.ConversationEventParams]()},
 	}, eventRows(), []Row{
 		standalone[protocol.ResponseItem](),

@@ -41,7 +41,9 @@ func Handlers[R Row](t testing.TB, table []R) []string {
 
 // HandlerShaped lists the methods of *recv declared in the Go files of dir
 // (tests excluded) that have the shape of a handler: a context.Context
-// first parameter, a second one that is not a pointer (the params), and
+// first parameter, a second one that is not a pointer (the params), or a
+// pointer to a type whose name ends in "Params" (params that may be left
+// out), and
 // either the results (R, error) (requests), or a third parameter of type
 // rpcserver.Reply[R] and no results (deferred answers), or no third
 // parameter and no results (notifications).
@@ -94,8 +96,12 @@ func isHandlerShaped(ft *ast.FuncType) bool {
 			params = append(params, field.Type)
 		}
 	}
-	// Params are passed by value; a pointer second parameter is a helper's.
-	if len(params) < 2 || exprString(params[0]) != "context.Context" || strings.HasPrefix(exprString(params[1]), "*") {
+	// Params are passed by value, or as a pointer to a ...Params type when
+	// they may be left out; another pointer second parameter is a helper's.
+	if len(params) < 2 || exprString(params[0]) != "context.Context" {
+		return false
+	}
+	if p := exprString(params[1]); strings.HasPrefix(p, "*") && !strings.HasSuffix(p, "Params") {
 		return false
 	}
 	var results []ast.Expr
