@@ -96,6 +96,8 @@ func benchmarks() []benchmark {
 			Prepare: prepareV2Turn(streamPrompt, checkStreamTurn)},
 		{Key: "v2-rss", Title: "v2 peak RSS (app-server, thread/start + one text turn)", Unit: unitMiB,
 			Runs: 10, Warmups: 1, Reference: nameReferenceV2, Prepare: prepareV2PeakRSS},
+		{Key: "v2-list10k", Title: "v2 thread/list, 10,000 threads, first page of 25", Unit: unitMillis,
+			Runs: 15, Warmups: 3, Reference: nameReferenceV2, Setup: setupSessionsTree, Prepare: prepareV2ListFirstPage},
 	}
 }
 
