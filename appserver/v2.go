@@ -57,7 +57,7 @@ func (s *Server) threadStart(ctx context.Context, p v2.ThreadStartParams, r rpcs
 	cfg, err := s.eng.LoadConfig(config.Request{
 		Model: p.Model, Cwd: p.Cwd, ApprovalPolicy: p.ApprovalPolicy, Sandbox: p.Sandbox,
 		BaseInstructions: p.BaseInstructions, DeveloperInstructions: p.DeveloperInstructions, Ephemeral: p.Ephemeral,
-		Config: withProvider(p.Config, p.ModelProvider),
+		Config: withProvider(p.Config, p.ModelProvider), Originator: s.clientName(),
 	})
 	if err != nil {
 		r.Fail(ctx, invalidParams("error deriving config: %v", err))
@@ -93,6 +93,17 @@ func withProvider(cfg map[string]any, provider *string) map[string]any {
 	return out
 }
 
+// clientName is the name the client gave in initialize, nil before it.
+func (s *Server) clientName() *string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.client == "" {
+		return nil
+	}
+	name := s.client
+	return &name
+}
+
 // newV2Thread registers a new conversation as a v2 thread.
 func (s *Server) newV2Thread(conv *conversation.Conversation, cfg *config.Config, ev protocol.SessionConfiguredEvent) *v2Thread {
 	now := time.Now()
@@ -102,9 +113,7 @@ func (s *Server) newV2Thread(conv *conversation.Conversation, cfg *config.Config
 		path = &ev.RolloutPath
 	}
 	// A thread's originator is the client that started it.
-	s.mu.Lock()
-	originator := s.client
-	s.mu.Unlock()
+	originator := cfg.Originator
 	if originator == "" {
 		originator = s.eng.Originator
 	}

@@ -197,3 +197,26 @@ func TestV2ActivePermissionProfile(t *testing.T) {
 		})
 	}
 }
+
+// TestV2ListedThreadsNameTheirClientAndModel checks what thread/list reads
+// from a rollout this server wrote: the client that started the thread
+// (the reference records it as the originator) and the model of its
+// first turn.
+func TestV2ListedThreadsNameTheirClientAndModel(t *testing.T) {
+	s, thread := startV2(t, nil, fakemodel.Text("Hi"))
+	s.startTurn(thread, "hello")
+	s.untilTurnCompleted()
+	var list struct {
+		Data []struct {
+			ID         string  `json:"id"`
+			Originator string  `json:"originator"`
+			Model      *string `json:"model"`
+		} `json:"data"`
+	}
+	s.callResult("thread/list", map[string]any{}, &list)
+	require.Len(t, list.Data, 1)
+	assert.Equal(t, thread, list.Data[0].ID)
+	assert.Equal(t, "v2test", list.Data[0].Originator)
+	require.NotNil(t, list.Data[0].Model)
+	assert.Equal(t, "gpt-5", *list.Data[0].Model)
+}

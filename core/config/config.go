@@ -108,6 +108,10 @@ type Config struct {
 	// Ephemeral conversations are not recorded on disk (a request's
 	// choice; there is no config.toml key).
 	Ephemeral bool
+	// Originator names, in the conversation's rollout, the client that
+	// started it; "" names the program (a request's choice; there is no
+	// config.toml key).
+	Originator string
 	// ProjectDocMaxBytes caps the AGENTS.md text; 0 disables project docs.
 	ProjectDocMaxBytes int
 
@@ -201,6 +205,8 @@ type Typed struct {
 	DeveloperInstructions string
 	// Ephemeral asks for a conversation that is not recorded.
 	Ephemeral bool
+	// Originator names the client that starts the conversation.
+	Originator string
 	// IncludePlanTool replaces include_plan_tool.
 	IncludePlanTool *bool
 	// IncludeApplyPatchTool replaces include_apply_patch_tool.
@@ -497,6 +503,7 @@ func resolve(s *settings, typed Typed, getenv func(string) string) (*Config, err
 		cfg.DeveloperInstructions = typed.DeveloperInstructions
 	}
 	cfg.Ephemeral = typed.Ephemeral
+	cfg.Originator = typed.Originator
 	switch {
 	case typed.BaseInstructions != "":
 		cfg.BaseInstructions = typed.BaseInstructions

@@ -27,6 +27,9 @@ type Request struct {
 	DeveloperInstructions *string
 	// Ephemeral asks for a conversation that is not recorded on disk.
 	Ephemeral *bool
+	// Originator names the client that starts the conversation, for its
+	// rollout.
+	Originator *string
 	// IncludePlanTool replaces include_plan_tool.
 	IncludePlanTool *bool
 	// IncludeApplyPatchTool replaces include_apply_patch_tool.
@@ -58,6 +61,7 @@ func Resolve(base LoadOptions, req Request) (*Config, error) {
 	setFrom(&t.BaseInstructions, req.BaseInstructions)
 	setFrom(&t.DeveloperInstructions, req.DeveloperInstructions)
 	setFrom(&t.Ephemeral, req.Ephemeral)
+	setFrom(&t.Originator, req.Originator)
 	if req.IncludePlanTool != nil {
 		t.IncludePlanTool = req.IncludePlanTool
 	}

@@ -103,10 +103,14 @@ func (m *Manager) NewConversation(ctx context.Context, cfg *config.Config) (*Con
 	if err != nil {
 		return nil, protocol.SessionConfiguredEvent{}, fmt.Errorf("read AGENTS.md: %w", err)
 	}
+	originator := m.deps.Originator
+	if cfg.Originator != "" {
+		originator = cfg.Originator
+	}
 	meta := rollout.SessionMeta{
 		ID:         id.String(),
 		Cwd:        cfg.Cwd,
-		Originator: m.deps.Originator,
+		Originator: originator,
 		CLIVersion: version.Version,
 		Source:     m.deps.Source,
 		// The provider is recorded so that listings can filter by it.

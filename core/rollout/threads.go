@@ -214,7 +214,8 @@ func candidates(codexHome string, archived, byUpdated bool) ([]candidate, error)
 }
 
 // readThreadInfo reads the head of a rollout file: its session_meta and
-// the lines up to the first typed user message. ok is false when the file
+// the lines up to the first typed user message and the first turn
+// context (the model), whichever comes last. ok is false when the file
 // cannot be listed (see readSummary).
 func readThreadInfo(path string, pos position) (ThreadInfo, bool) {
 	f, err := os.Open(path)
@@ -249,7 +250,10 @@ func readThreadInfo(path string, pos position) (ThreadInfo, bool) {
 				if json.Unmarshal(l.Payload, &tc) == nil {
 					info.Model = tc.Model
 				}
-			default:
+				if info.Model != "" && info.Preview != "" {
+					return info, true
+				}
+			case info.Preview == "":
 				if text, found := typedUserText(l); found {
 					info.Preview = text
 					info.ID = info.Meta.ID
@@ -257,15 +261,18 @@ func readThreadInfo(path string, pos position) (ThreadInfo, bool) {
 						info.ID = pos.id
 					}
 					info.CreatedAt = startTime(info.Meta.Timestamp, pos)
-					return info, true
+					if info.Model != "" {
+						return info, true
+					}
 				}
 			}
 		}
 		if err != nil {
-			return ThreadInfo{}, false
+			break
 		}
 	}
-	return ThreadInfo{}, false
+	// A typed message found, its turn's model not (yet) recorded.
+	return info, info.Preview != ""
 }
 
 // startTime is the session's start: the session_meta timestamp, or the

@@ -231,7 +231,37 @@ func (c *client) script(work string, deadline time.Time) error {
 		}
 		c.settle()
 	}
+	for _, f := range c.sc.calls {
+		var params any
+		if f.params != nil {
+			params = substitute(f.params, thread.Thread.ID, work)
+		}
+		if err := c.request(deadline, f.method, params); err != nil {
+			return err
+		}
+	}
+	if len(c.sc.calls) > 0 {
+		c.settle()
+	}
 	return nil
+}
+
+// request sends a request and reads messages until its answer, a result
+// or an error alike.
+func (c *client) request(deadline time.Time, method string, params any) error {
+	id, err := c.send(method, params)
+	if err != nil {
+		return err
+	}
+	for {
+		m, err := c.next(deadline)
+		if err != nil {
+			return fmt.Errorf("waiting for the answer to %s: %w", method, err)
+		}
+		if m.Method == "" && string(bytes.TrimSpace(m.ID)) == id {
+			return nil
+		}
+	}
 }
 
 // settle reads what the server sends in a moment after a turn: it belongs
@@ -268,7 +298,11 @@ func (c *client) send(method string, params any) (string, error) {
 	c.nextID++
 	key := fmt.Sprint(id)
 	c.pending[key] = method
-	return key, c.write(map[string]any{"id": id, "method": method, "params": params}, "")
+	msg := map[string]any{"id": id, "method": method}
+	if params != nil {
+		msg["params"] = params
+	}
+	return key, c.write(msg, "")
 }
 
 // call sends a request and reads messages until its response; an error

@@ -26,6 +26,10 @@ type scenario struct {
 	// the thread by "threadId"; it starts a turn of its own (a
 	// compaction, a review), which the client waits for.
 	then *followUp
+	// calls are requests sent one after the other once the turns are
+	// over; an error answer is recorded like any other. In their params,
+	// "$thread" stands for the thread id and "$work" for the workspace.
+	calls []followUp
 }
 
 // followUp is a request that starts a second turn.
@@ -102,4 +106,62 @@ var scenarios = []scenario{
 		model:  []modelTurn{text("First answer"), text("Nothing to flag.")},
 		then:   &followUp{method: "review/start", params: map[string]any{"target": map[string]any{"type": "uncommittedChanges"}}},
 	},
+	{
+		name:   "methods",
+		about:  "a text turn, then the methods of an editor's sidebar, account menu, model picker and settings page",
+		prompt: "hello",
+		model:  []modelTurn{text("First answer")},
+		calls: []followUp{
+			{method: "model/list", params: map[string]any{}},
+			{method: "modelProvider/list", params: map[string]any{}},
+			{method: "account/read", params: map[string]any{}},
+			{method: "account/rateLimits/read"},
+			{method: "config/read", params: map[string]any{"includeLayers": false, "cwd": "$work"}},
+			{method: "configRequirements/read"},
+			{method: "experimentalFeature/list", params: map[string]any{}},
+			{method: "config/value/write", params: map[string]any{"keyPath": "model_reasoning_effort", "value": "high", "mergeStrategy": "replace"}},
+			{method: "thread/name/set", params: map[string]any{"threadId": "$thread", "name": "My thread"}},
+			{method: "thread/list", params: map[string]any{}},
+			{method: "thread/loaded/list", params: map[string]any{}},
+			{method: "thread/read", params: map[string]any{"threadId": "$thread", "includeTurns": true}},
+			{method: "thread/turns/list", params: map[string]any{"threadId": "$thread"}},
+			{method: "thread/items/list", params: map[string]any{"threadId": "$thread"}},
+			{method: "command/exec", params: map[string]any{"command": []any{"bash", "-c", "echo exec-out"}, "cwd": "$work"}},
+			{method: "fs/readDirectory", params: map[string]any{"path": "$work"}},
+			{method: "fuzzyFileSearch", params: map[string]any{"query": "out", "roots": []any{"$work"}, "cancellationToken": nil}},
+			{method: "thread/unsubscribe", params: map[string]any{"threadId": "$thread"}},
+			{method: "thread/resume", params: map[string]any{"threadId": "$thread"}},
+			{method: "thread/archive", params: map[string]any{"threadId": "$thread"}},
+			{method: "thread/list", params: map[string]any{"archived": true}},
+			{method: "thread/unarchive", params: map[string]any{"threadId": "$thread"}},
+		},
+	},
+}
+
+// substitute returns v with the strings "$thread" and "$work" replaced
+// by the thread id and the workspace, in maps and lists too.
+func substitute(v any, thread, work string) any {
+	switch x := v.(type) {
+	case string:
+		switch x {
+		case "$thread":
+			return thread
+		case "$work":
+			return work
+		}
+		return x
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = substitute(e, thread, work)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = substitute(e, thread, work)
+		}
+		return out
+	}
+	return v
 }
