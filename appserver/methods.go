@@ -46,6 +46,17 @@ func methods() []rpcserver.Method[*Server] {
 		rpcserver.Deferred(v2.MethodTurnStart, (*Server).turnStart),
 		rpcserver.Deferred(v2.MethodTurnInterrupt, (*Server).turnInterrupt),
 		rpcserver.Deferred(v2.MethodTurnSteer, (*Server).turnSteer),
+
+		// v2: the file methods (v2fs.go).
+		rpcserver.Deferred(v2.MethodFsReadFile, (*Server).fsReadFile),
+		rpcserver.Deferred(v2.MethodFsWriteFile, (*Server).fsWriteFile),
+		rpcserver.Request(v2.MethodFsCreateDirectory, (*Server).fsCreateDirectory),
+		rpcserver.Request(v2.MethodFsGetMetadata, (*Server).fsGetMetadata),
+		rpcserver.Deferred(v2.MethodFsReadDirectory, (*Server).fsReadDirectory),
+		rpcserver.Deferred(v2.MethodFsRemove, (*Server).fsRemove),
+		rpcserver.Deferred(v2.MethodFsCopy, (*Server).fsCopy),
+		rpcserver.Request(v2.MethodFsWatch, (*Server).fsWatch),
+		rpcserver.Request(v2.MethodFsUnwatch, (*Server).fsUnwatch),
 	}
 }
 
