@@ -120,7 +120,7 @@ func copyEntry(src, dst string, info fs.FileInfo) error {
 		}
 		if old, err := os.Lstat(dst); err == nil {
 			if old.IsDir() {
-				return pathErr(op, dst, ErrWrongKind, "is a directory")
+				return pathErr(op, dst, ErrIsDirectory, "is a directory")
 			}
 			if err := os.Remove(dst); err != nil {
 				return osErr(op, dst, err)

@@ -55,9 +55,13 @@ var (
 	// ErrNotFound marks a path that does not exist.
 	ErrNotFound = errors.New("no such file or directory")
 	// ErrWrongKind marks a path of the wrong kind for the operation: a
-	// directory to read as a file, a file to list, a symbolic link to
-	// write through, a special file.
+	// directory or a special file to read, a symbolic link to write
+	// through, a special file to write or copy.
 	ErrWrongKind = errors.New("wrong kind of file")
+	// ErrIsDirectory marks a directory where something else is needed.
+	ErrIsDirectory = errors.New("is a directory")
+	// ErrNotDirectory marks something else where a directory is needed.
+	ErrNotDirectory = errors.New("not a directory")
 	// ErrExists marks a path that already exists where it must not.
 	ErrExists = errors.New("already exists")
 	// ErrRefused marks a request that is refused as it stands: a
@@ -121,9 +125,9 @@ func osErr(op, path string, err error) error {
 	case errors.Is(err, fs.ErrExist):
 		kind, reason = ErrExists, "already exists"
 	case errors.Is(err, syscall.ENOTDIR):
-		kind, reason = ErrWrongKind, "not a directory"
+		kind, reason = ErrNotDirectory, "not a directory"
 	case errors.Is(err, syscall.EISDIR):
-		kind, reason = ErrWrongKind, "is a directory"
+		kind, reason = ErrIsDirectory, "is a directory"
 	}
 	return &PathError{Op: op, Path: path, Reason: reason, Kind: kind, Err: err}
 }
@@ -171,6 +175,9 @@ func readFile(path string, limit int64) ([]byte, error) {
 	if err != nil {
 		return nil, osErr(op, path, err)
 	}
+	if info.IsDir() {
+		return nil, pathErr(op, path, ErrWrongKind, "is a directory, not a file")
+	}
 	if err := regularOnly(op, path, info); err != nil {
 		return nil, err
 	}
@@ -197,7 +204,7 @@ func regularOnly(op, path string, info fs.FileInfo) error {
 	case mode.IsRegular():
 		return nil
 	case mode.IsDir():
-		return pathErr(op, path, ErrWrongKind, "is a directory")
+		return pathErr(op, path, ErrIsDirectory, "is a directory")
 	case mode&fs.ModeSymlink != 0:
 		return pathErr(op, path, ErrWrongKind, "is a symbolic link; it is not written through")
 	default:
@@ -370,7 +377,7 @@ func readDirectory(ctx context.Context, path string, limit int) ([]Entry, error)
 		return nil, osErr(op, path, err)
 	}
 	if !info.IsDir() {
-		return nil, pathErr(op, path, ErrWrongKind, "not a directory")
+		return nil, pathErr(op, path, ErrNotDirectory, "not a directory")
 	}
 	var entries []Entry
 	for {
@@ -427,7 +434,7 @@ func Remove(path string, recursive, force bool) error {
 	if info.IsDir() && !recursive {
 		if err := os.Remove(path); err != nil {
 			if errors.Is(err, syscall.ENOTEMPTY) || errors.Is(err, syscall.EEXIST) {
-				return pathErr(op, path, ErrWrongKind, "the directory is not empty and recursive is false")
+				return &PathError{Op: op, Path: path, Reason: "the directory is not empty and recursive is false", Err: err}
 			}
 			return osErr(op, path, err)
 		}
