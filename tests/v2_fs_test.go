@@ -414,3 +414,38 @@ func countInotify(t *testing.T, pid int) int {
 	}
 	return n
 }
+
+// TestV2FuzzyFileSearch checks fuzzyFileSearch, shared with the 0.45
+// protocol, against the v2 schema and the reference's answer to the same
+// query (the capture's request 26): files and directories, each with its
+// match_type.
+func TestV2FuzzyFileSearch(t *testing.T) {
+	s, dir := startFs(t)
+	writeFiles(t, dir, map[string]string{"README.md": "# x\n", "logs/refs/heads/master": "", "src/main.go": ""})
+	m := s.call("fuzzyFileSearch", map[string]any{"query": "read", "roots": []string{dir}, "cancellationToken": nil})
+	require.Nil(t, m.Error, m.Raw)
+	checkV2(t, "fuzzyFileSearch", m.Result, "result")
+	var res struct {
+		Files []struct {
+			Root      string `json:"root"`
+			Path      string `json:"path"`
+			MatchType string `json:"match_type"`
+			FileName  string `json:"file_name"`
+			Indices   []int  `json:"indices"`
+		} `json:"files"`
+	}
+	require.NoError(t, json.Unmarshal(m.Result, &res))
+	require.NotEmpty(t, res.Files)
+	first := res.Files[0]
+	assert.Equal(t, dir, first.Root)
+	assert.Equal(t, "README.md", first.Path)
+	assert.Equal(t, "file", first.MatchType)
+	assert.Equal(t, []int{0, 1, 2, 3}, first.Indices)
+	kinds := map[string]string{}
+	for _, f := range res.Files {
+		kinds[f.Path] = f.MatchType
+	}
+	assert.Equal(t, "directory", kinds["logs/refs/heads"], m.Raw)
+	assert.Equal(t, "file", kinds["logs/refs/heads/master"], m.Raw)
+	assert.NotContains(t, kinds, "src/main.go")
+}
