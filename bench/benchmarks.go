@@ -96,6 +96,9 @@ func benchmarks() []benchmark {
 			Prepare: prepareV2Turn(streamPrompt, checkStreamTurn)},
 		{Key: "v2-rss", Title: "v2 peak RSS (app-server, thread/start + one text turn)", Unit: unitMiB,
 			Runs: 10, Warmups: 1, Reference: nameReferenceV2, Prepare: prepareV2PeakRSS},
+		{Key: "v2-readdir100k", Title: "v2 fs/readDirectory, 100,000 entries", Unit: unitMillis,
+			Runs: 10, Warmups: 1, Items: readDirEntries, ItemName: "entries", Reference: nameReferenceV2,
+			Setup: setupReadDir, Prepare: prepareReadDir},
 	}
 }
 
