@@ -253,7 +253,7 @@ func WriteFile(path string, data []byte) error {
 // waiting on a pipe. It fails unless the result is a regular file; the
 // file is not truncated.
 func createNoFollow(op, path string, perm fs.FileMode) (*os.File, error) {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, perm)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|openNoFollow|syscall.O_NONBLOCK, perm)
 	switch {
 	case errors.Is(err, syscall.ELOOP):
 		return nil, pathErr(op, path, ErrWrongKind, "is a symbolic link; it is not written through")
