@@ -79,6 +79,17 @@ func methods() []rpcserver.Method[*Server] {
 		rpcserver.Request(v2.MethodAccountRateLimitsRead, (*Server).accountRateLimitsRead),
 		rpcserver.Request(v2.MethodModelList, (*Server).modelList),
 		rpcserver.Request(v2.MethodModelProviderList, (*Server).modelProviderList),
+
+		// v2: the file methods (v2fs.go).
+		rpcserver.Deferred(v2.MethodFsReadFile, (*Server).fsReadFile),
+		rpcserver.Deferred(v2.MethodFsWriteFile, (*Server).fsWriteFile),
+		rpcserver.Request(v2.MethodFsCreateDirectory, (*Server).fsCreateDirectory),
+		rpcserver.Request(v2.MethodFsGetMetadata, (*Server).fsGetMetadata),
+		rpcserver.Deferred(v2.MethodFsReadDirectory, (*Server).fsReadDirectory),
+		rpcserver.Deferred(v2.MethodFsRemove, (*Server).fsRemove),
+		rpcserver.Deferred(v2.MethodFsCopy, (*Server).fsCopy),
+		rpcserver.Request(v2.MethodFsWatch, (*Server).fsWatch),
+		rpcserver.Request(v2.MethodFsUnwatch, (*Server).fsUnwatch),
 	}
 }
 

@@ -18,7 +18,8 @@
 // approval.go (server requests), exec.go (one-off commands), auth.go
 // (credentials and ChatGPT sign-in), config.go (the saved configuration and
 // the default model), search.go (fuzzy file search) and git.go (the diff to
-// the remote). methods.go is the method table, the one list of the
+// the remote), v2fs.go (the v2 file methods: read, write, list, copy,
+// remove and watch files by absolute path). methods.go is the method table, the one list of the
 // protocol's methods; state.go keeps the per-conversation listener state.
 // The connection, the dispatch and the shutdown are internal/rpcserver's.
 package appserver
@@ -62,6 +63,7 @@ type Server struct {
 	login    loginSlot              // the ChatGPT sign-in in progress
 	limits   rateLimitStore         // the latest rate limits a model reported
 	searches filesearch.Coordinator // fuzzy searches sharing a cancellation token
+	files    fsState                // the v2 file methods' requests and watches
 }
 
 // New returns a server for opts, whose zero fields get their defaults.
@@ -75,6 +77,7 @@ func New(options Options) *Server {
 		subs:    map[string]*conversationState{},
 		optOut:  map[string]bool{},
 		threads: map[string]*v2Thread{},
+		files:   newFSState(),
 	}
 	s.rpc = rpcserver.New(s, methods(), rpcserver.Options{
 		Stream:             jsonrpcline.Options{DetailedParseErrors: true},

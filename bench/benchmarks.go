@@ -98,6 +98,9 @@ func benchmarks() []benchmark {
 			Runs: 10, Warmups: 1, Reference: nameReferenceV2, Prepare: prepareV2PeakRSS},
 		{Key: "v2-list10k", Title: "v2 thread/list, 10,000 threads, first page of 25", Unit: unitMillis,
 			Runs: 15, Warmups: 3, Reference: nameReferenceV2, Setup: setupSessionsTree, Prepare: prepareV2ListFirstPage},
+		{Key: "v2-readdir100k", Title: "v2 fs/readDirectory, 100,000 entries", Unit: unitMillis,
+			Runs: 10, Warmups: 1, Items: readDirEntries, ItemName: "entries", Reference: nameReferenceV2,
+			Setup: setupReadDir, Prepare: prepareReadDir},
 	}
 }
 

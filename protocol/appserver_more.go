@@ -160,6 +160,9 @@ type FuzzyFileSearchResult struct {
 	FileName string `json:"file_name"`
 	// Score ranks the match; higher is better.
 	Score int `json:"score"`
+	// MatchType is "file" or "directory", as codex-cli 0.171 sends it. It
+	// follows score so that the members 0.45 sent keep their order.
+	MatchType string `json:"match_type"`
 	// Indices are the byte offsets in Path of the matched characters.
 	Indices []int `json:"indices,omitempty"`
 }

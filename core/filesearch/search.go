@@ -37,12 +37,23 @@ type Match struct {
 	FileName string `json:"file_name"`
 	// Score ranks the match; higher is better.
 	Score int `json:"score"`
+	// MatchType says what Path names: MatchFile or MatchDirectory.
+	MatchType string `json:"match_type"`
 	// Indices are the byte offsets in Path of the matched characters,
 	// ascending.
 	Indices []int `json:"indices,omitempty"`
 }
 
-// Search returns the files under roots whose relative paths match query,
+// The kinds of Match.MatchType.
+const (
+	// MatchFile is a match that is a file (or anything but a directory).
+	MatchFile = "file"
+	// MatchDirectory is a match that is a directory.
+	MatchDirectory = "directory"
+)
+
+// Search returns the files and directories under roots whose relative
+// paths match query,
 // best first: by score, then by path, then by the order of the roots. query
 // is split on white space and every term must match, case-insensitively, as
 // a subsequence of the path. An empty query matches nothing. At most limit
@@ -103,7 +114,10 @@ func Search(ctx context.Context, query string, roots []string, limit int) ([]Mat
 	sc, _ := newScorer(query)
 	out := make([]Match, 0, len(all))
 	for _, c := range all {
-		m := Match{Root: w.roots[c.root], Path: c.path, FileName: path.Base(c.path), Score: c.score}
+		m := Match{Root: w.roots[c.root], Path: c.path, FileName: path.Base(c.path), Score: c.score, MatchType: MatchFile}
+		if c.dir {
+			m.MatchType = MatchDirectory
+		}
 		if _, ok := sc.score(c.path); ok {
 			m.Indices = sc.indices()
 		}
@@ -280,7 +294,7 @@ func (w *walker) work(best *topK) {
 	}
 }
 
-// readDir lists one directory, scores its files into best and returns its
+// readDir lists one directory, scores its entries into best and returns its
 // subdirectories (appended to subdirs) that are not ignored.
 func (w *walker) readDir(job dirJob, sc *scorer, best *topK, subdirs []dirJob) []dirJob {
 	if w.ctx.Err() != nil {
@@ -327,21 +341,22 @@ func (w *walker) readDir(job dirJob, sc *scorer, best *topK, subdirs []dirJob) [
 				rel:    rel,
 				ignore: stack,
 			})
-			continue
 		}
 		p := rel[prefix:]
 		if score, ok := sc.score(p); ok {
-			best.offer(candidate{score: score, root: job.root, path: p})
+			best.offer(candidate{score: score, root: job.root, path: p, dir: isDir})
 		}
 	}
 	return subdirs
 }
 
-// candidate is a scored file before its indices are computed.
+// candidate is a scored file or directory before its indices are
+// computed.
 type candidate struct {
 	score int
 	root  int
 	path  string
+	dir   bool
 }
 
 // worse reports whether a ranks below b: lower score, then later path, then

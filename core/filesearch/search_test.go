@@ -67,7 +67,9 @@ func TestSearchHonoursIgnoreFiles(t *testing.T) {
 	require.NoError(t, err)
 	assert.ElementsMatch(t, []string{
 		".gitignore",
+		".hidden", // directories match too
 		".hidden/notes.txt",
+		"sub/sub.git",
 		".env.txt",
 		"x.tmp",
 		"keep.txt",
@@ -133,7 +135,7 @@ func TestSearchResults(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, []string{"alpha.txt", "sub/alphabet.md", "a/lib/plot.go"}, paths(got))
 
-	assert.Equal(t, Match{Root: root, Path: "alpha.txt", FileName: "alpha.txt", Score: got[0].Score, Indices: []int{0, 1, 2}}, got[0])
+	assert.Equal(t, Match{Root: root, Path: "alpha.txt", FileName: "alpha.txt", Score: got[0].Score, MatchType: MatchFile, Indices: []int{0, 1, 2}}, got[0])
 	assert.Equal(t, "alphabet.md", got[1].FileName)
 	assert.Equal(t, []int{4, 5, 6}, got[1].Indices)
 	assert.Equal(t, []int{0, 2, 6}, got[2].Indices)
@@ -160,8 +162,8 @@ func TestSearchMultipleRoots(t *testing.T) {
 	got, err := Search(context.Background(), "notes", []string{one, two}, 0)
 	require.NoError(t, err)
 	require.Len(t, got, 3)
-	assert.Equal(t, Match{Root: one, Path: "notes.md", FileName: "notes.md", Score: got[0].Score, Indices: []int{0, 1, 2, 3, 4}}, got[0])
-	assert.Equal(t, Match{Root: two, Path: "notes.md", FileName: "notes.md", Score: got[0].Score, Indices: []int{0, 1, 2, 3, 4}}, got[1])
+	assert.Equal(t, Match{Root: one, Path: "notes.md", FileName: "notes.md", Score: got[0].Score, MatchType: MatchFile, Indices: []int{0, 1, 2, 3, 4}}, got[0])
+	assert.Equal(t, Match{Root: two, Path: "notes.md", FileName: "notes.md", Score: got[0].Score, MatchType: MatchFile, Indices: []int{0, 1, 2, 3, 4}}, got[1])
 	assert.Equal(t, "more/notes.md", got[2].Path)
 	assert.Equal(t, two, got[2].Root)
 }
@@ -349,4 +351,20 @@ func BenchmarkSearch100k(b *testing.B) {
 			}
 		})
 	}
+}
+
+func TestSearchMatchesDirectories(t *testing.T) {
+	root := t.TempDir()
+	writeTree(t, root, map[string]string{"handlers/a.go": "", "other/handler.go": ""})
+	got, err := Search(context.Background(), "handler", []string{root}, 0)
+	require.NoError(t, err)
+	kinds := map[string]string{}
+	for _, m := range got {
+		kinds[m.Path] = m.MatchType
+	}
+	assert.Equal(t, map[string]string{
+		"handlers":         MatchDirectory,
+		"handlers/a.go":    MatchFile,
+		"other/handler.go": MatchFile,
+	}, kinds)
 }
