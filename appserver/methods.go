@@ -46,6 +46,14 @@ func methods() []rpcserver.Method[*Server] {
 		rpcserver.Deferred(v2.MethodTurnStart, (*Server).turnStart),
 		rpcserver.Deferred(v2.MethodTurnInterrupt, (*Server).turnInterrupt),
 		rpcserver.Deferred(v2.MethodTurnSteer, (*Server).turnSteer),
+
+		// v2 commands: standalone commands (command/exec and its follow-up
+		// requests) and a user's shell command in a thread.
+		rpcserver.Deferred(v2.MethodCommandExec, (*Server).commandExec),
+		rpcserver.Deferred(v2.MethodCommandExecWrite, (*Server).commandExecWrite),
+		rpcserver.Request(v2.MethodCommandExecTerminate, (*Server).commandExecTerminate),
+		rpcserver.Request(v2.MethodCommandExecResize, (*Server).commandExecResize),
+		rpcserver.Deferred(v2.MethodThreadShellCommand, (*Server).threadShellCommand),
 	}
 }
 

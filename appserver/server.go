@@ -60,6 +60,7 @@ type Server struct {
 
 	login    loginSlot              // the ChatGPT sign-in in progress
 	searches filesearch.Coordinator // fuzzy searches sharing a cancellation token
+	commands commandProcs           // command/exec processes named by the client
 }
 
 // New returns a server for opts, whose zero fields get their defaults.

@@ -25,6 +25,13 @@ type samplingResult struct {
 func (c *Conversation) runTask(ctx context.Context, t *task, tc protocol.TurnContext, input []protocol.ResponseItem) {
 	defer close(t.done)
 	c.emit(t.subID, protocol.TaskStartedEvent{ModelContextWindow: c.cfg.ModelContextWindow})
+	c.sampleUntilDone(ctx, t, tc, input)
+}
+
+// sampleUntilDone is the model's part of a turn: it records the input,
+// then makes model requests and runs tool calls until the model answers
+// without calling a tool and no user input is pending; it ends the turn.
+func (c *Conversation) sampleUntilDone(ctx context.Context, t *task, tc protocol.TurnContext, input []protocol.ResponseItem) {
 	c.recordUserInput(input)
 	inputs := typedTexts(input)
 	var lastAgent *string
@@ -43,12 +50,12 @@ func (c *Conversation) runTask(ctx context.Context, t *task, tc protocol.TurnCon
 		if err != nil {
 			if ctx.Err() != nil || errors.Is(err, tools.ErrTurnAborted) {
 				c.finishTask(t)
-				c.emit(t.subID, protocol.TurnAbortedEvent{Reason: protocol.AbortInterrupted})
+				c.endTask(t, protocol.TurnAbortedEvent{Reason: protocol.AbortInterrupted})
 				return
 			}
 			c.finishTask(t)
 			c.emit(t.subID, protocol.ErrorEvent{Message: err.Error(), Kind: client.ErrorKind(err)})
-			c.emit(t.subID, protocol.TaskCompleteEvent{LastAgentMessage: lastAgent})
+			c.endTask(t, protocol.TaskCompleteEvent{LastAgentMessage: lastAgent})
 			return
 		}
 		c.mu.Lock()
@@ -67,10 +74,18 @@ func (c *Conversation) runTask(ctx context.Context, t *task, tc protocol.TurnCon
 		c.recordUserInput(pending)
 		inputs = append(inputs, typedTexts(pending)...)
 	}
-	c.emit(t.subID, protocol.TaskCompleteEvent{LastAgentMessage: lastAgent})
+	c.endTask(t, protocol.TaskCompleteEvent{LastAgentMessage: lastAgent})
 	if err := notify.Start(c.cfg.Notify, notify.TurnComplete{TurnID: t.subID, InputMessages: inputs, LastAssistantMessage: lastAgent}); err != nil {
 		c.emit(t.subID, protocol.BackgroundEvent{Message: err.Error()})
 	}
+}
+
+// endTask emits the last event of a turn, task_complete or turn_aborted,
+// once the user's shell commands that joined the turn have ended. t is no
+// longer the running task, so no command joins it any more.
+func (c *Conversation) endTask(t *task, last protocol.EventMsg) {
+	t.joined.Wait()
+	c.emit(t.subID, last)
 }
 
 // typedTexts returns the text of the user-typed messages among items.

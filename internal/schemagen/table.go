@@ -88,6 +88,7 @@ func Table() []Row {
 		notification[v2.ReasoningTextDeltaNotification](v2.NotificationReasoningTextDelta),
 		notification[v2.ServerRequestResolvedNotification](v2.NotificationServerRequestResolved),
 		notification[v2.ErrorNotification](v2.NotificationError),
+		notification[v2.CommandExecOutputDeltaNotification](v2.NotificationCommandExecOutputDelta),
 		{Kind: KindEventNotification, Name: protocol.NotificationCodexEventPrefix + "{type}", Params: reflect.TypeFor[protocol.ConversationEventParams]()},
 	}, eventRows(), []Row{
 		standalone[protocol.ResponseItem](),
