@@ -17,8 +17,9 @@
 // rollouts.go (listing, resuming and archiving recorded conversations),
 // approval.go (server requests), exec.go (one-off commands), auth.go
 // (credentials and ChatGPT sign-in), config.go (the saved configuration and
-// the default model), search.go (fuzzy file search) and git.go (the diff to
-// the remote). methods.go is the method table, the one list of the
+// the default model), search.go (fuzzy file search), git.go (the diff to
+// the remote), v2commands.go (v2 command/exec) and v2shell.go (v2
+// thread/shellCommand). methods.go is the method table, the one list of the
 // protocol's methods; state.go keeps the per-conversation listener state.
 // The connection, the dispatch and the shutdown are internal/rpcserver's.
 package appserver

@@ -440,3 +440,20 @@ func TestV2ThreadShellCommandJoinsTheRunningTurn(t *testing.T) {
 	require.NotNil(t, user, "the user's command is an item of the running turn")
 	assert.Equal(t, "joined\n", user["aggregatedOutput"])
 }
+
+func TestV2InterruptKillsAUserShellCommand(t *testing.T) {
+	s, thread := startV2(t, nil)
+	s.callResult("thread/shellCommand", map[string]any{"threadId": thread, "command": "echo $$; exec sleep 300"}, nil)
+	m := s.take(func(m rpcMessage) bool { return m.Method == "item/commandExecution/outputDelta" }, "the command's pid")
+	var delta struct {
+		TurnID string `json:"turnId"`
+		Delta  string `json:"delta"`
+	}
+	require.NoError(t, json.Unmarshal(m.Params, &delta))
+	pid, err := strconv.Atoi(strings.TrimSpace(delta.Delta))
+	require.NoError(t, err)
+	s.callResult("turn/interrupt", map[string]any{"threadId": thread, "turnId": delta.TurnID}, nil)
+	ns := s.untilTurnCompleted()
+	assert.Equal(t, "interrupted", ns[len(ns)-1].params["turn"].(map[string]any)["status"])
+	requireGone(t, pid)
+}
