@@ -9,7 +9,6 @@ import (
 	"os"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/codex-go/codex/core/config"
 	"github.com/codex-go/codex/core/exec"
@@ -162,8 +161,7 @@ func (s *Server) commandExec(ctx context.Context, p v2.CommandExecParams, r rpcs
 	case p.DisableTimeout:
 		params.NoTimeout = true
 	case p.TimeoutMs != nil:
-		// Zero times out at once rather than meaning "the default".
-		params.Timeout = max(time.Duration(*p.TimeoutMs)*time.Millisecond, time.Nanosecond)
+		params.Timeout = exec.Millis(*p.TimeoutMs)
 	}
 	outputCap := int64(-1) // no cap on streamed output
 	switch {

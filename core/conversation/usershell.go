@@ -116,8 +116,7 @@ func (c *Conversation) runUserShell(ctx context.Context, subID, cwd string, op p
 	argv := []string{c.userShellPath(), "-lc", op.Command}
 	timeout := DefaultUserShellTimeout
 	if op.TimeoutMs != nil {
-		// Zero times out at once rather than meaning "the default".
-		timeout = max(time.Duration(*op.TimeoutMs)*time.Millisecond, time.Nanosecond)
+		timeout = exec.Millis(*op.TimeoutMs)
 	}
 	c.emit(subID, protocol.ExecCommandBeginEvent{CallID: callID, Command: argv, Cwd: cwd,
 		ParsedCmd: shellparse.Parse(argv), UserShell: true})

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"sync"
@@ -111,6 +112,14 @@ type TermSize struct {
 	Rows uint16
 	// Cols is the width.
 	Cols uint16
+}
+
+// Millis converts a timeout in milliseconds, as requests give it, to a
+// duration: at least a nanosecond (zero times out at once rather than
+// meaning the default) and at most what a duration holds.
+func Millis(ms int64) time.Duration {
+	const most = int64(math.MaxInt64 / time.Millisecond)
+	return max(time.Duration(min(ms, most))*time.Millisecond, time.Nanosecond)
 }
 
 // Stream names an output stream of a command.

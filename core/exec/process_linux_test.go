@@ -2,8 +2,10 @@ package exec
 
 import (
 	"context"
+	"math"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -71,4 +73,11 @@ func TestStartInATerminal(t *testing.T) {
 	assert.True(t, strings.HasSuffix(res.Stdout, "56 78\r\n"), "%q", res.Stdout)
 	assert.Contains(t, res.Stdout, "go\r\n", "the terminal echoes input")
 	assert.Empty(t, res.Stderr, "a terminal's output is all on stdout")
+}
+
+func TestMillis(t *testing.T) {
+	assert.Equal(t, time.Nanosecond, Millis(0))
+	assert.Equal(t, time.Nanosecond, Millis(-5))
+	assert.Equal(t, 1500*time.Millisecond, Millis(1500))
+	assert.Positive(t, Millis(math.MaxInt64))
 }
