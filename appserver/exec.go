@@ -36,13 +36,6 @@ func (s *Server) execOneOffCommand(ctx context.Context, p protocol.ExecOneOffCom
 		r.Fail(ctx, internalError("error loading config: %v", err))
 		return
 	}
-	cwd := cfg.Cwd
-	if p.Cwd != nil && *p.Cwd != "" {
-		cwd = *p.Cwd
-		if !filepath.IsAbs(cwd) {
-			cwd = filepath.Join(cfg.Cwd, cwd)
-		}
-	}
 	policy := cfg.SandboxPolicy
 	if p.SandboxPolicy != nil {
 		policy = *p.SandboxPolicy
@@ -51,18 +44,8 @@ func (s *Server) execOneOffCommand(ctx context.Context, p protocol.ExecOneOffCom
 	if p.TimeoutMs != nil && *p.TimeoutMs > 0 {
 		timeout = time.Duration(*p.TimeoutMs) * time.Millisecond
 	}
-	params := exec.Params{
-		Command: p.Command,
-		Cwd:     filepath.Clean(cwd),
-		// The policy is evaluated for the configured directory, as the
-		// reference does; the command may run anywhere below or beside it.
-		SandboxCwd: cfg.Cwd,
-		Timeout:    timeout,
-		Env:        exec.BuildEnv(cfg.ShellEnvironmentPolicy, os.Environ()),
-		Sandbox:    policy,
-		SelfExe:    s.eng.SelfExe,
-		Protect:    sandbox.CodexHomeProtection(s.eng.CodexHome),
-	}
+	params := s.commandParams(cfg, p.Command, p.Cwd, policy)
+	params.Timeout = timeout
 
 	life := s.lifetime()
 	started := s.goTracked(func() {
@@ -74,6 +57,31 @@ func (s *Server) execOneOffCommand(ctx context.Context, p protocol.ExecOneOffCom
 	})
 	if !started {
 		r.Fail(ctx, shuttingDown())
+	}
+}
+
+// commandParams returns how to run a command outside any conversation:
+// in cwd (taken relative to the configured directory; the configured
+// directory when nil or empty), under policy evaluated for the configured
+// directory, with the environment the configuration gives commands.
+func (s *Server) commandParams(cfg *config.Config, command []string, cwd *string, policy protocol.SandboxPolicy) exec.Params {
+	dir := cfg.Cwd
+	if cwd != nil && *cwd != "" {
+		dir = *cwd
+		if !filepath.IsAbs(dir) {
+			dir = filepath.Join(cfg.Cwd, dir)
+		}
+	}
+	return exec.Params{
+		Command: command,
+		Cwd:     filepath.Clean(dir),
+		// The policy is evaluated for the configured directory, as the
+		// reference does; the command may run anywhere below or beside it.
+		SandboxCwd: cfg.Cwd,
+		Env:        exec.BuildEnv(cfg.ShellEnvironmentPolicy, os.Environ()),
+		Sandbox:    policy,
+		SelfExe:    s.eng.SelfExe,
+		Protect:    sandbox.CodexHomeProtection(s.eng.CodexHome),
 	}
 }
 

@@ -90,6 +90,14 @@ func methods() []rpcserver.Method[*Server] {
 		rpcserver.Deferred(v2.MethodFsCopy, (*Server).fsCopy),
 		rpcserver.Request(v2.MethodFsWatch, (*Server).fsWatch),
 		rpcserver.Request(v2.MethodFsUnwatch, (*Server).fsUnwatch),
+
+		// v2 commands: standalone commands (command/exec and its follow-up
+		// requests) and a user's shell command in a thread.
+		rpcserver.Deferred(v2.MethodCommandExec, (*Server).commandExec),
+		rpcserver.Deferred(v2.MethodCommandExecWrite, (*Server).commandExecWrite),
+		rpcserver.Request(v2.MethodCommandExecTerminate, (*Server).commandExecTerminate),
+		rpcserver.Request(v2.MethodCommandExecResize, (*Server).commandExecResize),
+		rpcserver.Deferred(v2.MethodThreadShellCommand, (*Server).threadShellCommand),
 	}
 }
 

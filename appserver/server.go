@@ -17,9 +17,12 @@
 // rollouts.go (listing, resuming and archiving recorded conversations),
 // approval.go (server requests), exec.go (one-off commands), auth.go
 // (credentials and ChatGPT sign-in), config.go (the saved configuration and
-// the default model), search.go (fuzzy file search) and git.go (the diff to
-// the remote), v2fs.go (the v2 file methods: read, write, list, copy,
-// remove and watch files by absolute path). methods.go is the method table, the one list of the
+// the default model), search.go (fuzzy file search), git.go (the diff to
+// the remote); for v2, v2.go and v2translate.go (threads, turns, items),
+// v2history.go (recorded threads), v2compact.go and v2review.go (turns of
+// their own), v2fs.go (files by absolute path, watches), v2commands.go
+// (command/exec) and v2shell.go (thread/shellCommand), and the account,
+// model and settings families. methods.go is the method table, the one list of the
 // protocol's methods; state.go keeps the per-conversation listener state.
 // The connection, the dispatch and the shutdown are internal/rpcserver's.
 package appserver
@@ -64,6 +67,7 @@ type Server struct {
 	limits   rateLimitStore         // the latest rate limits a model reported
 	searches filesearch.Coordinator // fuzzy searches sharing a cancellation token
 	files    fsState                // the v2 file methods' requests and watches
+	commands commandProcs           // command/exec processes named by the client
 }
 
 // New returns a server for opts, whose zero fields get their defaults.

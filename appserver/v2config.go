@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -330,7 +332,9 @@ func (s *Server) experimentalFeatureList(_ context.Context, p v2.ExperimentalFea
 func (s *Server) experimentalFeatureEnablementSet(_ context.Context, p v2.ExperimentalFeatureEnablementSetParams) (v2.ExperimentalFeatureEnablementSetResponse, error) {
 	set := map[string]bool{}
 	var edits []v2.ConfigEdit
-	for name, on := range p.Enablement {
+	// New keys are written in name order, whatever the order of the request.
+	for _, name := range slices.Sorted(maps.Keys(p.Enablement)) {
+		on := p.Enablement[name]
 		if _, ok := config.FeatureByName(name); !ok {
 			continue
 		}

@@ -510,9 +510,13 @@ func (t *v2Translator) completeReasoning(now time.Time) []v2Message {
 func (t *v2Translator) startCommand(m protocol.ExecCommandBeginEvent, now time.Time) []v2Message {
 	out := t.closeStreams(now)
 	started := ms(now)
+	source := "agent"
+	if m.UserShell {
+		source = "userShell"
+	}
 	item := &v2.CommandExecutionItem{
 		Type: v2.ItemCommandExecution, ID: m.CallID, Command: shellJoin(m.Command), Cwd: m.Cwd,
-		Source: "agent", Status: v2.CommandInProgress, CommandActions: commandActions(m.ParsedCmd),
+		Source: source, Status: v2.CommandInProgress, CommandActions: commandActions(m.ParsedCmd),
 	}
 	item.StartedAtMs = &started
 	t.turn.commands[m.CallID] = item

@@ -412,6 +412,10 @@ type ExecCommandBeginEvent struct {
 	// follows. It is not part of the wire: front ends use it to order
 	// what they show.
 	AwaitsApproval bool `json:"-"`
+	// UserShell is set for a command the user typed (see
+	// RunUserShellCommandOp) rather than one the model asked for. It is
+	// not part of the wire.
+	UserShell bool `json:"-"`
 }
 
 // ExecCommandOutputDeltaEvent carries a chunk of a running command's output.

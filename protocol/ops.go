@@ -82,6 +82,17 @@ type ReviewOp struct {
 // answer is an mcp_list_tools_response event.
 type ListMcpToolsOp struct{}
 
+// RunUserShellCommandOp runs a shell command the user typed, outside the
+// approval flow and without the sandbox, as the user's own action. It runs
+// as a turn of its own, or joins the running turn; the command and its
+// output join the history the model sees.
+type RunUserShellCommandOp struct {
+	// Command is the command line, run by the user's shell.
+	Command string `json:"command"`
+	// TimeoutMs bounds the run; nil means one hour, zero times out at once.
+	TimeoutMs *int64 `json:"timeout_ms,omitempty"`
+}
+
 // OpType implementations: the wire tag of each op.
 func (InterruptOp) OpType() string              { return "interrupt" }
 func (UserInputOp) OpType() string              { return "user_input" }
@@ -94,3 +105,4 @@ func (ShutdownOp) OpType() string               { return "shutdown" }
 func (CompactOp) OpType() string                { return "compact" }
 func (ReviewOp) OpType() string                 { return "review" }
 func (ListMcpToolsOp) OpType() string           { return "list_mcp_tools" }
+func (RunUserShellCommandOp) OpType() string    { return "run_user_shell_command" }

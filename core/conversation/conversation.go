@@ -26,11 +26,16 @@ var ErrClosed = errors.New("conversation is shut down")
 // task is one running turn.
 type task struct {
 	subID  string
+	ctx    context.Context
 	cancel context.CancelFunc
 	done   chan struct{}
 	diffs  *patch.TurnDiffTracker
 	// review is the request of a review turn, nil for other turns.
 	review *protocol.ReviewRequest
+	// joined counts the user's shell commands running as part of the
+	// turn; the turn ends after them. Add is only called while the task
+	// is the conversation's running task, under Conversation.mu.
+	joined sync.WaitGroup
 }
 
 // Conversation is one session with the model: submissions in, events out.
@@ -176,6 +181,8 @@ func (c *Conversation) SubmitWithID(subID string, op protocol.Op) (string, error
 		c.deliverApproval(o.ID, o.Decision)
 	case protocol.ShutdownOp:
 		go func() { _ = c.shutdown(context.Background()) }()
+	case protocol.RunUserShellCommandOp:
+		c.handleUserShell(subID, o)
 	case protocol.ListMcpToolsOp:
 		go func() {
 			ev := protocol.McpListToolsResponseEvent{Tools: map[string]json.RawMessage{}}
@@ -281,7 +288,7 @@ func (c *Conversation) handleInput(subID string, items []protocol.InputItem, upd
 		return owner
 	}
 	ctx, cancel := context.WithCancel(c.ctx)
-	t := &task{subID: subID, cancel: cancel, done: make(chan struct{}), diffs: patch.NewTurnDiffTracker()}
+	t := newTask(ctx, cancel, subID)
 	c.task = t
 	tc := c.turnCtx
 	c.mu.Unlock()

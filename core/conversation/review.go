@@ -88,5 +88,5 @@ func (c *Conversation) runReview(ctx context.Context, t *task, tc protocol.TurnC
 	c.recordUserEvents(pending)
 	c.emit(t.subID, protocol.ExitedReviewModeEvent{ReviewOutput: &out})
 	c.emit(t.subID, protocol.AgentMessageEvent{Message: rendered})
-	c.emit(t.subID, protocol.TaskCompleteEvent{LastAgentMessage: &rendered})
+	c.emitLast(t, protocol.TaskCompleteEvent{LastAgentMessage: &rendered})
 }

@@ -45,10 +45,17 @@ func (c *Conversation) runTask(ctx context.Context, t *task, tc protocol.TurnCon
 		}
 		c.mu.Unlock()
 		if len(input) == 0 {
-			c.emit(t.subID, protocol.TaskCompleteEvent{})
+			c.emitLast(t, protocol.TaskCompleteEvent{})
 			return
 		}
 	}
+	c.sampleUntilDone(ctx, t, tc, input)
+}
+
+// sampleUntilDone is the model's part of a turn: it records the input,
+// then makes model requests and runs tool calls until the model answers
+// without calling a tool and no user input is pending; it ends the turn.
+func (c *Conversation) sampleUntilDone(ctx context.Context, t *task, tc protocol.TurnContext, input []protocol.ResponseItem) {
 	c.recordUserInput(input)
 	inputs := typedTexts(input)
 	lastAgent, err := c.work(ctx, t, tc, &inputs)
@@ -56,7 +63,7 @@ func (c *Conversation) runTask(ctx context.Context, t *task, tc protocol.TurnCon
 		c.endTask(ctx, t, err, lastAgent)
 		return
 	}
-	c.emit(t.subID, protocol.TaskCompleteEvent{LastAgentMessage: lastAgent})
+	c.emitLast(t, protocol.TaskCompleteEvent{LastAgentMessage: lastAgent})
 	if err := notify.Start(c.cfg.Notify, notify.TurnComplete{TurnID: t.subID, InputMessages: inputs, LastAssistantMessage: lastAgent}); err != nil {
 		c.emit(t.subID, protocol.BackgroundEvent{Message: err.Error()})
 	}
@@ -119,11 +126,19 @@ func (c *Conversation) work(ctx context.Context, t *task, tc protocol.TurnContex
 func (c *Conversation) endTask(ctx context.Context, t *task, err error, lastAgent *string) {
 	c.finishTask(t)
 	if ctx.Err() != nil || errors.Is(err, tools.ErrTurnAborted) {
-		c.emit(t.subID, protocol.TurnAbortedEvent{Reason: protocol.AbortInterrupted})
+		c.emitLast(t, protocol.TurnAbortedEvent{Reason: protocol.AbortInterrupted})
 		return
 	}
 	c.emit(t.subID, protocol.ErrorEvent{Message: err.Error(), Kind: client.ErrorKind(err)})
-	c.emit(t.subID, protocol.TaskCompleteEvent{LastAgentMessage: lastAgent})
+	c.emitLast(t, protocol.TaskCompleteEvent{LastAgentMessage: lastAgent})
+}
+
+// emitLast emits the last event of a turn, task_complete or turn_aborted,
+// once the user's shell commands that joined the turn have ended. t is no
+// longer the running task, so no command joins it any more.
+func (c *Conversation) emitLast(t *task, last protocol.EventMsg) {
+	t.joined.Wait()
+	c.emit(t.subID, last)
 }
 
 // typedTexts returns the text of the user-typed messages among items.

@@ -7,13 +7,12 @@
 package exec
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
-	osexec "os/exec"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -65,6 +64,9 @@ type Params struct {
 	Protect sandbox.Protection
 	// Timeout bounds the run; zero (or negative) means DefaultTimeout.
 	Timeout time.Duration
+	// NoTimeout lets the command run until it ends, it is killed or the
+	// context is cancelled; Timeout is then ignored.
+	NoTimeout bool
 	// Env is the full environment of the command (see BuildEnv); nil means
 	// the environment of the current process.
 	Env []string
@@ -89,6 +91,35 @@ type Params struct {
 	// Stdin is what the command reads on its standard input; nil means
 	// /dev/null.
 	Stdin []byte
+	// StdinPipe connects the command's standard input to a pipe that
+	// Process.Write feeds and Process.CloseStdin closes; Stdin is then
+	// ignored.
+	StdinPipe bool
+	// TTY runs the command in a pseudo-terminal of this size, which becomes
+	// its controlling terminal and its standard input, output and error.
+	// What it prints arrives as Stdout; Process.Write types into it. Stdin
+	// and StdinPipe are then ignored.
+	TTY *TermSize
+	// StreamOnly hands every chunk of output to the delta callback, with no
+	// limit on the number of calls, and captures nothing: the Result
+	// carries no output. For callers that forward output as it comes.
+	StreamOnly bool
+}
+
+// TermSize is the size of a terminal in character cells.
+type TermSize struct {
+	// Rows is the height.
+	Rows uint16
+	// Cols is the width.
+	Cols uint16
+}
+
+// Millis converts a timeout in milliseconds, as requests give it, to a
+// duration: at least a nanosecond (zero times out at once rather than
+// meaning the default) and at most what a duration holds.
+func Millis(ms int64) time.Duration {
+	const most = int64(math.MaxInt64 / time.Millisecond)
+	return max(time.Duration(min(ms, most))*time.Millisecond, time.Nanosecond)
 }
 
 // Stream names an output stream of a command.
@@ -135,138 +166,11 @@ type Result struct {
 // reported through Result (ExitNotFound or ExitCannotExecute, the reason in
 // Stderr); errors are reserved for invalid parameters and internal failures.
 func Run(ctx context.Context, p Params, delta Delta) (Result, error) {
-	if len(p.Command) == 0 {
-		return Result{}, errors.New("exec: empty command")
-	}
-	if err := ctx.Err(); err != nil {
-		return Result{}, err
-	}
-	cwd, err := resolveCwd(p.Cwd)
+	proc, err := Start(ctx, p, delta)
 	if err != nil {
 		return Result{}, err
 	}
-	argv, err := commandLine(p, cwd)
-	if err != nil {
-		return Result{}, err
-	}
-	env := p.Env
-	if env == nil {
-		env = os.Environ()
-	}
-
-	start := time.Now()
-	path, err := lookPath(argv[0], env, cwd)
-	if err != nil {
-		return notStarted(argv[0], err, start), nil
-	}
-
-	outR, outW, err := os.Pipe()
-	if err != nil {
-		return Result{}, fmt.Errorf("exec: create stdout pipe: %w", err)
-	}
-	errR, errW, err := os.Pipe()
-	if err != nil {
-		closeAll(outR, outW)
-		return Result{}, fmt.Errorf("exec: create stderr pipe: %w", err)
-	}
-	cmd := &osexec.Cmd{
-		Path:        path,
-		Args:        argv,
-		Dir:         cwd,
-		Env:         env,
-		Stdout:      outW,
-		Stderr:      errW,
-		SysProcAttr: sysProcAttr(),
-	}
-	if p.Stdin != nil {
-		cmd.Stdin = bytes.NewReader(p.Stdin)
-	}
-	sandbox.Prepare(cmd)
-	err = cmd.Start()
-	// The child has its own copies of the write ends; closing ours lets the
-	// readers see EOF once every process holding them is gone.
-	closeAll(outW, errW)
-	if err != nil {
-		closeAll(outR, errR)
-		return notStarted(argv[0], err, start), nil
-	}
-
-	c := newCollector(p, delta)
-	var readers sync.WaitGroup
-	readers.Add(2)
-	go c.read(&readers, outR, Stdout)
-	go c.read(&readers, errR, Stderr)
-	readersDone := make(chan struct{})
-	go func() {
-		readers.Wait()
-		close(readersDone)
-	}()
-	waitDone := make(chan error, 1)
-	go func() { waitDone <- cmd.Wait() }()
-
-	timeout := p.Timeout
-	if timeout <= 0 {
-		timeout = DefaultTimeout
-	}
-	timer := time.NewTimer(timeout)
-	defer timer.Stop()
-
-	var (
-		waitErr  error
-		timedOut bool
-		ctxErr   error
-	)
-	select {
-	case waitErr = <-waitDone:
-	case <-timer.C:
-		timedOut = true
-		killGroup(cmd.Process)
-		waitErr = <-waitDone
-	case <-ctx.Done():
-		ctxErr = ctx.Err()
-		killGroup(cmd.Process)
-		waitErr = <-waitDone
-	}
-
-	// Drain what is left in the pipes, but do not wait for processes that
-	// escaped the group and kept them open.
-	grace := time.NewTimer(ioGrace)
-	defer grace.Stop()
-	cancelled := ctx.Done()
-	if ctxErr != nil {
-		cancelled = nil
-	}
-drain:
-	for {
-		select {
-		case <-readersDone:
-			break drain
-		case <-grace.C:
-			break drain
-		case <-cancelled:
-			ctxErr = ctx.Err()
-			cancelled = nil
-			killGroup(cmd.Process)
-		}
-	}
-	closeAll(outR, errR)
-	<-readersDone
-
-	res := c.result()
-	res.Duration = time.Since(start)
-	switch {
-	case timedOut:
-		res.ExitCode = ExitTimedOut
-		res.TimedOut = true
-	case cmd.ProcessState != nil:
-		res.ExitCode = exitCode(cmd.ProcessState)
-	default:
-		return res, fmt.Errorf("exec: wait for %s: %w", argv[0], waitErr)
-	}
-	if ctxErr != nil {
-		return res, ctxErr
-	}
-	return res, nil
+	return proc.Wait()
 }
 
 // resolveCwd returns the absolute working directory for cwd ("" is the
@@ -340,6 +244,7 @@ func closeAll(files ...*os.File) {
 type collector struct {
 	limit      int
 	deltaLimit int64
+	streamOnly bool
 	delta      Delta
 	deltas     atomic.Int64
 
@@ -359,10 +264,11 @@ func newCollector(p Params, delta Delta) *collector {
 	if deltaLimit <= 0 || deltaLimit > MaxDeltas {
 		deltaLimit = MaxDeltas
 	}
-	return &collector{limit: limit, deltaLimit: int64(deltaLimit), delta: delta}
+	return &collector{limit: limit, deltaLimit: int64(deltaLimit), delta: delta, streamOnly: p.StreamOnly}
 }
 
-// read copies r into the capture of stream until EOF or until r is closed.
+// read copies r into the capture of stream until EOF, until r is closed,
+// or (for a terminal) until nothing holds its other end open.
 func (c *collector) read(wg *sync.WaitGroup, r *os.File, stream Stream) {
 	defer wg.Done()
 	buf := make([]byte, readChunk)
@@ -379,6 +285,12 @@ func (c *collector) read(wg *sync.WaitGroup, r *os.File, stream Stream) {
 
 // add records a chunk of stream and forwards it to the delta callback.
 func (c *collector) add(stream Stream, chunk []byte) {
+	if c.streamOnly {
+		if c.delta != nil {
+			c.delta(stream, append([]byte(nil), chunk...))
+		}
+		return
+	}
 	c.mu.Lock()
 	dst := &c.stdout
 	if stream == Stderr {

@@ -9,6 +9,9 @@ const (
 	EnvironmentContextTag = "<environment_context>"
 	// UserInstructionsTag opens the message carrying AGENTS.md instructions.
 	UserInstructionsTag = "<user_instructions>"
+	// UserShellCommandTag opens the record of a shell command the user ran
+	// in the conversation, with its output.
+	UserShellCommandTag = "<user_shell_command>"
 )
 
 // IsContextMessage reports whether the text of a user-role message is
@@ -18,5 +21,5 @@ const (
 func IsContextMessage(text string) bool {
 	t := strings.TrimSpace(text)
 	return strings.HasPrefix(t, EnvironmentContextTag) || strings.HasPrefix(t, UserInstructionsTag) ||
-		strings.HasPrefix(t, SummaryTag)
+		strings.HasPrefix(t, SummaryTag) || strings.HasPrefix(t, UserShellCommandTag)
 }

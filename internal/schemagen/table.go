@@ -97,6 +97,7 @@ func Table() []Row {
 		notification[v2.AccountUpdatedNotification](v2.NotificationAccountUpdated),
 		notification[v2.AccountRateLimitsUpdatedNotification](v2.NotificationAccountRateLimitsUpdated),
 		notification[v2.FsChangedNotification](v2.NotificationFsChanged),
+		notification[v2.CommandExecOutputDeltaNotification](v2.NotificationCommandExecOutputDelta),
 		{Kind: KindEventNotification, Name: protocol.NotificationCodexEventPrefix + "{type}", Params: reflect.TypeFor[protocol.ConversationEventParams]()},
 	}, eventRows(), []Row{
 		standalone[protocol.ResponseItem](),
