@@ -84,6 +84,9 @@ func outputUntil(s *appServer, processID, stream, want string) string {
 	return out.String()
 }
 
+// b64 encodes data as command/exec/write and the file methods carry it.
+func b64(data string) string { return base64.StdEncoding.EncodeToString([]byte(data)) }
+
 // processGone reports whether pid no longer runs (a zombie counts as gone).
 func processGone(pid int) bool {
 	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))

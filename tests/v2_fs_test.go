@@ -62,9 +62,6 @@ func fsFail(t *testing.T, s *appServer, method string, params any, code int64, p
 	}
 }
 
-// b64 encodes data as the file methods and command/exec/write carry it.
-func b64(data string) string { return base64.StdEncoding.EncodeToString([]byte(data)) }
-
 func TestV2FsReadAndWriteFiles(t *testing.T) {
 	s, dir := startFs(t)
 	file := filepath.Join(dir, "notes.txt")
