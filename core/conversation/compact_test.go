@@ -197,3 +197,26 @@ func TestCompactWhileATurnRunsIsRefused(t *testing.T) {
 	assert.True(t, refused, "events: %v", types(evs))
 	assert.Len(t, f.srv.Requests(), 1)
 }
+
+// TestUserShellCommandJoinsACompaction runs a user's shell command while a
+// compaction turn waits for its summary: the command joins that turn and
+// the turn ends after it.
+func TestUserShellCommandJoinsACompaction(t *testing.T) {
+	f := newFixture(t, "", fakemodel.Script(
+		fakemodel.Text("first answer"),
+		fakemodel.Reply{Events: fakemodel.Text("summary").Events, Delay: 50 * time.Millisecond},
+	))
+	c := f.start(t)
+	say(t, c, "hello")
+	until(t, c, "task_complete")
+	sub, err := c.Submit(protocol.CompactOp{})
+	require.NoError(t, err)
+	until(t, c, "context_compaction_begin")
+	owner, err := c.SubmitUserShell("", protocol.RunUserShellCommandOp{Command: "echo joined"})
+	require.NoError(t, err)
+	assert.Equal(t, sub, owner, "the command joins the compaction's turn")
+	evs := until(t, c, "task_complete")
+	got := types(evs)
+	assert.Contains(t, got, "exec_command_end")
+	assert.Contains(t, got, "context_compacted")
+}

@@ -172,9 +172,11 @@ func (c *Conversation) SubmitWithID(subID string, op protocol.Op) (string, error
 	case protocol.InterruptOp:
 		c.interruptTask()
 	case protocol.CompactOp:
-		c.startCompaction(subID)
+		c.startOwnTurn(subID, "compact the conversation", nil, func(ctx context.Context, t *task, tc protocol.TurnContext) {
+			c.runTask(ctx, t, tc, nil, true)
+		})
 	case protocol.ReviewOp:
-		c.startReview(subID, o.ReviewRequest)
+		c.startOwnTurn(subID, "start a review", &o.ReviewRequest, c.runReview)
 	case protocol.ExecApprovalOp:
 		c.deliverApproval(o.ID, o.Decision)
 	case protocol.PatchApprovalOp:
@@ -296,9 +298,16 @@ func (c *Conversation) handleInput(subID string, items []protocol.InputItem, upd
 	return subID
 }
 
-// startCompaction starts a turn that compacts the history, unless a turn
-// is running, which is reported as an error event.
-func (c *Conversation) startCompaction(subID string) {
+// newTask returns the state of a turn running under ctx.
+func newTask(ctx context.Context, cancel context.CancelFunc, subID string) *task {
+	return &task{subID: subID, ctx: ctx, cancel: cancel, done: make(chan struct{}), diffs: patch.NewTurnDiffTracker()}
+}
+
+// startOwnTurn starts run as a turn that does not take user input to
+// begin with (a compaction, a review; review is the request of a review
+// turn), unless a turn is running: that is reported as an error event
+// saying what cannot be done (doing).
+func (c *Conversation) startOwnTurn(subID, doing string, review *protocol.ReviewRequest, run func(context.Context, *task, protocol.TurnContext)) {
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
@@ -306,15 +315,16 @@ func (c *Conversation) startCompaction(subID string) {
 	}
 	if c.task != nil {
 		c.mu.Unlock()
-		c.emit(subID, protocol.ErrorEvent{Message: "cannot compact the conversation while a turn is running"})
+		c.emit(subID, protocol.ErrorEvent{Message: "cannot " + doing + " while a turn is running"})
 		return
 	}
 	ctx, cancel := context.WithCancel(c.ctx)
-	t := &task{subID: subID, cancel: cancel, done: make(chan struct{}), diffs: patch.NewTurnDiffTracker()}
+	t := newTask(ctx, cancel, subID)
+	t.review = review
 	c.task = t
 	tc := c.turnCtx
 	c.mu.Unlock()
-	go c.runTask(ctx, t, tc, nil, true)
+	go run(ctx, t, tc)
 }
 
 // userMessage converts user input to a message item.

@@ -3,31 +3,9 @@ package conversation
 import (
 	"context"
 
-	"github.com/codex-go/codex/core/patch"
 	"github.com/codex-go/codex/core/review"
 	"github.com/codex-go/codex/protocol"
 )
-
-// startReview starts a review turn, unless a turn is running, which is
-// reported as an error event.
-func (c *Conversation) startReview(subID string, req protocol.ReviewRequest) {
-	c.mu.Lock()
-	if c.closed {
-		c.mu.Unlock()
-		return
-	}
-	if c.task != nil {
-		c.mu.Unlock()
-		c.emit(subID, protocol.ErrorEvent{Message: "cannot start a review while a turn is running"})
-		return
-	}
-	ctx, cancel := context.WithCancel(c.ctx)
-	t := &task{subID: subID, cancel: cancel, done: make(chan struct{}), diffs: patch.NewTurnDiffTracker(), review: &req}
-	c.task = t
-	tc := c.turnCtx
-	c.mu.Unlock()
-	go c.runReview(ctx, t, tc)
-}
 
 // runReview runs a review turn. The reviewer starts from a history of its
 // own (the environment and the review task, no earlier conversation),

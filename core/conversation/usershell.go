@@ -12,7 +12,6 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/codex-go/codex/core/exec"
-	"github.com/codex-go/codex/core/patch"
 	"github.com/codex-go/codex/core/rollout"
 	"github.com/codex-go/codex/core/shellparse"
 	"github.com/codex-go/codex/protocol"
@@ -24,11 +23,6 @@ const DefaultUserShellTimeout = time.Hour
 
 // userShellClose closes the record of a user's shell command.
 const userShellClose = "</user_shell_command>"
-
-// newTask returns the state of a turn running under ctx.
-func newTask(ctx context.Context, cancel context.CancelFunc, subID string) *task {
-	return &task{subID: subID, ctx: ctx, cancel: cancel, done: make(chan struct{}), diffs: patch.NewTurnDiffTracker()}
-}
 
 // SubmitUserShell is SubmitWithID for a user's shell command. It reports
 // which turn runs the command: the submission id of the running turn it
