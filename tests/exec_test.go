@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -41,10 +42,11 @@ func newExecSetup(t *testing.T, replies ...fakemodel.Reply) execSetup {
 	return execSetup{home: home, dir: dir, model: model}
 }
 
-// run runs `codex exec` with args in the setup's directory.
+// run runs `codex exec` with args in the setup's directory, with an empty
+// HOME: commands run as bash -lc, which would read the user's profile.
 func (s execSetup) run(t *testing.T, stdin string, args ...string) sandboxResult {
 	t.Helper()
-	res := runCodexIn(t, s.dir, s.home, stdin, append([]string{"exec"}, args...)...)
+	res := runCodexEnv(t, s.dir, s.home, stdin, []string{"HOME=" + t.TempDir()}, append([]string{"exec"}, args...)...)
 	if t.Failed() {
 		t.Logf("stdout:\n%s\nstderr:\n%s", res.stdout, res.stderr)
 	}
@@ -59,17 +61,40 @@ func (s execSetup) requestBody(t *testing.T, n int) string {
 	return string(reqs[n].Body)
 }
 
-// jsonEvents decodes stdout of a --json run; every line must be an event.
-func jsonEvents(t *testing.T, stdout string) []protocol.Event {
+// execLine is one line of `codex exec --json`.
+type execLine struct {
+	Type     string         `json:"type"`
+	ThreadID string         `json:"thread_id"`
+	Item     map[string]any `json:"item"`
+	Usage    map[string]any `json:"usage"`
+	Error    map[string]any `json:"error"`
+	Message  string         `json:"message"`
+}
+
+// execLines decodes stdout of a --json run; every line must be one.
+func execLines(t *testing.T, stdout string) []execLine {
 	t.Helper()
-	var events []protocol.Event
-	for _, line := range strings.Split(strings.TrimSuffix(stdout, "\n"), "\n") {
-		var ev protocol.Event
-		require.NoError(t, json.Unmarshal([]byte(line), &ev), "stdout line %q", line)
-		require.NotNil(t, ev.Msg, line)
-		events = append(events, ev)
+	var lines []execLine
+	for _, raw := range strings.Split(strings.TrimSuffix(stdout, "\n"), "\n") {
+		var l execLine
+		require.NoError(t, json.Unmarshal([]byte(raw), &l), "stdout line %q", raw)
+		require.NotEmpty(t, l.Type, raw)
+		lines = append(lines, l)
 	}
-	return events
+	return lines
+}
+
+// kinds lists "type" or "type item-type" of lines.
+func kinds(lines []execLine) []string {
+	var out []string
+	for _, l := range lines {
+		k := l.Type
+		if l.Item != nil {
+			k += " " + l.Item["type"].(string)
+		}
+		out = append(out, k)
+	}
+	return out
 }
 
 // eventTypesOf lists the types of events.
@@ -147,25 +172,149 @@ func TestExecJSON(t *testing.T) {
 	res := s.run(t, "", "--json", "--full-auto", "run it")
 	require.Equal(t, 0, res.code, res.stderr)
 
-	events := jsonEvents(t, res.stdout)
-	types := eventTypesOf(events)
-	require.NotEmpty(t, types)
-	assert.Equal(t, "session_configured", types[0])
-	assert.Equal(t, "shutdown_complete", types[len(types)-1])
-	for _, want := range []string{"task_started", "exec_command_begin", "exec_command_end", "agent_message", "task_complete"} {
-		assert.Contains(t, types, want)
-	}
-	for _, ev := range events {
-		if end, ok := ev.Msg.(protocol.TaskCompleteEvent); ok {
-			require.NotNil(t, end.LastAgentMessage)
-			assert.Equal(t, "Hello from mock", *end.LastAgentMessage)
-			assert.Equal(t, "0", ev.ID)
+	lines := execLines(t, res.stdout)
+	assert.Equal(t, []string{"thread.started", "turn.started", "item.started command_execution", "item.completed command_execution",
+		"item.completed agent_message", "turn.completed"}, kinds(lines))
+	assert.Len(t, rolloutFiles(t, s.home), 1)
+	assert.Contains(t, rolloutFiles(t, s.home)[0], lines[0].ThreadID)
+	done := lines[3].Item
+	assert.Equal(t, "item_0", done["id"])
+	assert.Equal(t, "completed", done["status"])
+	assert.Equal(t, "json-run\n", done["aggregated_output"])
+	assert.EqualValues(t, 0, done["exit_code"])
+	assert.Equal(t, "Hello from mock", lines[4].Item["text"])
+	assert.Equal(t, map[string]any{"input_tokens": 20.0, "cached_input_tokens": 0.0, "output_tokens": 10.0}, lines[5].Usage)
+}
+
+// TestExecJSONMatchesTheReference runs the turn of tests/execdiff (a
+// command, a patch, a plan, an answer) and compares the output with what
+// codex-cli 0.45.0 printed for it, ids and paths aside.
+func TestExecJSONMatchesTheReference(t *testing.T) {
+	var s execSetup
+	model := fakemodel.Start(func(_ fakemodel.Recorded, n int) fakemodel.Reply {
+		switch n {
+		case 0:
+			return bashCall("call_1", "echo hi > out.txt; cat out.txt")
+		case 1:
+			return customPatchCall("call_2", "*** Begin Patch\n*** Add File: "+filepath.Join(s.dir, "notes.txt")+"\n+a note\n*** End Patch\n")
+		case 2:
+			return fakemodel.FunctionCall("call_3", "update_plan", `{"plan":[{"step":"write the file","status":"completed"},{"step":"add the note","status":"in_progress"}]}`)
 		}
+		return fakemodel.Text("Done: wrote out.txt and notes.txt")
+	})
+	t.Cleanup(model.Close)
+	s = newExecSetup(t)
+	require.NoError(t, os.WriteFile(filepath.Join(s.home, "config.toml"), []byte(strings.Replace(mockConfig(model.URL, 0, 0), `model = "gpt-5"`, `model = "gpt-5-codex"`, 1)), 0o600))
+	res := s.run(t, "", "--json", "--full-auto", "--include-plan-tool", "do the task")
+	require.Equal(t, 0, res.code, res.stderr)
+	got := strings.ReplaceAll(res.stdout, s.dir, "$WORKSPACE")
+	got = regexp.MustCompile(`"thread_id":"[0-9a-f-]{36}"`).ReplaceAllString(got, `"thread_id":"<UUID>"`)
+	// codex-cli 0.45.0's output for this turn (go run ./tests/execdiff).
+	want := `{"type":"thread.started","thread_id":"<UUID>"}
+{"type":"turn.started"}
+{"type":"item.started","item":{"id":"item_0","type":"command_execution","command":"bash -lc 'echo hi > out.txt; cat out.txt'","aggregated_output":"","status":"in_progress"}}
+{"type":"item.completed","item":{"id":"item_0","type":"command_execution","command":"bash -lc 'echo hi > out.txt; cat out.txt'","aggregated_output":"hi\n","exit_code":0,"status":"completed"}}
+{"type":"item.completed","item":{"id":"item_1","type":"file_change","changes":[{"path":"$WORKSPACE/notes.txt","kind":"add"}],"status":"completed"}}
+{"type":"item.started","item":{"id":"item_2","type":"todo_list","items":[{"text":"write the file","completed":true},{"text":"add the note","completed":false}]}}
+{"type":"item.completed","item":{"id":"item_3","type":"agent_message","text":"Done: wrote out.txt and notes.txt"}}
+{"type":"item.completed","item":{"id":"item_2","type":"todo_list","items":[{"text":"write the file","completed":true},{"text":"add the note","completed":false}]}}
+{"type":"turn.completed","usage":{"input_tokens":40,"cached_input_tokens":0,"output_tokens":20}}
+`
+	assert.Equal(t, want, got)
+}
+
+// TestExecJSONFailedTurn pins a model error: an error line, turn.failed,
+// exit status 1, as codex-cli 0.45.0 does.
+func TestExecJSONFailedTurn(t *testing.T) {
+	s := newExecSetup(t, fakemodel.Error(400, "the model broke"))
+	res := s.run(t, "", "--json", "say hello")
+	assert.Equal(t, 1, res.code)
+	lines := execLines(t, res.stdout)
+	assert.Equal(t, []string{"thread.started", "turn.started", "error", "turn.failed"}, kinds(lines))
+	assert.Contains(t, lines[2].Message, "the model broke")
+	assert.Equal(t, lines[2].Message, lines[3].Error["message"])
+}
+
+// TestExecFlags covers the flags of codex exec beyond the prompt.
+func TestExecFlags(t *testing.T) {
+	schema := `{"type":"object","properties":{"answer":{"type":"string"}},"required":["answer"],"additionalProperties":false}`
+	tests := []struct {
+		name    string
+		args    func(dir string) []string
+		check   func(t *testing.T, s execSetup, res sandboxResult)
+		wantErr string
+	}{
+		{
+			name: "--output-schema asks for a structured answer",
+			args: func(dir string) []string {
+				path := filepath.Join(dir, "schema.json")
+				require.NoError(t, os.WriteFile(path, []byte(schema), 0o600))
+				return []string{"--output-schema", path}
+			},
+			check: func(t *testing.T, s execSetup, res sandboxResult) {
+				assert.Contains(t, s.requestBody(t, 0), `"format":{"type":"json_schema","strict":true,"schema":`+schema+`,"name":"codex_output_schema"}`)
+			},
+		},
+		{
+			name: "--output-schema with a file that is not a JSON object",
+			args: func(dir string) []string {
+				path := filepath.Join(dir, "schema.json")
+				require.NoError(t, os.WriteFile(path, []byte("[1]"), 0o600))
+				return []string{"--output-schema", path}
+			},
+			wantErr: "not a JSON object",
+		},
+		{
+			name:  "--include-plan-tool offers update_plan",
+			args:  func(string) []string { return []string{"--include-plan-tool"} },
+			check: func(t *testing.T, s execSetup, _ sandboxResult) { assert.Contains(t, s.requestBody(t, 0), `"name":"update_plan"`) },
+		},
+		{
+			name: "without --include-plan-tool there is no update_plan",
+			args: func(string) []string { return nil },
+			check: func(t *testing.T, s execSetup, _ sandboxResult) {
+				assert.NotContains(t, s.requestBody(t, 0), `"name":"update_plan"`)
+			},
+		},
+		{
+			name:  "--ephemeral records nothing",
+			args:  func(string) []string { return []string{"--ephemeral"} },
+			check: func(t *testing.T, s execSetup, _ sandboxResult) {
+				_, err := os.Stat(filepath.Join(s.home, "sessions"))
+				assert.True(t, os.IsNotExist(err), "no sessions directory: %v", err)
+			},
+		},
+		{
+			name: "--color always colors the transcript",
+			args: func(string) []string { return []string{"--color", "always"} },
+			check: func(t *testing.T, _ execSetup, res sandboxResult) {
+				assert.Contains(t, res.stdout, "\x1b[")
+			},
+		},
+		{
+			name:  "--color never",
+			args:  func(string) []string { return []string{"--color", "never"} },
+			check: func(t *testing.T, _ execSetup, res sandboxResult) { assert.NotContains(t, res.stdout, "\x1b[") },
+		},
+		{
+			name:    "--color with another value",
+			args:    func(string) []string { return []string{"--color", "sometimes"} },
+			wantErr: `invalid value "sometimes" for --color`,
+		},
 	}
-	sc, ok := events[0].Msg.(protocol.SessionConfiguredEvent)
-	require.True(t, ok)
-	assert.Equal(t, "gpt-5", sc.Model)
-	assert.FileExists(t, sc.RolloutPath)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newExecSetup(t, fakemodel.Text("Hello"))
+			res := s.run(t, "", append(tt.args(t.TempDir()), "say hello")...)
+			if tt.wantErr != "" {
+				assert.NotEqual(t, 0, res.code)
+				assert.Contains(t, res.stderr, tt.wantErr)
+				return
+			}
+			require.Equal(t, 0, res.code, res.stderr)
+			tt.check(t, s, res)
+		})
+	}
 }
 
 func TestExecPromptFromStdin(t *testing.T) {
@@ -272,24 +421,21 @@ func TestExecResume(t *testing.T) {
 	)
 	first := s.run(t, "", "--json", "first prompt")
 	require.Equal(t, 0, first.code, first.stderr)
-	sc, ok := jsonEvents(t, first.stdout)[0].Msg.(protocol.SessionConfiguredEvent)
-	require.True(t, ok)
+	threadID := execLines(t, first.stdout)[0].ThreadID
+	require.NotEmpty(t, threadID)
 
 	second := s.run(t, "", "resume", "--last", "second prompt")
 	require.Equal(t, 0, second.code, second.stderr)
 	assert.Contains(t, second.stdout, "second answer")
-	assert.Contains(t, second.stdout, sc.SessionID)
+	assert.Contains(t, second.stdout, threadID)
 	body := s.requestBody(t, 1)
 	for _, want := range []string{"first prompt", "first answer", "second prompt"} {
 		assert.Contains(t, body, want)
 	}
 
-	third := s.run(t, "", "resume", sc.SessionID, "--json", "third prompt")
+	third := s.run(t, "", "resume", threadID, "--json", "third prompt")
 	require.Equal(t, 0, third.code, third.stderr)
-	resumed, ok := jsonEvents(t, third.stdout)[0].Msg.(protocol.SessionConfiguredEvent)
-	require.True(t, ok)
-	assert.Equal(t, sc.SessionID, resumed.SessionID)
-	assert.NotEmpty(t, resumed.InitialMessages)
+	assert.Equal(t, threadID, execLines(t, third.stdout)[0].ThreadID)
 	body = s.requestBody(t, 2)
 	for _, want := range []string{"first prompt", "first answer", "second prompt", "second answer", "third prompt"} {
 		assert.Contains(t, body, want)
@@ -326,7 +472,7 @@ func TestExecInterrupt(t *testing.T) {
 			require.NoError(t, err, "stdout ended early; stderr:\n%s", stderr.String())
 		}
 		lines = append(lines, line)
-		if strings.Contains(line, `"type":"agent_message_delta"`) {
+		if strings.Contains(line, `"type":"turn.started"`) {
 			break
 		}
 	}
@@ -338,9 +484,9 @@ func TestExecInterrupt(t *testing.T) {
 	require.ErrorAs(t, err, &exitErr)
 	assert.Equal(t, 130, exitErr.ExitCode(), stderr.String())
 
-	types := eventTypesOf(jsonEvents(t, strings.Join(lines, "")+string(rest)))
-	assert.Contains(t, types, "turn_aborted")
-	assert.Equal(t, "shutdown_complete", types[len(types)-1])
+	got := execLines(t, strings.Join(lines, "")+string(rest))
+	assert.Equal(t, []string{"thread.started", "turn.started", "turn.failed"}, kinds(got))
+	assert.Equal(t, "turn aborted: interrupted", got[2].Error["message"])
 
 	files := rolloutFiles(t, s.home)
 	require.Len(t, files, 1)

@@ -29,12 +29,18 @@ type sandboxResult struct {
 // input and a fresh CODEX_HOME (home, created when empty).
 func runCodexIn(t *testing.T, dir, home, stdin string, args ...string) sandboxResult {
 	t.Helper()
+	return runCodexEnv(t, dir, home, stdin, nil, args...)
+}
+
+// runCodexEnv is runCodexIn with more environment variables.
+func runCodexEnv(t *testing.T, dir, home, stdin string, env []string, args ...string) sandboxResult {
+	t.Helper()
 	if home == "" {
 		home = t.TempDir()
 	}
 	cmd := exec.Command(codexBin, args...)
 	cmd.Dir = dir
-	cmd.Env = append(filteredEnv(), "CODEX_HOME="+home)
+	cmd.Env = append(append(filteredEnv(), "CODEX_HOME="+home), env...)
 	cmd.Stdin = strings.NewReader(stdin)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr

@@ -18,6 +18,10 @@ type execFlags struct {
 	fullAuto         bool
 	skipGitRepoCheck bool
 	resumeLast       bool
+	includePlanTool  bool
+	outputSchema     string
+	color            string
+	ephemeral        bool
 }
 
 // newExecCommand builds `codex exec` and `codex exec resume`.
@@ -40,10 +44,14 @@ func newExecCommand(flags *globalFlags, std stdio) *cobra.Command {
 	}
 	pf := cmd.PersistentFlags()
 	pf.BoolVar(&local.json, "json", false, "print every event as one JSON line on stdout instead of the transcript")
-	pf.StringVar(&local.lastMessageFile, "output-last-message", "", "write the final message of the turn to `file` when the run ends")
+	pf.StringVarP(&local.lastMessageFile, "output-last-message", "o", "", "write the final message of the turn to `file` when the run ends")
 	pf.StringArrayVarP(&local.images, "image", "i", nil, "attach the image `file` to the prompt (repeatable)")
 	pf.BoolVar(&local.fullAuto, "full-auto", false, "use the workspace-write sandbox")
 	pf.BoolVar(&local.skipGitRepoCheck, "skip-git-repo-check", false, "run even when the working directory is not inside a git repository")
+	pf.BoolVar(&local.includePlanTool, "include-plan-tool", false, "offer the model the plan tool (update_plan)")
+	pf.StringVar(&local.outputSchema, "output-schema", "", "make the model's final answer follow the JSON Schema in `file`")
+	pf.StringVar(&local.color, "color", "auto", "color the transcript: always, never or auto (when stdout is a terminal)")
+	pf.BoolVar(&local.ephemeral, "ephemeral", false, "do not record the conversation under $CODEX_HOME/sessions")
 
 	resume := &cobra.Command{
 		Use:   "resume [flags] (--last | SESSION_ID) [PROMPT | -]",
@@ -79,6 +87,16 @@ func runExec(cmd *cobra.Command, flags *globalFlags, std stdio, local *execFlags
 	if err != nil {
 		return err
 	}
+	var color bool
+	switch local.color {
+	case "always":
+		color = true
+	case "never":
+	case "auto":
+		color = headless.UseColor(std.out, os.Getenv)
+	default:
+		return fmt.Errorf("invalid value %q for --color: want always, never or auto", local.color)
+	}
 	stop := exitOnSecondInterrupt(std)
 	defer stop()
 	code, err := headless.Run(cmd.Context(), headless.Options{
@@ -87,6 +105,9 @@ func runExec(cmd *cobra.Command, flags *globalFlags, std stdio, local *execFlags
 		Typed:            e.typed,
 		FullAuto:         local.fullAuto,
 		SkipGitRepoCheck: local.skipGitRepoCheck,
+		IncludePlanTool:  local.includePlanTool,
+		OutputSchemaFile: local.outputSchema,
+		Ephemeral:        local.ephemeral,
 		PromptArgs:       args,
 		Stdin:            std.in,
 		StdinIsTerminal:  headless.IsTerminal(std.in),
@@ -95,7 +116,7 @@ func runExec(cmd *cobra.Command, flags *globalFlags, std stdio, local *execFlags
 		ResumeID:         resumeID,
 		JSON:             local.json,
 		LastMessageFile:  local.lastMessageFile,
-		Color:            headless.UseColor(std.out, os.Getenv),
+		Color:            color,
 		Stdout:           std.out,
 		Stderr:           std.err,
 		SelfExe:          e.self,

@@ -9,6 +9,7 @@
 package config
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -112,6 +113,9 @@ type Config struct {
 	// started it; "" names the program (a request's choice; there is no
 	// config.toml key).
 	Originator string
+	// OutputSchema, when set, is the JSON Schema the model's answers must
+	// follow (codex exec --output-schema; no config.toml key).
+	OutputSchema json.RawMessage
 	// ProjectDocMaxBytes caps the AGENTS.md text; 0 disables project docs.
 	ProjectDocMaxBytes int
 
@@ -207,6 +211,8 @@ type Typed struct {
 	Ephemeral bool
 	// Originator names the client that starts the conversation.
 	Originator string
+	// OutputSchema is the JSON Schema the model's answers must follow.
+	OutputSchema json.RawMessage
 	// IncludePlanTool replaces include_plan_tool.
 	IncludePlanTool *bool
 	// IncludeApplyPatchTool replaces include_apply_patch_tool.
@@ -504,6 +510,7 @@ func resolve(s *settings, typed Typed, getenv func(string) string) (*Config, err
 	}
 	cfg.Ephemeral = typed.Ephemeral
 	cfg.Originator = typed.Originator
+	cfg.OutputSchema = typed.OutputSchema
 	switch {
 	case typed.BaseInstructions != "":
 		cfg.BaseInstructions = typed.BaseInstructions

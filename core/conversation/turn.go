@@ -250,6 +250,7 @@ func (c *Conversation) stream(ctx context.Context, t *task, tc protocol.TurnCont
 			Instructions: instructions,
 			Input:        c.historySnapshot(),
 			Tools:        c.router.Specs(),
+			OutputSchema: c.cfg.OutputSchema,
 		},
 		OnRetry: func(attempt, max int, delay time.Duration, err error) {
 			c.emit(t.subID, protocol.StreamErrorEvent{Message: fmt.Sprintf("%v; retrying %d/%d in %s…", err, attempt, max, delay.Round(time.Millisecond))})

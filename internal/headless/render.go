@@ -70,25 +70,6 @@ type printer interface {
 	event(ev protocol.Event)
 }
 
-// jsonPrinter writes every event as one JSON line to w and nothing else;
-// an event that cannot be encoded is reported on errw.
-type jsonPrinter struct {
-	w, errw io.Writer
-}
-
-func (p *jsonPrinter) header(Summary, []protocol.EventMsg) {}
-
-func (p *jsonPrinter) prompt(string, []string) {}
-
-func (p *jsonPrinter) event(ev protocol.Event) {
-	b, err := protocol.Marshal(ev)
-	if err != nil {
-		fmt.Fprintf(p.errw, "codex: encode %s event: %v\n", ev.Msg.EventType(), err)
-		return
-	}
-	_, _ = p.w.Write(append(b, '\n'))
-}
-
 // humanPrinter writes a timestamped transcript meant to be read.
 type humanPrinter struct {
 	w             io.Writer

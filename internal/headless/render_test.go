@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 
 	"github.com/codex-go/codex/protocol"
 )
@@ -291,23 +290,6 @@ func TestHumanPrinterColor(t *testing.T) {
 	assert.Contains(t, got, styleRed)
 	assert.Contains(t, got, styleReset)
 	assert.Contains(t, got, "ERROR: boom")
-}
-
-func TestJSONPrinter(t *testing.T) {
-	var out, errs strings.Builder
-	p := &jsonPrinter{w: &out, errw: &errs}
-	p.header(Summary{SessionID: "abc"}, nil)
-	p.prompt("ignored", nil)
-	p.event(protocol.Event{ID: "0", Msg: protocol.AgentMessageEvent{Message: "a <b> & c"}})
-	p.event(protocol.Event{ID: "", Msg: protocol.ShutdownCompleteEvent{}})
-	assert.Equal(t, `{"id":"0","msg":{"type":"agent_message","message":"a <b> & c"}}`+"\n"+
-		`{"id":"","msg":{"type":"shutdown_complete"}}`+"\n", out.String())
-	assert.Empty(t, errs.String())
-
-	for _, line := range strings.Split(strings.TrimSpace(out.String()), "\n") {
-		var ev protocol.Event
-		require.NoError(t, json.Unmarshal([]byte(line), &ev))
-	}
 }
 
 func TestQuoteCommand(t *testing.T) {

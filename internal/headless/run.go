@@ -4,7 +4,9 @@
 package headless
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -57,6 +59,13 @@ type Options struct {
 	FullAuto bool
 	// SkipGitRepoCheck allows running outside a git repository.
 	SkipGitRepoCheck bool
+	// IncludePlanTool offers the model the update_plan tool.
+	IncludePlanTool bool
+	// OutputSchemaFile names a JSON Schema file the model's final answer
+	// must follow.
+	OutputSchemaFile string
+	// Ephemeral leaves the conversation unrecorded.
+	Ephemeral bool
 
 	// PromptArgs holds the prompt argument, if any ("-" reads Stdin).
 	PromptArgs []string
@@ -114,6 +123,20 @@ func Run(ctx context.Context, opts Options) (int, error) {
 	if typed.ApprovalPolicy == "" {
 		typed.ApprovalPolicy = protocol.ApprovalNever
 	}
+	if opts.IncludePlanTool {
+		include := true
+		typed.IncludePlanTool = &include
+	}
+	if opts.Ephemeral {
+		typed.Ephemeral = true
+	}
+	if opts.OutputSchemaFile != "" {
+		schema, err := readOutputSchema(opts.OutputSchemaFile)
+		if err != nil {
+			return ExitFailed, err
+		}
+		typed.OutputSchema = schema
+	}
 	cfg, err := config.Load(config.LoadOptions{CodexHome: opts.CodexHome, Overrides: opts.Overrides, Typed: typed})
 	if err != nil {
 		return ExitFailed, fmt.Errorf("load configuration: %w", err)
@@ -158,7 +181,7 @@ func Run(ctx context.Context, opts Options) (int, error) {
 
 	var out printer
 	if opts.JSON {
-		out = &jsonPrinter{w: opts.Stdout, errw: opts.Stderr}
+		out = newJSONLPrinter(opts.Stdout, opts.Stderr)
 	} else {
 		out = newHumanPrinter(opts.Stdout, opts.Color, opts.Now, cfg.HideAgentReasoning)
 	}
@@ -187,6 +210,35 @@ func Run(ctx context.Context, opts Options) (int, error) {
 		}
 	}
 	return code, nil
+}
+
+// maxOutputSchemaBytes bounds an --output-schema file.
+const maxOutputSchemaBytes = 1 << 20
+
+// readOutputSchema reads an --output-schema file: a JSON object, at most
+// maxOutputSchemaBytes.
+func readOutputSchema(path string) (json.RawMessage, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read output schema: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxOutputSchemaBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("read output schema %s: %w", path, err)
+	}
+	if len(data) > maxOutputSchemaBytes {
+		return nil, fmt.Errorf("output schema %s: larger than %d bytes", path, maxOutputSchemaBytes)
+	}
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(data, &obj); err != nil {
+		return nil, fmt.Errorf("output schema %s: not a JSON object: %w", path, err)
+	}
+	var compact bytes.Buffer
+	if err := json.Compact(&compact, data); err != nil {
+		return nil, fmt.Errorf("output schema %s: %w", path, err)
+	}
+	return compact.Bytes(), nil
 }
 
 // findRollout returns the rollout file to resume, or "" for a new

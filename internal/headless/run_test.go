@@ -84,7 +84,7 @@ func TestRunInterruptedByContext(t *testing.T) {
 		Events: []fakemodel.SSE{fakemodel.Created(), fakemodel.OutputTextDelta("par")},
 		Stall:  true,
 	})
-	out := newWatchWriter(`"type":"agent_message_delta"`)
+	out := newWatchWriter(`"type":"turn.started"`)
 	var errs bytes.Buffer
 	opts.Stdout, opts.Stderr, opts.JSON = out, &errs, true
 	ctx, cancel := context.WithCancel(context.Background())
@@ -96,8 +96,7 @@ func TestRunInterruptedByContext(t *testing.T) {
 	code, err := Run(ctx, opts)
 	require.NoError(t, err)
 	assert.Equal(t, ExitInterrupted, code)
-	assert.Contains(t, out.String(), `"type":"turn_aborted","reason":"interrupted"`)
-	assert.True(t, strings.HasSuffix(out.String(), `{"id":"","msg":{"type":"shutdown_complete"}}`+"\n"), out.String())
+	assert.True(t, strings.HasSuffix(out.String(), `{"type":"turn.failed","error":{"message":"turn aborted: interrupted"}}`+"\n"), out.String())
 	assert.Contains(t, errs.String(), "interrupting")
 }
 
