@@ -265,9 +265,11 @@ func TestExecFlags(t *testing.T) {
 			wantErr: "not a JSON object",
 		},
 		{
-			name:  "--include-plan-tool offers update_plan",
-			args:  func(string) []string { return []string{"--include-plan-tool"} },
-			check: func(t *testing.T, s execSetup, _ sandboxResult) { assert.Contains(t, s.requestBody(t, 0), `"name":"update_plan"`) },
+			name: "--include-plan-tool offers update_plan",
+			args: func(string) []string { return []string{"--include-plan-tool"} },
+			check: func(t *testing.T, s execSetup, _ sandboxResult) {
+				assert.Contains(t, s.requestBody(t, 0), `"name":"update_plan"`)
+			},
 		},
 		{
 			name: "without --include-plan-tool there is no update_plan",
@@ -277,8 +279,8 @@ func TestExecFlags(t *testing.T) {
 			},
 		},
 		{
-			name:  "--ephemeral records nothing",
-			args:  func(string) []string { return []string{"--ephemeral"} },
+			name: "--ephemeral records nothing",
+			args: func(string) []string { return []string{"--ephemeral"} },
 			check: func(t *testing.T, s execSetup, _ sandboxResult) {
 				_, err := os.Stat(filepath.Join(s.home, "sessions"))
 				assert.True(t, os.IsNotExist(err), "no sessions directory: %v", err)
