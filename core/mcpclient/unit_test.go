@@ -102,15 +102,21 @@ func TestNormalizeSchema(t *testing.T) {
 		{"invalid", `{"type":`, `{"type":"object","properties":{}}`},
 		{"empty object", `{}`, `{"type":"object","properties":{}}`},
 		{"no properties", `{"type":"object"}`, `{"type":"object","properties":{}}`},
+		{"top-level type kept", `{"type":"string"}`, `{"type":"string","properties":{}}`},
+		{
+			"unknown keywords dropped, const as enum",
+			`{"$schema":"x","title":"T","type":"object","properties":{"c":{"const":1,"default":1},"n":{"type":"integer","minimum":0,"nullable":true}}}`,
+			`{"type":"object","properties":{"c":{"type":"string","enum":[1]},"n":{"type":"integer"}}}`,
+		},
 		{
 			"nested object and array fixed",
 			`{"type":"object","properties":{"o":{"type":"object"},"a":{"type":"array"},"l":{"type":["array","null"]}}}`,
-			`{"type":"object","properties":{"o":{"type":"object","properties":{}},"a":{"type":"array","items":{}},"l":{"type":["array","null"],"items":{}}}}`,
+			`{"type":"object","properties":{"o":{"type":"object","properties":{}},"a":{"type":"array","items":{"type":"string"}},"l":{"type":["array","null"],"items":{"type":"string"}}}}`,
 		},
 		{
-			"types inferred",
+			"types inferred, an untyped schema emptied",
 			`{"properties":{"p":{"properties":{"x":{"type":"string"}}},"q":{"items":{"type":"number"}},"r":{"description":"anything"}}}`,
-			`{"type":"object","properties":{"p":{"type":"object","properties":{"x":{"type":"string"}}},"q":{"type":"array","items":{"type":"number"}},"r":{"description":"anything"}}}`,
+			`{"type":"object","properties":{"p":{"type":"object","properties":{"x":{"type":"string"}}},"q":{"type":"array","items":{"type":"number"}},"r":{}}}`,
 		},
 		{
 			"combinators left untyped, their branches fixed",
@@ -120,12 +126,12 @@ func TestNormalizeSchema(t *testing.T) {
 		{
 			"definitions, items and true schemas",
 			`{"type":"object","properties":{"t":true,"a":{"type":"array","items":{"type":"object"}}},"$defs":{"d":{"type":"object"}}}`,
-			`{"type":"object","properties":{"t":{},"a":{"type":"array","items":{"type":"object","properties":{}}}},"$defs":{"d":{"type":"object","properties":{}}}}`,
+			`{"type":"object","properties":{"t":{"type":"string"},"a":{"type":"array","items":{"type":"object","properties":{}}}},"$defs":{"d":{"type":"object","properties":{}}}}`,
 		},
 		{
 			"additionalProperties schema fixed, false kept",
 			`{"type":"object","properties":{"m":{"type":"object","additionalProperties":{"type":"array"}}},"additionalProperties":false}`,
-			`{"type":"object","properties":{"m":{"type":"object","properties":{},"additionalProperties":{"type":"array","items":{}}}},"additionalProperties":false}`,
+			`{"type":"object","properties":{"m":{"type":"object","properties":{},"additionalProperties":{"type":"array","items":{"type":"string"}}}},"additionalProperties":false}`,
 		},
 	}
 	for _, tt := range tests {
@@ -136,15 +142,15 @@ func TestNormalizeSchema(t *testing.T) {
 	}
 }
 
-func TestNormalizeSchemaKeepsValidSchemaAsIs(t *testing.T) {
+func TestNormalizeSchemaWritesReferenceOrder(t *testing.T) {
 	in := `{
 		"type": "object",
 		"properties": {"zeta": {"type": "string", "description": "<b> & </b>"}, "alpha": {"type": "integer"}},
 		"required": ["zeta"]
 	}`
 	got := normalizeSchema(json.RawMessage(in))
-	// Key order is kept and only space is removed.
-	assert.Equal(t, `{"type":"object","properties":{"zeta":{"type":"string","description":"<b> & </b>"},"alpha":{"type":"integer"}},"required":["zeta"]}`, string(got))
+	// Keywords in the reference's order, properties sorted, no HTML escaping.
+	assert.Equal(t, `{"type":"object","properties":{"alpha":{"type":"integer"},"zeta":{"type":"string","description":"<b> & </b>"}},"required":["zeta"]}`, string(got))
 }
 
 func TestParseArguments(t *testing.T) {
