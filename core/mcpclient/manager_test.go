@@ -452,14 +452,16 @@ func TestHandlerEvents(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			out, err := h.Handle(context.Background(), turn, tt.call)
+			out, err := h.HandleOutput(context.Background(), turn, tt.call)
 			evs := take()
 			if tt.err != "" {
 				require.Error(t, err)
 				assert.Contains(t, err.Error(), tt.err)
 			} else {
 				require.NoError(t, err)
-				assert.Equal(t, tt.output, out)
+				require.Len(t, out.Content, 2)
+				assert.Regexp(t, `^Wall time: \d+\.\d{4} seconds\nOutput:$`, out.Content[0].Text)
+				assert.Equal(t, protocol.ContentItem{Type: protocol.ContentInputText, Text: tt.output}, out.Content[1])
 			}
 			if tt.invoker == "" {
 				assert.Empty(t, evs)
@@ -503,7 +505,8 @@ func TestRegisterWithRouter(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, protocol.ItemFunctionCallOutput, out.Type)
 	assert.Equal(t, "c1", out.CallID)
-	assert.Equal(t, "routed", out.Output)
+	require.Len(t, out.OutputContent, 2)
+	assert.Equal(t, "routed", out.OutputContent[1].Text)
 	assert.Equal(t, []string{"mcp_tool_call_begin", "mcp_tool_call_end"}, emitted)
 
 	// A failed call is reported to the model as the output.
