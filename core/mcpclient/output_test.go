@@ -15,7 +15,9 @@ import (
 // codex-cli 0.171 gave them to the model (image data shortened).
 func TestModelOutput(t *testing.T) {
 	const header = "Wall time: 0.0046 seconds\nOutput:"
-	text := func(s string) protocol.ContentItem { return protocol.ContentItem{Type: protocol.ContentInputText, Text: s} }
+	text := func(s string) protocol.ContentItem {
+		return protocol.ContentItem{Type: protocol.ContentInputText, Text: s}
+	}
 	tests := []struct {
 		name   string
 		result string
