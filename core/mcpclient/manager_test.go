@@ -2,8 +2,6 @@ package mcpclient
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -27,13 +25,9 @@ import (
 const weirdTool = "weird.name/with spaces and a very long suffix that goes past sixty four characters"
 
 // weirdQualified is the name the model sees for weirdTool on server "test":
-// a 55-character sanitised prefix, '_' and 8 hex digits of SHA-256 of the
-// full name.
+// its first 24 characters, sanitised, and the SHA-1 of the full name.
 func weirdQualified() string {
-	full := "test__" + weirdTool
-	sum := sha256.Sum256([]byte(full))
-	sanitised := "test__weird_name_with_spaces_and_a_very_long_suffix_that_goes_past_sixty_four_characters"
-	return sanitised[:55] + "_" + hex.EncodeToString(sum[:])[:8]
+	return "test__weird_name_with_sp" + sha1Hex("test__"+weirdTool)
 }
 
 func TestToolsListing(t *testing.T) {

@@ -1,7 +1,7 @@
 package mcpclient
 
 import (
-	"crypto/sha256"
+	"crypto/sha1"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -12,10 +12,10 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// hash8 is the first 8 hex digits of the SHA-256 of s.
-func hash8(s string) string {
-	sum := sha256.Sum256([]byte(s))
-	return hex.EncodeToString(sum[:])[:8]
+// sha1Hex is the SHA-1 of s in hex.
+func sha1Hex(s string) string {
+	sum := sha1.Sum([]byte(s))
+	return hex.EncodeToString(sum[:])
 }
 
 func TestQualifiedNames(t *testing.T) {
@@ -41,38 +41,47 @@ func TestQualifiedNames(t *testing.T) {
 			want: []string{"s__" + strings.Repeat("t", 61)},
 		},
 		{
-			name: "longer names get a prefix and a hash of the full name",
-			keys: []toolKey{{"s", strings.Repeat("t", 62)}, {"srv", long}},
+			// Names codex-cli 0.45 gave these tools, with the servers
+			// "weird" and "a_server_with_a_rather_long_name_indeed_yes".
+			name: "longer names: 24 characters and the SHA-1 of the full name",
+			keys: []toolKey{
+				{"a_server_with_a_rather_long_name_indeed_yes", "very_long_tool_name_that_goes_on_and_on_and_on_for_quite_a_while_longer"},
+				{"a_server_with_a_rather_long_name_indeed_yes", long},
+				{"weird", "very_long_tool_name_that_goes_on_and_on_and_on_for_quite_a_while_longer"},
+				{"weird", long},
+			},
 			want: []string{
-				("s__" + strings.Repeat("t", 62))[:55] + "_" + hash8("s__"+strings.Repeat("t", 62)),
-				("srv__" + long)[:55] + "_" + hash8("srv__"+long),
+				"a_server_with_a_rather_lba7cb1a058fce32e7ff0833544ce8f23c13b02aa",
+				"a_server_with_a_rather_l856ca4d216933d63ce4de1d13736931516b07dea",
+				"weird__very_long_tool_na50076a63d1335100e97ef3095ebcd1daad741329",
+				"weird__xxxxxxxxxxxxxxxxx9b25146188d4f04278166066e8f8350ae562a00b",
 			},
 		},
 		{
-			name: "a later duplicate gets a hash suffix",
+			name: "a later duplicate is hashed",
 			keys: []toolKey{{"srv", "a b"}, {"srv", "a.b"}, {"srv", "a_b"}},
-			want: []string{"srv__a_b", "srv__a_b_" + hash8("srv__a.b"), "srv__a_b_" + hash8("srv__a_b")},
+			want: []string{"srv__a_b", "srv__a_b" + sha1Hex("srv__a.b"), "srv__a_b" + sha1Hex("srv__a_b")},
 		},
 		{
 			name: "server and tool split differently",
 			keys: []toolKey{{"a", "b__c"}, {"a__b", "c"}},
-			want: []string{"a__b__c", "a__b__c_" + hash8("a__b__c")},
+			want: []string{"a__b__c", "a__b__c" + sha1Hex("a__b__c")},
 		},
 		{
 			name: "a duplicate of a hashed name is salted",
-			keys: []toolKey{{"s", "t_"}, {"s", "t__" + hash8("s__t.")}, {"s", "t."}},
+			keys: []toolKey{{"s", "t_"}, {"s", "t_" + sha1Hex("s__t.")}, {"s", "t."}},
 			want: []string{
 				"s__t_",
-				"s__t__" + hash8("s__t."),
-				"s__t__" + hash8("s__t.#1"),
+				"s__t_" + sha1Hex("s__t."),
+				"s__t_" + sha1Hex("s__t.#1"),
 			},
 		},
 		{
 			name: "long duplicates stay within 64 characters",
 			keys: []toolKey{{"srv", long + "."}, {"srv", long + "/"}},
 			want: []string{
-				("srv__" + long)[:55] + "_" + hash8("srv__"+long+"."),
-				("srv__" + long)[:55] + "_" + hash8("srv__"+long+"/"),
+				("srv__" + long)[:24] + sha1Hex("srv__"+long+"."),
+				("srv__" + long)[:24] + sha1Hex("srv__"+long+"/"),
 			},
 		},
 	}
