@@ -1,6 +1,7 @@
 package protocol
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -14,6 +15,9 @@ type ContentItem struct {
 	Text string `json:"text,omitempty"`
 	// ImageURL is set for input_image (often a data: URL).
 	ImageURL string `json:"image_url,omitempty"`
+	// Detail is the optional detail level of an input_image ("high" for
+	// images an MCP tool returned).
+	Detail string `json:"detail,omitempty"`
 }
 
 // The content item types.
@@ -95,6 +99,9 @@ type ResponseItem struct {
 	CallID string
 	// Output is the tool result text (function_call_output, custom_tool_call_output).
 	Output string
+	// OutputContent, when not nil, is the tool result as content items
+	// (input_text, input_image) and is sent as the output instead of Output.
+	OutputContent []ContentItem
 	// Success is the optional success flag of a function output; never sent to the model.
 	Success *bool
 	// Status is the call status (local_shell_call, custom_tool_call, web_search_call).
@@ -158,11 +165,15 @@ func (r ResponseItem) MarshalJSON() ([]byte, error) {
 			CallID    string `json:"call_id"`
 		}{r.Type, r.ID, r.Name, r.Arguments, r.CallID})
 	case ItemFunctionCallOutput, ItemCustomToolCallOutput:
+		var output any = r.Output
+		if r.OutputContent != nil {
+			output = r.OutputContent
+		}
 		return Marshal(struct {
 			Type   string `json:"type"`
 			CallID string `json:"call_id"`
-			Output string `json:"output"`
-		}{r.Type, r.CallID, r.Output})
+			Output any    `json:"output"`
+		}{r.Type, r.CallID, output})
 	case ItemLocalShellCall:
 		return Marshal(struct {
 			Type   string          `json:"type"`
@@ -231,6 +242,15 @@ func (r *ResponseItem) UnmarshalJSON(data []byte) error {
 			}
 		}
 	case ItemFunctionCallOutput, ItemCustomToolCallOutput:
+		if bytes.HasPrefix(bytes.TrimSpace(w.Output), []byte("[")) {
+			if err := json.Unmarshal(w.Output, &r.OutputContent); err != nil {
+				return fmt.Errorf("function output content: %w", err)
+			}
+			if r.OutputContent == nil {
+				r.OutputContent = []ContentItem{}
+			}
+			break
+		}
 		out, err := decodeOutput(w.Output)
 		if err != nil {
 			return err

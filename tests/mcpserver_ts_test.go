@@ -38,6 +38,14 @@ var networkFailures = []string{"ENOTFOUND", "EAI_AGAIN", "ECONNREFUSED", "ECONNR
 // the registry cannot be reached.
 func tsSDKDir(t *testing.T) (node, dir string) {
 	t.Helper()
+	return npmPackagesDir(t, "ts")
+}
+
+// npmPackagesDir installs the packages of the tests directory src (holding
+// package.json and package-lock.json) like tsSDKDir does, cached under a
+// directory of its own.
+func npmPackagesDir(t *testing.T, src string) (node, dir string) {
+	t.Helper()
 	node, err := exec.LookPath("node")
 	if err != nil {
 		t.Skip("node is not installed")
@@ -46,9 +54,9 @@ func tsSDKDir(t *testing.T) (node, dir string) {
 	if err != nil {
 		t.Skip("npm is not installed")
 	}
-	pkg, err := os.ReadFile(filepath.Join("ts", "package.json"))
+	pkg, err := os.ReadFile(filepath.Join(src, "package.json"))
 	require.NoError(t, err)
-	lock, err := os.ReadFile(filepath.Join("ts", "package-lock.json"))
+	lock, err := os.ReadFile(filepath.Join(src, "package-lock.json"))
 	require.NoError(t, err)
 	sum := sha256.Sum256(append(append([]byte(nil), pkg...), lock...))
 
@@ -60,7 +68,7 @@ func tsSDKDir(t *testing.T) (node, dir string) {
 		}
 		base = filepath.Join(cache, "codex-go-tests")
 	}
-	base = filepath.Join(base, "ts")
+	base = filepath.Join(base, src)
 	dir = filepath.Join(base, hex.EncodeToString(sum[:8]))
 	marker := filepath.Join(dir, ".installed")
 	if _, err := os.Stat(marker); err == nil {

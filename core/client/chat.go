@@ -171,7 +171,11 @@ func chatMessages(instructions string, input []protocol.ResponseItem) []chatMess
 			args, _ := protocol.Marshal(map[string]string{"input": item.Input})
 			call(functionCall(item.CallID, item.Name, string(args)))
 		case protocol.ItemFunctionCallOutput, protocol.ItemCustomToolCallOutput:
-			msgs = append(msgs, chatMessage{Role: "tool", Content: item.Output, ToolCallID: item.CallID})
+			var content any = item.Output
+			if item.OutputContent != nil {
+				content = chatParts(item.OutputContent)
+			}
+			msgs = append(msgs, chatMessage{Role: "tool", Content: content, ToolCallID: item.CallID})
 			reasoning = ""
 		}
 	}
@@ -191,6 +195,22 @@ func chatRole(role string) string {
 
 func functionCall(id, name, args string) chatToolCall {
 	return chatToolCall{ID: id, Type: "function", Function: chatFunctionCall{Name: name, Arguments: args}}
+}
+
+// chatParts turns content items into chat content parts: text parts and
+// image_url parts (a tool result given as content items, as codex-cli 0.80
+// sent them).
+func chatParts(content []protocol.ContentItem) []chatPart {
+	parts := make([]chatPart, 0, len(content))
+	for _, c := range content {
+		switch c.Type {
+		case protocol.ContentInputImage:
+			parts = append(parts, chatPart{Type: "image_url", ImageURL: &chatImageURL{URL: c.ImageURL}})
+		case protocol.ContentInputText, protocol.ContentOutputText:
+			parts = append(parts, chatPart{Type: "text", Text: c.Text})
+		}
+	}
+	return parts
 }
 
 // chatContent is a message's text, or its parts when it carries images.

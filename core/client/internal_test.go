@@ -217,3 +217,26 @@ func TestRequestInputLeavesOutItemIDs(t *testing.T) {
 	assert.Contains(t, string(body), `"id":"lsh_1"`)
 	assert.Equal(t, "msg_1", items[0].ID, "the caller's history is not changed")
 }
+
+// TestChatToolContentParts sends a function output given as content items
+// as a tool message of text and image_url parts, as codex-cli 0.80 did, and
+// a text output as a string.
+func TestChatToolContentParts(t *testing.T) {
+	msgs := chatMessages("sys", []protocol.ResponseItem{
+		{Type: protocol.ItemFunctionCall, Name: "s__img", Arguments: "{}", CallID: "c1"},
+		{Type: protocol.ItemFunctionCallOutput, CallID: "c1", OutputContent: []protocol.ContentItem{
+			{Type: protocol.ContentInputText, Text: "Here's the image you requested:"},
+			{Type: protocol.ContentInputImage, ImageURL: "data:image/png;base64,iVBO", Detail: "high"},
+		}},
+		{Type: protocol.ItemFunctionCall, Name: "s__txt", Arguments: "{}", CallID: "c2"},
+		protocol.FunctionOutput("c2", `{"temperature":36}`),
+	})
+	out, err := protocol.Marshal(msgs[2:])
+	require.NoError(t, err)
+	assert.JSONEq(t, `[
+		{"role":"tool","tool_call_id":"c1","content":[
+			{"type":"text","text":"Here's the image you requested:"},
+			{"type":"image_url","image_url":{"url":"data:image/png;base64,iVBO"}}]},
+		{"role":"assistant","content":null,"tool_calls":[{"id":"c2","type":"function","function":{"name":"s__txt","arguments":"{}"}}]},
+		{"role":"tool","tool_call_id":"c2","content":"{\"temperature\":36}"}]`, string(out))
+}

@@ -43,10 +43,17 @@
 //
 // # Tool names
 //
-// The model sees a server's tool as "<server>__<tool>", with every character
-// outside [a-zA-Z0-9_-] replaced by '_', at most 64 characters long (a longer
-// name keeps a prefix and ends with '_' and 8 hex digits of a SHA-256 of the
-// full name). Names are assigned in order of server then tool name; a name
-// already taken gets such a hash suffix too, so the assignment is stable
-// across runs.
+// The model sees a server's tool as the function "<server>__<tool>", with
+// every character outside [a-zA-Z0-9_-] replaced by '_'. A name longer than
+// 64 characters keeps its first 24 and ends with the 40 hex digits of the
+// SHA-1 of the unsanitised "<server>__<tool>" (codex-cli 0.45's scheme);
+// a name already taken is hashed the same way (with "#1", "#2"... appended
+// to the hashed text if needed). Names are assigned in order of server then
+// tool name, so the assignment is stable across runs.
+//
+// # What the model sees
+//
+// A tool's input schema is reduced to the subset of JSON Schema the model
+// API takes (see normalizeSchema), and a tool's result is given back as
+// content items, images included (see [ModelOutput]).
 package mcpclient

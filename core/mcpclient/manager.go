@@ -275,22 +275,36 @@ func parseArguments(arguments string) (json.RawMessage, error) {
 // Handler returns the handler of every MCP tool: it emits
 // mcp_tool_call_begin, calls the tool, emits mcp_tool_call_end (result
 // {"Ok":CallToolResult} or {"Err":"message"}) and gives the model the
-// result's text (see [OutputText]). Arguments that are not a JSON object
-// fail the call before any event, and a failed call is an error, which the
-// router gives to the model.
-func (m *Manager) Handler() tools.Handler {
-	return tools.HandlerFunc(m.handle)
+// result as [ModelOutput] renders it (content items, images included).
+// Arguments that are not a JSON object fail the call before any event, and
+// a failed call is an error, which the router gives to the model.
+func (m *Manager) Handler() tools.ContentHandler {
+	return handler{m}
+}
+
+// handler runs model calls of MCP tools.
+type handler struct{ m *Manager }
+
+// Handle runs the call and returns its output flattened to text.
+func (h handler) Handle(ctx context.Context, turn *tools.Turn, c tools.Call) (string, error) {
+	out, err := h.m.handle(ctx, turn, c)
+	return outputText(out), err
+}
+
+// HandleOutput runs the call and returns its output.
+func (h handler) HandleOutput(ctx context.Context, turn *tools.Turn, c tools.Call) (tools.Output, error) {
+	return h.m.handle(ctx, turn, c)
 }
 
 // handle runs one model call of an MCP tool.
-func (m *Manager) handle(ctx context.Context, turn *tools.Turn, c tools.Call) (string, error) {
+func (m *Manager) handle(ctx context.Context, turn *tools.Turn, c tools.Call) (tools.Output, error) {
 	t, ok := m.Tool(c.Name)
 	if !ok {
-		return "", fmt.Errorf("unknown MCP tool %q", c.Name)
+		return tools.Output{}, fmt.Errorf("unknown MCP tool %q", c.Name)
 	}
 	args, err := parseArguments(c.Arguments)
 	if err != nil {
-		return "", err
+		return tools.Output{}, err
 	}
 	emit := func(protocol.EventMsg) {}
 	if turn != nil && turn.Emit != nil {
@@ -300,10 +314,11 @@ func (m *Manager) handle(ctx context.Context, turn *tools.Turn, c tools.Call) (s
 	emit(protocol.McpToolCallBeginEvent{CallID: c.CallID, Invocation: inv})
 	start := time.Now()
 	result, callErr := m.call(ctx, t, args)
+	wall := time.Since(start)
 	end := protocol.McpToolCallEndEvent{
 		CallID:     c.CallID,
 		Invocation: inv,
-		Duration:   protocol.DurationOf(time.Since(start)),
+		Duration:   protocol.DurationOf(wall),
 	}
 	if callErr != nil {
 		end.Result, err = marshalJSON(struct {
@@ -315,13 +330,13 @@ func (m *Manager) handle(ctx context.Context, turn *tools.Turn, c tools.Call) (s
 		}{result})
 	}
 	if err != nil {
-		return "", err
+		return tools.Output{}, err
 	}
 	emit(end)
 	if callErr != nil {
-		return "", callErr
+		return tools.Output{}, callErr
 	}
-	return OutputText(result), nil
+	return ModelOutput(result, wall), nil
 }
 
 // Close shuts every server down: it closes each server's stdin, waits a

@@ -2,8 +2,6 @@ package mcpclient
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -27,13 +25,9 @@ import (
 const weirdTool = "weird.name/with spaces and a very long suffix that goes past sixty four characters"
 
 // weirdQualified is the name the model sees for weirdTool on server "test":
-// a 55-character sanitised prefix, '_' and 8 hex digits of SHA-256 of the
-// full name.
+// its first 24 characters, sanitised, and the SHA-1 of the full name.
 func weirdQualified() string {
-	full := "test__" + weirdTool
-	sum := sha256.Sum256([]byte(full))
-	sanitised := "test__weird_name_with_spaces_and_a_very_long_suffix_that_goes_past_sixty_four_characters"
-	return sanitised[:55] + "_" + hex.EncodeToString(sum[:])[:8]
+	return "test__weird_name_with_sp" + sha1Hex("test__"+weirdTool)
 }
 
 func TestToolsListing(t *testing.T) {
@@ -452,14 +446,16 @@ func TestHandlerEvents(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			out, err := h.Handle(context.Background(), turn, tt.call)
+			out, err := h.HandleOutput(context.Background(), turn, tt.call)
 			evs := take()
 			if tt.err != "" {
 				require.Error(t, err)
 				assert.Contains(t, err.Error(), tt.err)
 			} else {
 				require.NoError(t, err)
-				assert.Equal(t, tt.output, out)
+				require.Len(t, out.Content, 2)
+				assert.Regexp(t, `^Wall time: \d+\.\d{4} seconds\nOutput:$`, out.Content[0].Text)
+				assert.Equal(t, protocol.ContentItem{Type: protocol.ContentInputText, Text: tt.output}, out.Content[1])
 			}
 			if tt.invoker == "" {
 				assert.Empty(t, evs)
@@ -503,7 +499,8 @@ func TestRegisterWithRouter(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, protocol.ItemFunctionCallOutput, out.Type)
 	assert.Equal(t, "c1", out.CallID)
-	assert.Equal(t, "routed", out.Output)
+	require.Len(t, out.OutputContent, 2)
+	assert.Equal(t, "routed", out.OutputContent[1].Text)
 	assert.Equal(t, []string{"mcp_tool_call_begin", "mcp_tool_call_end"}, emitted)
 
 	// A failed call is reported to the model as the output.

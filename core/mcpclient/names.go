@@ -1,7 +1,7 @@
 package mcpclient
 
 import (
-	"crypto/sha256"
+	"crypto/sha1"
 	"encoding/hex"
 	"strconv"
 	"strings"
@@ -12,9 +12,9 @@ const (
 	maxToolNameLen = 64
 	// nameDelimiter separates the server and tool parts of a qualified name.
 	nameDelimiter = "__"
-	// hashLen is how many hex digits of the hash end a shortened or
-	// disambiguated name.
-	hashLen = 8
+	// hashedPrefixLen is how much of a name a hashed name keeps: the rest
+	// of maxToolNameLen is the 40 hex digits of a SHA-1.
+	hashedPrefixLen = maxToolNameLen - 2*sha1.Size
 )
 
 // toolKey names a tool on a server.
@@ -25,8 +25,12 @@ type toolKey struct {
 
 // qualifiedNames assigns model-facing names to tools, in the given order,
 // which should be sorted by server then tool so that the assignment is
-// stable. The names are distinct, made of [a-zA-Z0-9_-] and at most
-// maxToolNameLen long.
+// stable. A name is "<server>__<tool>" with every character outside
+// [a-zA-Z0-9_-] replaced by '_'. A name longer than maxToolNameLen, or one
+// already taken, becomes its first 24 characters followed by the SHA-1 (40
+// hex digits) of the unsanitised "<server>__<tool>", which is how codex-cli
+// 0.45 shortens long names; a name still taken hashes the full name with
+// "#1", "#2"... appended.
 func qualifiedNames(keys []toolKey) []string {
 	used := make(map[string]bool, len(keys))
 	names := make([]string, len(keys))
@@ -61,18 +65,14 @@ func sanitizeName(s string) string {
 	return b.String()
 }
 
-// hashedName returns base, shortened as needed, followed by '_' and a hash
-// of the full unsanitised name (and of salt, when not zero), within
-// maxToolNameLen characters. base must be ASCII.
+// hashedName returns the first hashedPrefixLen characters of base followed
+// by the SHA-1 of full (and of "#salt", when salt is not zero). base must
+// be ASCII.
 func hashedName(base, full string, salt int) string {
 	input := full
 	if salt != 0 {
 		input += "#" + strconv.Itoa(salt)
 	}
-	sum := sha256.Sum256([]byte(input))
-	suffix := "_" + hex.EncodeToString(sum[:])[:hashLen]
-	if keep := maxToolNameLen - len(suffix); len(base) > keep {
-		base = base[:keep]
-	}
-	return base + suffix
+	sum := sha1.Sum([]byte(input))
+	return base[:min(len(base), hashedPrefixLen)] + hex.EncodeToString(sum[:])
 }

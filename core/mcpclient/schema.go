@@ -10,11 +10,53 @@ import (
 // emptyObjectSchema is the schema of a tool taking no arguments.
 const emptyObjectSchema = `{"type":"object","properties":{}}`
 
-// normalizeSchema turns a tool's input schema into one the model API
-// accepts as function parameters: an object schema with properties, where
-// every object has properties and every array has items, and a missing type
-// is filled in when the keywords used make it plain. A schema needing no
-// change is returned as it came (compacted), keeping its key order.
+// maxSchemaDepth bounds how deep a tool's input schema is followed; deeper
+// sub-schemas are cut to {} (any value).
+const maxSchemaDepth = 64
+
+// modelSchema is the subset of JSON Schema given to the model as a tool's
+// parameters. Its fields are written in this order, which is the order in
+// which codex-cli 0.171 writes them; properties come out sorted by name.
+type modelSchema struct {
+	Type                 any                      `json:"type,omitempty"`
+	Description          string                   `json:"description,omitempty"`
+	Enum                 []any                    `json:"enum,omitempty"`
+	Items                *modelSchema             `json:"items,omitempty"`
+	MinItems             any                      `json:"minItems,omitempty"`
+	Properties           *map[string]*modelSchema `json:"properties,omitempty"`
+	Required             any                      `json:"required,omitempty"`
+	AdditionalProperties any                      `json:"additionalProperties,omitempty"`
+	AnyOf                []*modelSchema           `json:"anyOf,omitempty"`
+	OneOf                []*modelSchema           `json:"oneOf,omitempty"`
+	AllOf                []*modelSchema           `json:"allOf,omitempty"`
+	Ref                  string                   `json:"$ref,omitempty"`
+	Defs                 map[string]*modelSchema  `json:"$defs,omitempty"`
+	Definitions          map[string]*modelSchema  `json:"definitions,omitempty"`
+}
+
+// normalizeSchema reduces a tool's input schema to what the model API
+// accepts as function parameters, the way codex-cli 0.171 does:
+//
+//   - kept: type (a name or a list of names), description, enum (const
+//     becomes a one-value enum), items, minItems, properties, required,
+//     additionalProperties (true, false or a schema), anyOf, oneOf, allOf,
+//     $ref, and $defs / definitions;
+//   - dropped: every other keyword ($schema, title, default, examples,
+//     format, pattern, minimum, maximum, minLength, maxLength, maxItems,
+//     uniqueItems, nullable, ...);
+//   - a missing type is inferred: object when properties, required or
+//     additionalProperties are present, array when items is, string when
+//     enum or const is; a sub-schema with no type, no combinator and no
+//     $ref becomes {} (its description goes too);
+//   - an object gets properties {} when it has none, an array items
+//     {"type":"string"} when it has none; the schema true (or false) becomes
+//     {"type":"string"};
+//   - at the top, a schema that is not a JSON object becomes
+//     {"type":"object","properties":{}}, a missing type becomes object, and
+//     properties are always present (even for a non-object type, as the
+//     reference writes them).
+//
+// Schemas nested deeper than maxSchemaDepth are cut to {}.
 func normalizeSchema(raw json.RawMessage) json.RawMessage {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
@@ -26,133 +68,139 @@ func normalizeSchema(raw json.RawMessage) json.RawMessage {
 	if !ok {
 		return json.RawMessage(emptyObjectSchema)
 	}
-	changed := false
-	if t, ok := root["type"].(string); !ok || t != "object" {
+	if _, ok := root["type"]; !ok {
 		root["type"] = "object"
-		changed = true
 	}
-	if fixSchema(root) {
-		changed = true
+	s := reduceSchema(root, 0)
+	if s.Properties == nil {
+		s.Properties = &map[string]*modelSchema{}
 	}
-	if !changed {
-		var buf bytes.Buffer
-		if json.Compact(&buf, raw) == nil {
-			return buf.Bytes()
-		}
-	}
-	out, err := protocol.Marshal(root)
+	out, err := protocol.Marshal(s)
 	if err != nil {
 		return json.RawMessage(emptyObjectSchema)
 	}
 	return out
 }
 
-// fixSchema normalises a schema object in place and reports whether it
-// changed anything.
-func fixSchema(s map[string]any) bool {
-	changed := false
-	if _, ok := s["type"]; !ok && !hasAnyKey(s, "anyOf", "oneOf", "allOf", "$ref", "enum", "const", "not") {
-		switch {
-		case hasAnyKey(s, "properties", "additionalProperties", "patternProperties", "required"):
-			s["type"] = "object"
-			changed = true
-		case hasAnyKey(s, "items", "prefixItems"):
-			s["type"] = "array"
-			changed = true
-		}
+// reduceSubSchema reduces a schema found inside another, which may be a
+// boolean schema.
+func reduceSubSchema(v any, depth int) *modelSchema {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return &modelSchema{Type: "string"}
 	}
-	if hasType(s, "object") {
-		if _, ok := s["properties"].(map[string]any); !ok {
-			s["properties"] = map[string]any{}
-			changed = true
-		}
-	}
-	if hasType(s, "array") {
-		if _, ok := s["items"]; !ok {
-			s["items"] = map[string]any{}
-			changed = true
-		}
-	}
-
-	// Sub-schemas held by name.
-	for _, key := range [...]string{"properties", "patternProperties", "$defs", "definitions"} {
-		if m, ok := s[key].(map[string]any); ok {
-			for name, sub := range m {
-				if fixed, c := fixSubSchema(sub); c {
-					m[name] = fixed
-					changed = true
-				}
-			}
-		}
-	}
-	// Sub-schemas held in lists.
-	for _, key := range [...]string{"anyOf", "oneOf", "allOf", "prefixItems"} {
-		if list, ok := s[key].([]any); ok {
-			for i, sub := range list {
-				if fixed, c := fixSubSchema(sub); c {
-					list[i] = fixed
-					changed = true
-				}
-			}
-		}
-	}
-	// Single sub-schemas; items may also be a list (older drafts).
-	for _, key := range [...]string{"items", "additionalProperties", "not", "if", "then", "else"} {
-		switch sub := s[key].(type) {
-		case map[string]any:
-			if fixSchema(sub) {
-				changed = true
-			}
-		case []any:
-			for i, item := range sub {
-				if fixed, c := fixSubSchema(item); c {
-					sub[i] = fixed
-					changed = true
-				}
-			}
-		case bool:
-			if key == "items" && sub {
-				s[key] = map[string]any{}
-				changed = true
-			}
-		}
-	}
-	return changed
+	return reduceSchema(m, depth)
 }
 
-// fixSubSchema normalises a schema found inside another: objects are fixed in
-// place, the schema true becomes {}. It returns the schema to store and
-// whether it changed.
-func fixSubSchema(v any) (any, bool) {
-	switch s := v.(type) {
-	case map[string]any:
-		return s, fixSchema(s)
-	case bool:
-		if s {
-			return map[string]any{}, true
-		}
+// reduceSchema reduces one schema object.
+func reduceSchema(m map[string]any, depth int) *modelSchema {
+	if depth > maxSchemaDepth {
+		return &modelSchema{}
 	}
-	return v, false
-}
-
-// hasAnyKey reports whether m has one of keys.
-func hasAnyKey(m map[string]any, keys ...string) bool {
-	for _, k := range keys {
-		if _, ok := m[k]; ok {
-			return true
-		}
-	}
-	return false
-}
-
-// hasType reports whether a schema's type is, or includes, t.
-func hasType(s map[string]any, t string) bool {
-	switch v := s["type"].(type) {
+	s := &modelSchema{}
+	switch t := m["type"].(type) {
 	case string:
-		return v == t
+		s.Type = t
+	case []any:
+		s.Type = t
+	}
+	if d, ok := m["description"].(string); ok {
+		s.Description = d
+	}
+	if e, ok := m["enum"].([]any); ok {
+		s.Enum = e
+	} else if c, ok := m["const"]; ok {
+		s.Enum = []any{c}
+	}
+	if items, ok := m["items"]; ok {
+		s.Items = reduceSubSchema(items, depth+1)
+	}
+	if n, ok := m["minItems"].(json.Number); ok {
+		s.MinItems = n
+	}
+	if props, ok := m["properties"].(map[string]any); ok {
+		reduced := make(map[string]*modelSchema, len(props))
+		for name, sub := range props {
+			reduced[name] = reduceSubSchema(sub, depth+1)
+		}
+		s.Properties = &reduced
+	}
+	if r, ok := m["required"].([]any); ok {
+		s.Required = r
+	}
+	switch ap := m["additionalProperties"].(type) {
+	case bool:
+		s.AdditionalProperties = ap
+	case map[string]any:
+		s.AdditionalProperties = reduceSchema(ap, depth+1)
+	}
+	s.AnyOf = reduceList(m["anyOf"], depth)
+	s.OneOf = reduceList(m["oneOf"], depth)
+	s.AllOf = reduceList(m["allOf"], depth)
+	if ref, ok := m["$ref"].(string); ok {
+		s.Ref = ref
+	}
+	s.Defs = reduceMap(m["$defs"], depth)
+	s.Definitions = reduceMap(m["definitions"], depth)
+
+	if s.Type == nil {
+		_, hasRequired := m["required"]
+		_, hasAdditional := m["additionalProperties"]
+		switch {
+		case s.Properties != nil || hasRequired || hasAdditional:
+			s.Type = "object"
+		case s.Items != nil:
+			s.Type = "array"
+		case s.Enum != nil:
+			s.Type = "string"
+		case s.AnyOf == nil && s.OneOf == nil && s.AllOf == nil && s.Ref == "":
+			return &modelSchema{Defs: s.Defs, Definitions: s.Definitions}
+		}
+	}
+	if hasTypeName(s.Type, "object") && s.Properties == nil {
+		s.Properties = &map[string]*modelSchema{}
+	}
+	if hasTypeName(s.Type, "array") && s.Items == nil {
+		s.Items = &modelSchema{Type: "string"}
+	}
+	return s
+}
+
+// reduceList reduces a list of sub-schemas (anyOf, oneOf, allOf).
+func reduceList(v any, depth int) []*modelSchema {
+	list, ok := v.([]any)
+	if !ok {
+		return nil
+	}
+	out := make([]*modelSchema, 0, len(list))
+	for _, sub := range list {
+		out = append(out, reduceSubSchema(sub, depth+1))
+	}
+	return out
+}
+
+// reduceMap reduces sub-schemas held by name ($defs, definitions).
+func reduceMap(v any, depth int) map[string]*modelSchema {
+	m, ok := v.(map[string]any)
+	if !ok || len(m) == 0 {
+		return nil
+	}
+	out := make(map[string]*modelSchema, len(m))
+	for name, sub := range m {
+		out[name] = reduceSubSchema(sub, depth+1)
+	}
+	return out
+}
+
+// hasTypeName reports whether a schema type (a name or a list of names) is,
+// or includes, name.
+func hasTypeName(t any, name string) bool {
+	switch v := t.(type) {
+	case string:
+		return v == name
 	case []any:
 		for _, item := range v {
-			if item == t {
+			if item == name {
 				return true
 			}
 		}

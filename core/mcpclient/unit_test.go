@@ -1,7 +1,7 @@
 package mcpclient
 
 import (
-	"crypto/sha256"
+	"crypto/sha1"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -12,10 +12,10 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// hash8 is the first 8 hex digits of the SHA-256 of s.
-func hash8(s string) string {
-	sum := sha256.Sum256([]byte(s))
-	return hex.EncodeToString(sum[:])[:8]
+// sha1Hex is the SHA-1 of s in hex.
+func sha1Hex(s string) string {
+	sum := sha1.Sum([]byte(s))
+	return hex.EncodeToString(sum[:])
 }
 
 func TestQualifiedNames(t *testing.T) {
@@ -41,38 +41,47 @@ func TestQualifiedNames(t *testing.T) {
 			want: []string{"s__" + strings.Repeat("t", 61)},
 		},
 		{
-			name: "longer names get a prefix and a hash of the full name",
-			keys: []toolKey{{"s", strings.Repeat("t", 62)}, {"srv", long}},
+			// Names codex-cli 0.45 gave these tools, with the servers
+			// "weird" and "a_server_with_a_rather_long_name_indeed_yes".
+			name: "longer names: 24 characters and the SHA-1 of the full name",
+			keys: []toolKey{
+				{"a_server_with_a_rather_long_name_indeed_yes", "very_long_tool_name_that_goes_on_and_on_and_on_for_quite_a_while_longer"},
+				{"a_server_with_a_rather_long_name_indeed_yes", long},
+				{"weird", "very_long_tool_name_that_goes_on_and_on_and_on_for_quite_a_while_longer"},
+				{"weird", long},
+			},
 			want: []string{
-				("s__" + strings.Repeat("t", 62))[:55] + "_" + hash8("s__"+strings.Repeat("t", 62)),
-				("srv__" + long)[:55] + "_" + hash8("srv__"+long),
+				"a_server_with_a_rather_lba7cb1a058fce32e7ff0833544ce8f23c13b02aa",
+				"a_server_with_a_rather_l856ca4d216933d63ce4de1d13736931516b07dea",
+				"weird__very_long_tool_na50076a63d1335100e97ef3095ebcd1daad741329",
+				"weird__xxxxxxxxxxxxxxxxx9b25146188d4f04278166066e8f8350ae562a00b",
 			},
 		},
 		{
-			name: "a later duplicate gets a hash suffix",
+			name: "a later duplicate is hashed",
 			keys: []toolKey{{"srv", "a b"}, {"srv", "a.b"}, {"srv", "a_b"}},
-			want: []string{"srv__a_b", "srv__a_b_" + hash8("srv__a.b"), "srv__a_b_" + hash8("srv__a_b")},
+			want: []string{"srv__a_b", "srv__a_b" + sha1Hex("srv__a.b"), "srv__a_b" + sha1Hex("srv__a_b")},
 		},
 		{
 			name: "server and tool split differently",
 			keys: []toolKey{{"a", "b__c"}, {"a__b", "c"}},
-			want: []string{"a__b__c", "a__b__c_" + hash8("a__b__c")},
+			want: []string{"a__b__c", "a__b__c" + sha1Hex("a__b__c")},
 		},
 		{
 			name: "a duplicate of a hashed name is salted",
-			keys: []toolKey{{"s", "t_"}, {"s", "t__" + hash8("s__t.")}, {"s", "t."}},
+			keys: []toolKey{{"s", "t_"}, {"s", "t_" + sha1Hex("s__t.")}, {"s", "t."}},
 			want: []string{
 				"s__t_",
-				"s__t__" + hash8("s__t."),
-				"s__t__" + hash8("s__t.#1"),
+				"s__t_" + sha1Hex("s__t."),
+				"s__t_" + sha1Hex("s__t.#1"),
 			},
 		},
 		{
 			name: "long duplicates stay within 64 characters",
 			keys: []toolKey{{"srv", long + "."}, {"srv", long + "/"}},
 			want: []string{
-				("srv__" + long)[:55] + "_" + hash8("srv__"+long+"."),
-				("srv__" + long)[:55] + "_" + hash8("srv__"+long+"/"),
+				("srv__" + long)[:24] + sha1Hex("srv__"+long+"."),
+				("srv__" + long)[:24] + sha1Hex("srv__"+long+"/"),
 			},
 		},
 	}
@@ -102,15 +111,21 @@ func TestNormalizeSchema(t *testing.T) {
 		{"invalid", `{"type":`, `{"type":"object","properties":{}}`},
 		{"empty object", `{}`, `{"type":"object","properties":{}}`},
 		{"no properties", `{"type":"object"}`, `{"type":"object","properties":{}}`},
+		{"top-level type kept", `{"type":"string"}`, `{"type":"string","properties":{}}`},
+		{
+			"unknown keywords dropped, const as enum",
+			`{"$schema":"x","title":"T","type":"object","properties":{"c":{"const":1,"default":1},"n":{"type":"integer","minimum":0,"nullable":true}}}`,
+			`{"type":"object","properties":{"c":{"type":"string","enum":[1]},"n":{"type":"integer"}}}`,
+		},
 		{
 			"nested object and array fixed",
 			`{"type":"object","properties":{"o":{"type":"object"},"a":{"type":"array"},"l":{"type":["array","null"]}}}`,
-			`{"type":"object","properties":{"o":{"type":"object","properties":{}},"a":{"type":"array","items":{}},"l":{"type":["array","null"],"items":{}}}}`,
+			`{"type":"object","properties":{"o":{"type":"object","properties":{}},"a":{"type":"array","items":{"type":"string"}},"l":{"type":["array","null"],"items":{"type":"string"}}}}`,
 		},
 		{
-			"types inferred",
+			"types inferred, an untyped schema emptied",
 			`{"properties":{"p":{"properties":{"x":{"type":"string"}}},"q":{"items":{"type":"number"}},"r":{"description":"anything"}}}`,
-			`{"type":"object","properties":{"p":{"type":"object","properties":{"x":{"type":"string"}}},"q":{"type":"array","items":{"type":"number"}},"r":{"description":"anything"}}}`,
+			`{"type":"object","properties":{"p":{"type":"object","properties":{"x":{"type":"string"}}},"q":{"type":"array","items":{"type":"number"}},"r":{}}}`,
 		},
 		{
 			"combinators left untyped, their branches fixed",
@@ -120,12 +135,12 @@ func TestNormalizeSchema(t *testing.T) {
 		{
 			"definitions, items and true schemas",
 			`{"type":"object","properties":{"t":true,"a":{"type":"array","items":{"type":"object"}}},"$defs":{"d":{"type":"object"}}}`,
-			`{"type":"object","properties":{"t":{},"a":{"type":"array","items":{"type":"object","properties":{}}}},"$defs":{"d":{"type":"object","properties":{}}}}`,
+			`{"type":"object","properties":{"t":{"type":"string"},"a":{"type":"array","items":{"type":"object","properties":{}}}},"$defs":{"d":{"type":"object","properties":{}}}}`,
 		},
 		{
 			"additionalProperties schema fixed, false kept",
 			`{"type":"object","properties":{"m":{"type":"object","additionalProperties":{"type":"array"}}},"additionalProperties":false}`,
-			`{"type":"object","properties":{"m":{"type":"object","properties":{},"additionalProperties":{"type":"array","items":{}}}},"additionalProperties":false}`,
+			`{"type":"object","properties":{"m":{"type":"object","properties":{},"additionalProperties":{"type":"array","items":{"type":"string"}}}},"additionalProperties":false}`,
 		},
 	}
 	for _, tt := range tests {
@@ -136,15 +151,15 @@ func TestNormalizeSchema(t *testing.T) {
 	}
 }
 
-func TestNormalizeSchemaKeepsValidSchemaAsIs(t *testing.T) {
+func TestNormalizeSchemaWritesReferenceOrder(t *testing.T) {
 	in := `{
 		"type": "object",
 		"properties": {"zeta": {"type": "string", "description": "<b> & </b>"}, "alpha": {"type": "integer"}},
 		"required": ["zeta"]
 	}`
 	got := normalizeSchema(json.RawMessage(in))
-	// Key order is kept and only space is removed.
-	assert.Equal(t, `{"type":"object","properties":{"zeta":{"type":"string","description":"<b> & </b>"},"alpha":{"type":"integer"}},"required":["zeta"]}`, string(got))
+	// Keywords in the reference's order, properties sorted, no HTML escaping.
+	assert.Equal(t, `{"type":"object","properties":{"alpha":{"type":"integer"},"zeta":{"type":"string","description":"<b> & </b>"}},"required":["zeta"]}`, string(got))
 }
 
 func TestParseArguments(t *testing.T) {

@@ -60,6 +60,23 @@ type Handler interface {
 	Handle(ctx context.Context, t *Turn, c Call) (string, error)
 }
 
+// Output is a tool result given back to the model as content items (text
+// and images) rather than as text alone.
+type Output struct {
+	// Text is the output when Content is nil.
+	Text string
+	// Content, when not nil, is sent as the output's content items.
+	Content []protocol.ContentItem
+}
+
+// ContentHandler is a Handler whose results may carry content items; the
+// router prefers HandleOutput over Handle.
+type ContentHandler interface {
+	Handler
+	// HandleOutput runs the call like Handle and returns the output.
+	HandleOutput(ctx context.Context, t *Turn, c Call) (Output, error)
+}
+
 // HandlerFunc adapts a function to Handler.
 type HandlerFunc func(ctx context.Context, t *Turn, c Call) (string, error)
 
@@ -129,7 +146,13 @@ func (r *Router) Dispatch(ctx context.Context, t *Turn, item protocol.ResponseIt
 		out.Output = fmt.Sprintf("unsupported call: %s", call.Name)
 		return out, nil
 	}
-	text, err := h.Handle(ctx, t, call)
+	var result Output
+	var err error
+	if ch, ok := h.(ContentHandler); ok {
+		result, err = ch.HandleOutput(ctx, t, call)
+	} else {
+		result.Text, err = h.Handle(ctx, t, call)
+	}
 	if errors.Is(err, ErrTurnAborted) {
 		return out, err
 	}
@@ -140,6 +163,7 @@ func (r *Router) Dispatch(ctx context.Context, t *Turn, item protocol.ResponseIt
 		out.Output = err.Error()
 		return out, nil
 	}
-	out.Output = text
+	out.Output = result.Text
+	out.OutputContent = result.Content
 	return out, nil
 }
