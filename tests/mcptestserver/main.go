@@ -12,7 +12,8 @@
 //   - barrier: waits until "count" calls with the same "key" are in flight;
 //   - bare: has an input schema without properties;
 //   - ask: asks the user's name with an elicitation and greets them; it is
-//     listed only to clients that declare the elicitation capability;
+//     listed only to clients that declare the elicitation capability; with
+//     MCPTEST_ASK_LOG set, it appends how each question ended to that file;
 //   - a tool with a long name full of characters that are not allowed in
 //     model-facing tool names.
 //
@@ -267,8 +268,10 @@ func ask(ctx context.Context, s *server.MCPServer) (*mcp.CallToolResult, error) 
 		RequestedSchema: json.RawMessage(askSchema),
 	}})
 	if err != nil {
+		logAsk("error")
 		return nil, fmt.Errorf("ask: %w", err)
 	}
+	logAsk(string(res.Action))
 	switch res.Action {
 	case mcp.ElicitationResponseActionAccept:
 		content, _ := res.Content.(map[string]any)
@@ -295,4 +298,18 @@ func hideAsk(ctx context.Context, tools []mcp.Tool) []mcp.Tool {
 		}
 	}
 	return out
+}
+
+// logAsk appends how a question ended to the file named by MCPTEST_ASK_LOG.
+func logAsk(outcome string) {
+	path := os.Getenv("MCPTEST_ASK_LOG")
+	if path == "" {
+		return
+	}
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
+	if err != nil {
+		return
+	}
+	_, _ = fmt.Fprintln(f, outcome)
+	_ = f.Close()
 }
