@@ -234,5 +234,7 @@ func (s *Server) forward(ctx context.Context, st *conversationState, ev protocol
 		s.requestPatchApproval(ctx, st, m)
 	case *protocol.ApplyPatchApprovalRequestEvent:
 		s.requestPatchApproval(ctx, st, *m)
+	case protocol.ElicitationRequestEvent:
+		s.requestMcpElicitation(ctx, st, m)
 	}
 }

@@ -413,6 +413,9 @@ func (s *Server) pumpV2(ctx context.Context, th *v2Thread) {
 			}
 			s.notifyV2(ctx, m.method, m.params)
 		}
+		if e, ok := ev.Msg.(protocol.ElicitationRequestEvent); ok {
+			s.askV2Elicitation(ctx, th, ev.ID, e, quiet)
+		}
 		th.emitMu.Unlock()
 	}
 }

@@ -297,6 +297,8 @@ func (s *Server) runTurn(ctx context.Context, call *toolCall, st *convState, pro
 				func(d protocol.ReviewDecision) protocol.Op {
 					return protocol.PatchApprovalOp{ID: m.CallID, Decision: d}
 				})
+		case protocol.ElicitationRequestEvent:
+			s.forwardElicitation(approvalCtx, &approvals, call, st, ev.ID, m)
 		}
 		if res, done := w.observe(ev); done {
 			return res, true

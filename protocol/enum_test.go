@@ -101,6 +101,7 @@ func enumCases() []enumCase {
 		caseOf("TurnAbortReason", protocol.TurnAbortReasonValues(), "interrupted", "replaced", "review_ended"),
 		caseOf("InputMessageKind", protocol.InputMessageKindValues(), "plain", "user_instructions", "environment_context"),
 		caseOf("InputItemType", protocol.InputItemTypeValues(), "text", "image", "localImage"),
+		caseOf("ElicitationAction", protocol.ElicitationActionValues(), "accept", "decline", "cancel"),
 	}
 }
 

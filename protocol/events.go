@@ -692,6 +692,8 @@ const (
 	EventTypeEnteredReviewMode = "entered_review_mode"
 	// EventTypeExitedReviewMode tags ExitedReviewModeEvent.
 	EventTypeExitedReviewMode = "exited_review_mode"
+	// EventTypeElicitationRequest tags ElicitationRequestEvent.
+	EventTypeElicitationRequest = "elicitation_request"
 )
 
 // EventMessages returns a zero value of every event message type, in the
@@ -738,6 +740,7 @@ func EventMessages() []EventMsg {
 		ContextCompactedEvent{},
 		EnteredReviewModeEvent{},
 		ExitedReviewModeEvent{},
+		ElicitationRequestEvent{},
 	}
 }
 

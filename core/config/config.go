@@ -169,6 +169,10 @@ type MCPServerConfig struct {
 	StartupTimeoutSec float64 `toml:"startup_timeout_sec,omitempty"`
 	// ToolTimeoutSec bounds one tool call (default 60).
 	ToolTimeoutSec float64 `toml:"tool_timeout_sec,omitempty"`
+	// ElicitationTimeoutSec bounds the wait for the user's answer to one
+	// of the server's elicitation requests (default 300); unanswered, the
+	// request is declined.
+	ElicitationTimeoutSec float64 `toml:"elicitation_timeout_sec,omitempty"`
 }
 
 // ShellEnvironmentPolicy is the [shell_environment_policy] table.

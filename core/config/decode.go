@@ -616,7 +616,7 @@ func decodeMCPServer(t table) (MCPServerConfig, error) {
 		StartupTimeoutSec: DefaultMCPStartupTimeoutSec,
 		ToolTimeoutSec:    DefaultMCPToolTimeoutSec,
 	}
-	var startupSec, toolSec *float64
+	var startupSec, toolSec, elicitSec *float64
 	var startupMs *int64
 	err := firstErr(
 		t.str("command", &srv.Command),
@@ -625,6 +625,7 @@ func decodeMCPServer(t table) (MCPServerConfig, error) {
 		t.number("startup_timeout_sec", &startupSec),
 		t.integer("startup_timeout_ms", &startupMs),
 		t.number("tool_timeout_sec", &toolSec),
+		t.number("elicitation_timeout_sec", &elicitSec),
 	)
 	if err != nil {
 		return MCPServerConfig{}, err
@@ -640,6 +641,9 @@ func decodeMCPServer(t table) (MCPServerConfig, error) {
 	}
 	if toolSec != nil {
 		srv.ToolTimeoutSec = *toolSec
+	}
+	if elicitSec != nil {
+		srv.ElicitationTimeoutSec = *elicitSec
 	}
 	return srv, nil
 }

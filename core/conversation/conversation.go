@@ -58,6 +58,7 @@ type Conversation struct {
 	task      *task
 	pending   []protocol.ResponseItem
 	approvals map[string]chan protocol.ReviewDecision
+	elicits   elicitations
 	approved  approval.SessionApprovals
 	injected  []protocol.ResponseItem
 	// reviewing is set while a review turn runs on a history of its own,
@@ -99,7 +100,7 @@ func (c *Conversation) startMCP(environ []string) {
 	}
 	go func() {
 		defer close(c.mcpReady)
-		m, failures := mcpclient.Start(c.ctx, c.cfg.MCPServers, mcpclient.WithEnviron(environ))
+		m, failures := mcpclient.Start(c.ctx, c.cfg.MCPServers, mcpclient.WithEnviron(environ), mcpclient.WithElicitation(c.elicit))
 		for _, f := range failures {
 			c.events.push(protocol.Event{ID: "", Msg: protocol.BackgroundEvent{Message: f.Error()}})
 		}
@@ -181,6 +182,8 @@ func (c *Conversation) SubmitWithID(subID string, op protocol.Op) (string, error
 		c.deliverApproval(o.ID, o.Decision)
 	case protocol.PatchApprovalOp:
 		c.deliverApproval(o.ID, o.Decision)
+	case protocol.ResolveElicitationOp:
+		c.elicits.resolve(o)
 	case protocol.ShutdownOp:
 		go func() { _ = c.shutdown(context.Background()) }()
 	case protocol.RunUserShellCommandOp:

@@ -98,6 +98,7 @@ type Option func(*options)
 // options are the settings of Start.
 type options struct {
 	environ []string
+	elicit  ElicitationHandler
 }
 
 // WithEnviron sets the environment ("NAME=value" entries) the servers'
@@ -127,7 +128,7 @@ func Start(ctx context.Context, servers map[string]config.MCPServerConfig, opts 
 	results := make(chan outcome, len(servers))
 	for name, cfg := range servers {
 		go func() {
-			s, listed, err := startServer(ctx, name, cfg, o.environ)
+			s, listed, err := startServer(ctx, name, cfg, o.environ, o.elicit)
 			results <- outcome{name: name, server: s, tools: listed, err: err}
 		}()
 	}

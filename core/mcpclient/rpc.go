@@ -58,17 +58,25 @@ type outgoingResponse struct {
 type incomingMessage struct {
 	ID     json.RawMessage `json:"id"`
 	Method string          `json:"method"`
+	Params json.RawMessage `json:"params"`
 	Result json.RawMessage `json:"result"`
 	Error  *rpcError       `json:"error"`
 }
 
+// requestHandler answers a request of the server. It reports false for a
+// method it does not serve. ctx ends when the connection closes.
+type requestHandler func(ctx context.Context, id json.RawMessage, method string, params json.RawMessage) (result any, err *rpcError, served bool)
+
 // rpcConn is the client side of a JSON-RPC 2.0 connection over a byte
 // stream pair carrying one JSON message per line, as MCP's stdio transport
 // does. Requests of the server are answered (ping with an empty result,
-// anything else with "method not found"); its notifications are ignored, as
-// are lines that are not JSON messages.
+// those the handler serves with its answer, anything else with "method not
+// found"); its notifications are ignored, as are lines that are not JSON
+// messages.
 type rpcConn struct {
 	out io.WriteCloser
+	// handle serves requests of the server other than ping; may be nil.
+	handle requestHandler
 	// writeMu keeps lines written concurrently from interleaving.
 	writeMu sync.Mutex
 
@@ -88,8 +96,14 @@ type rpcConn struct {
 // newRPCConn starts reading messages from in and returns a connection
 // writing to out. The read loop runs until in reports an error or its end.
 func newRPCConn(in io.Reader, out io.WriteCloser) *rpcConn {
+	return newRPCConnWith(in, out, nil)
+}
+
+// newRPCConnWith is newRPCConn with a handler for the server's requests.
+func newRPCConnWith(in io.Reader, out io.WriteCloser, handle requestHandler) *rpcConn {
 	c := &rpcConn{
 		out:        out,
+		handle:     handle,
 		pending:    map[string]chan rpcResponse{},
 		done:       make(chan struct{}),
 		readerDone: make(chan struct{}),
@@ -300,7 +314,7 @@ func (c *rpcConn) dispatch(line []byte) {
 	case msg.Method != "" && !hasID:
 		// Notifications (progress, logging, list changes) are not used.
 	case msg.Method != "":
-		c.answer(msg.ID, msg.Method)
+		c.answer(msg.ID, msg.Method, msg.Params)
 	case hasID:
 		c.deliver(msg)
 	}
@@ -324,22 +338,37 @@ func (c *rpcConn) deliver(msg incomingMessage) {
 }
 
 // answer replies to a request of the server, in the background so that the
-// read loop never blocks on writing.
-func (c *rpcConn) answer(id json.RawMessage, method string) {
+// read loop never blocks on writing nor on a handler waiting for the user.
+func (c *rpcConn) answer(id json.RawMessage, method string, params json.RawMessage) {
 	if c.isClosed() {
 		return
 	}
-	resp := outgoingResponse{JSONRPC: mcp.JSONRPC_VERSION, ID: id}
-	if method == string(mcp.MethodPing) {
-		resp.Result = struct{}{}
-	} else {
-		resp.Error = &rpcError{Code: mcp.METHOD_NOT_FOUND, Message: "Method not found: " + method}
-	}
-	line, err := protocol.Marshal(resp)
-	if err != nil {
-		return
-	}
 	c.replies.Go(func() {
+		resp := outgoingResponse{JSONRPC: mcp.JSONRPC_VERSION, ID: id}
+		served := false
+		if method == string(mcp.MethodPing) {
+			resp.Result, served = struct{}{}, true
+		} else if c.handle != nil {
+			ctx, cancel := context.WithCancel(context.Background())
+			go func() {
+				select {
+				case <-c.done:
+					cancel()
+				case <-ctx.Done():
+				}
+			}()
+			resp.Result, resp.Error, served = c.handle(ctx, id, method, params)
+			cancel()
+		}
+		if !served {
+			resp.Result = nil
+			resp.Error = &rpcError{Code: mcp.METHOD_NOT_FOUND, Message: "Method not found: " + method}
+		}
+		line, err := protocol.Marshal(resp)
+		if err != nil {
+			line, _ = protocol.Marshal(outgoingResponse{JSONRPC: mcp.JSONRPC_VERSION, ID: id,
+				Error: &rpcError{Code: mcp.INTERNAL_ERROR, Message: "encode result: " + err.Error()}})
+		}
 		// A failed write means the server has gone; there is no one to tell.
 		_ = c.writeLine(line)
 	})

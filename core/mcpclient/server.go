@@ -53,6 +53,12 @@ type server struct {
 	conn        *rpcConn
 	nextID      atomic.Int64
 
+	// elicit answers the server's elicitations; nil when not offered.
+	elicit        ElicitationHandler
+	elicitTimeout time.Duration
+	// clocks are the timeouts of the running tool calls.
+	clocks callClocks
+
 	// lifetime is cancelled when the server is shut down.
 	lifetime context.Context
 	cancel   context.CancelFunc
@@ -77,7 +83,7 @@ func duration(secs float64, def time.Duration) time.Duration {
 // startServer launches a server, runs the initialize handshake and lists its
 // tools, all within the server's start-up timeout and ctx. On failure the
 // process is killed.
-func startServer(ctx context.Context, name string, cfg config.MCPServerConfig, environ []string) (*server, []listedTool, error) {
+func startServer(ctx context.Context, name string, cfg config.MCPServerConfig, environ []string, elicit ElicitationHandler) (*server, []listedTool, error) {
 	timeout := duration(cfg.StartupTimeoutSec, defaultStartupTimeout)
 	timedOut := fmt.Errorf("timed out after %s", timeout)
 	ctx, cancel := context.WithTimeoutCause(ctx, timeout, timedOut)
@@ -94,11 +100,13 @@ func startServer(ctx context.Context, name string, cfg config.MCPServerConfig, e
 		return nil, nil, fmt.Errorf("launch %q: %w", cfg.Command, err)
 	}
 	s := &server{
-		name:        name,
-		toolTimeout: duration(cfg.ToolTimeoutSec, defaultToolTimeout),
-		proc:        proc,
-		conn:        newRPCConn(proc.stdout, proc.stdin),
+		name:          name,
+		toolTimeout:   duration(cfg.ToolTimeoutSec, defaultToolTimeout),
+		proc:          proc,
+		elicit:        elicit,
+		elicitTimeout: duration(cfg.ElicitationTimeoutSec, defaultElicitationTimeout),
 	}
+	s.conn = newRPCConnWith(proc.stdout, proc.stdin, s.serveRequest)
 	s.lifetime, s.cancel = context.WithCancel(context.Background())
 
 	tools, err := s.handshake(ctx)
@@ -137,6 +145,9 @@ func (s *server) initialize(ctx context.Context) (*mcp.InitializeResult, error) 
 	params := mcp.InitializeParams{
 		ProtocolVersion: protocolVersion,
 		ClientInfo:      mcp.Implementation{Name: clientName, Title: "Codex", Version: version.Version},
+	}
+	if s.elicit != nil {
+		params.Capabilities.Elicitation = &mcp.ElicitationCapability{}
 	}
 	raw, err := s.request(ctx, string(mcp.MethodInitialize), params)
 	if err != nil {
@@ -225,8 +236,8 @@ func (s *server) callTool(ctx context.Context, tool string, args json.RawMessage
 			s.proc.stderrTail()))
 	}
 	timedOut := fmt.Errorf("timed out after %s", s.toolTimeout)
-	ctx, cancel := context.WithTimeoutCause(ctx, s.toolTimeout, timedOut)
-	defer cancel()
+	ctx, release := s.withCallTimeout(ctx, s.toolTimeout, timedOut)
+	defer release()
 	raw, err := s.request(ctx, string(mcp.MethodToolsCall), callParams{Name: tool, Arguments: args})
 	if err != nil {
 		return nil, s.describe(ctx, "the call", err, timedOut)

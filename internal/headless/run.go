@@ -373,6 +373,9 @@ func (r *run) handle(ev protocol.Event) bool {
 	case protocol.ApplyPatchApprovalRequestEvent:
 		fmt.Fprintf(r.stderr, "codex: denied approval to change %s: exec cannot ask for approval\n", plural(len(m.Changes), "file"))
 		r.answer(protocol.PatchApprovalOp{ID: m.CallID, Decision: protocol.DecisionDenied})
+	case protocol.ElicitationRequestEvent:
+		fmt.Fprintf(r.stderr, "codex: declined the question of MCP server %s: exec cannot ask the user\n", displayText(m.ServerName))
+		r.answer(protocol.ResolveElicitationOp{ServerName: m.ServerName, RequestID: m.ID, Decision: protocol.ElicitationDecline})
 	}
 	return false
 }

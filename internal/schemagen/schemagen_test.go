@@ -235,6 +235,7 @@ func TestSchemaEnumsEqualValueLists(t *testing.T) {
 		{"ReviewDecision", valueStrings(protocol.ReviewDecisionValues())},
 		{"TurnAbortReason", valueStrings(protocol.TurnAbortReasonValues())},
 		{"InputMessageKind", valueStrings(protocol.InputMessageKindValues())},
+		{"ElicitationAction", valueStrings(protocol.ElicitationActionValues())},
 	}
 	listed := map[string]bool{}
 	for _, tt := range tests {

@@ -65,6 +65,7 @@ func Table() []Row {
 	return slices.Concat(clientRequests(), []Row{
 		serverRequest[protocol.ExecCommandApprovalParams, protocol.ApprovalResponse](protocol.MethodExecCommandApproval),
 		serverRequest[protocol.ApplyPatchApprovalParams, protocol.ApprovalResponse](protocol.MethodApplyPatchApproval),
+		serverRequest[protocol.McpElicitationRequestParams, protocol.McpElicitationResponse](protocol.MethodMcpElicitationRequest),
 
 		notification[protocol.SessionConfiguredNotification](protocol.NotificationSessionConfigured),
 		notification[protocol.AuthStatusChangeNotification](protocol.NotificationAuthStatusChange),
@@ -72,6 +73,7 @@ func Table() []Row {
 
 		serverRequest[v2.CommandExecutionRequestApprovalParams, v2.ApprovalAnswer](v2.MethodCommandExecutionRequestApproval),
 		serverRequest[v2.FileChangeRequestApprovalParams, v2.ApprovalAnswer](v2.MethodFileChangeRequestApproval),
+		serverRequest[v2.McpServerElicitationRequestParams, v2.McpServerElicitationRequestResponse](v2.MethodMcpServerElicitationRequest),
 		notification[v2.ThreadStartedNotification](v2.NotificationThreadStarted),
 		notification[v2.ThreadStatusChangedNotification](v2.NotificationThreadStatusChanged),
 		notification[v2.TokenUsageUpdatedNotification](v2.NotificationTokenUsageUpdated),

@@ -11,6 +11,9 @@
 //   - spawn_child: starts an idle child process and returns its pid;
 //   - barrier: waits until "count" calls with the same "key" are in flight;
 //   - bare: has an input schema without properties;
+//   - ask: asks the user's name with an elicitation and greets them; it is
+//     listed only to clients that declare the elicitation capability; with
+//     MCPTEST_ASK_LOG set, it appends how each question ended to that file;
 //   - a tool with a long name full of characters that are not allowed in
 //     model-facing tool names.
 //
@@ -87,7 +90,7 @@ func sleepForever() {
 
 // newServer builds the MCP server with every test tool.
 func newServer() *server.MCPServer {
-	s := server.NewMCPServer("mcptestserver", "1.0.0", server.WithToolCapabilities(false))
+	s := server.NewMCPServer("mcptestserver", "1.0.0", server.WithToolCapabilities(false), server.WithToolFilter(hideAsk))
 	b := &barriers{waiting: map[string]*barrier{}}
 
 	s.AddTool(mcp.NewTool("echo",
@@ -132,6 +135,11 @@ func newServer() *server.MCPServer {
 		json.RawMessage(`{"type":"object"}`),
 	), func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 		return mcp.NewToolResultText("bare"), nil
+	})
+	s.AddTool(mcp.NewTool("ask",
+		mcp.WithDescription("Asks the user's name, then greets them."),
+	), func(ctx context.Context, _ mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		return ask(ctx, s)
 	})
 	s.AddTool(mcp.NewTool(weirdToolName,
 		mcp.WithDescription("A tool whose name needs sanitising."),
@@ -248,4 +256,60 @@ func (b *barriers) wait(ctx context.Context, req mcp.CallToolRequest) (*mcp.Call
 	case <-ctx.Done():
 		return nil, fmt.Errorf("barrier %s: %w", key, ctx.Err())
 	}
+}
+
+// askSchema is the form of the ask tool's elicitation.
+const askSchema = `{"type":"object","properties":{"name":{"type":"string","title":"Name","description":"Your name"}},"required":["name"]}`
+
+// ask asks the user's name and greets them, or says how the question ended.
+func ask(ctx context.Context, s *server.MCPServer) (*mcp.CallToolResult, error) {
+	res, err := s.RequestElicitation(ctx, mcp.ElicitationRequest{Params: mcp.ElicitationParams{
+		Message:         "What is your name?",
+		RequestedSchema: json.RawMessage(askSchema),
+	}})
+	if err != nil {
+		logAsk("error")
+		return nil, fmt.Errorf("ask: %w", err)
+	}
+	logAsk(string(res.Action))
+	switch res.Action {
+	case mcp.ElicitationResponseActionAccept:
+		content, _ := res.Content.(map[string]any)
+		name, _ := content["name"].(string)
+		return mcp.NewToolResultText("hello " + name), nil
+	case mcp.ElicitationResponseActionDecline:
+		return mcp.NewToolResultText("the user declined to answer"), nil
+	default:
+		return mcp.NewToolResultText("the user cancelled the question"), nil
+	}
+}
+
+// hideAsk leaves the ask tool out of the list for clients that cannot
+// answer elicitations.
+func hideAsk(ctx context.Context, tools []mcp.Tool) []mcp.Tool {
+	if session, ok := server.ClientSessionFromContext(ctx).(server.SessionWithClientInfo); ok &&
+		session.GetClientCapabilities().Elicitation != nil {
+		return tools
+	}
+	out := tools[:0:0]
+	for _, t := range tools {
+		if t.Name != "ask" {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// logAsk appends how a question ended to the file named by MCPTEST_ASK_LOG.
+func logAsk(outcome string) {
+	path := os.Getenv("MCPTEST_ASK_LOG")
+	if path == "" {
+		return
+	}
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
+	if err != nil {
+		return
+	}
+	_, _ = fmt.Fprintln(f, outcome)
+	_ = f.Close()
 }
