@@ -38,6 +38,15 @@ var networkFailures = []string{"ENOTFOUND", "EAI_AGAIN", "ECONNREFUSED", "ECONNR
 // the registry cannot be reached.
 func tsSDKDir(t *testing.T) (node, dir string) {
 	t.Helper()
+	return npmPackagesDir(t, "ts")
+}
+
+// npmPackagesDir returns a directory holding the packages of the npm
+// project tests/<project> installed by `npm ci`, cached as tsSDKDir
+// describes, and the path of node. The test is skipped when node or npm is
+// missing or the registry cannot be reached.
+func npmPackagesDir(t *testing.T, project string) (node, dir string) {
+	t.Helper()
 	node, err := exec.LookPath("node")
 	if err != nil {
 		t.Skip("node is not installed")
@@ -46,9 +55,9 @@ func tsSDKDir(t *testing.T) (node, dir string) {
 	if err != nil {
 		t.Skip("npm is not installed")
 	}
-	pkg, err := os.ReadFile(filepath.Join("ts", "package.json"))
+	pkg, err := os.ReadFile(filepath.Join(project, "package.json"))
 	require.NoError(t, err)
-	lock, err := os.ReadFile(filepath.Join("ts", "package-lock.json"))
+	lock, err := os.ReadFile(filepath.Join(project, "package-lock.json"))
 	require.NoError(t, err)
 	sum := sha256.Sum256(append(append([]byte(nil), pkg...), lock...))
 
@@ -60,7 +69,7 @@ func tsSDKDir(t *testing.T) (node, dir string) {
 		}
 		base = filepath.Join(cache, "codex-go-tests")
 	}
-	base = filepath.Join(base, "ts")
+	base = filepath.Join(base, project)
 	dir = filepath.Join(base, hex.EncodeToString(sum[:8]))
 	marker := filepath.Join(dir, ".installed")
 	if _, err := os.Stat(marker); err == nil {
