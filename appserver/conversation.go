@@ -215,6 +215,11 @@ func (s *Server) pump(ctx context.Context, st *conversationState) {
 // forward sends one event as a codex/event/<type> notification, followed by
 // the server request of an approval event.
 func (s *Server) forward(ctx context.Context, st *conversationState, ev protocol.Event) {
+	if _, ok := ev.Msg.(protocol.McpStartupUpdateEvent); ok {
+		// The 0.45 protocol has no such event: its clients learn of a
+		// failed MCP server from an error event.
+		return
+	}
 	st.emitMu.Lock()
 	defer st.emitMu.Unlock()
 	method := protocol.NotificationCodexEventPrefix + ev.Msg.EventType()

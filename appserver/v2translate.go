@@ -359,6 +359,9 @@ func (t *v2Translator) handle(ev protocol.Event) []v2Message {
 // answering a turn/start that never began ends that turn as failed, so a
 // client waiting for turn/completed is not left hanging.
 func (t *v2Translator) outsideTurn(ev protocol.Event) []v2Message {
+	if m, ok := ev.Msg.(protocol.McpStartupUpdateEvent); ok {
+		return []v2Message{t.mcpStartup(m)}
+	}
 	e, ok := ev.Msg.(protocol.ErrorEvent)
 	if !ok {
 		return nil
@@ -375,6 +378,18 @@ func (t *v2Translator) outsideTurn(ev protocol.Event) []v2Message {
 		{method: v2.NotificationError, params: v2.ErrorNotification{Error: *turn.failure, ThreadID: t.threadID, TurnID: turn.id}},
 		{method: v2.NotificationTurnCompleted, params: v2.TurnNotification{ThreadID: t.threadID, Turn: turn.wire(v2.TurnFailed, now)}},
 	}
+}
+
+// mcpStartup is the mcpServer/startupStatus/updated notification of an MCP
+// server's start-up progress.
+func (t *v2Translator) mcpStartup(m protocol.McpStartupUpdateEvent) v2Message {
+	threadID := t.threadID
+	n := v2.McpServerStatusUpdatedNotification{ThreadID: &threadID, Name: m.Server, Status: m.Status.State}
+	if m.Status.Error != "" {
+		msg := m.Status.Error
+		n.Error = &msg
+	}
+	return v2Message{method: v2.NotificationMcpServerStartupStatusUpdated, params: n}
 }
 
 // turnStarted opens the turn of submission subID: the thread becomes

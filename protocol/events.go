@@ -614,6 +614,34 @@ type McpListToolsResponseEvent struct {
 	Tools map[string]json.RawMessage `json:"tools"`
 }
 
+// McpStartupUpdateEvent reports a change in the start-up of one configured
+// MCP server. It is not sent to 0.45 app-server clients, whose protocol
+// has no such event; v2 clients see it as mcpServer/startupStatus/updated.
+type McpStartupUpdateEvent struct {
+	// Server is the configured server name.
+	Server string `json:"server"`
+	// Status is the server's new state.
+	Status McpStartupStatus `json:"status"`
+}
+
+// McpStartupStatus is the state of an MCP server's start-up.
+type McpStartupStatus struct {
+	// State is McpStartupStarting, McpStartupReady or McpStartupFailed.
+	State string `json:"state"`
+	// Error says why the start-up failed (McpStartupFailed only).
+	Error string `json:"error,omitempty"`
+}
+
+// The states of McpStartupStatus.
+const (
+	// McpStartupStarting: the server is being launched or connected to.
+	McpStartupStarting = "starting"
+	// McpStartupReady: the server's tools are available.
+	McpStartupReady = "ready"
+	// McpStartupFailed: the server could not be started.
+	McpStartupFailed = "failed"
+)
+
 // The event types: the "type" tag of each event message on the wire.
 const (
 	// EventTypeError tags ErrorEvent.
@@ -684,6 +712,8 @@ const (
 	EventTypeWebSearchEnd = "web_search_end"
 	// EventTypeMcpListToolsResponse tags McpListToolsResponseEvent.
 	EventTypeMcpListToolsResponse = "mcp_list_tools_response"
+	// EventTypeMcpStartupUpdate tags McpStartupUpdateEvent.
+	EventTypeMcpStartupUpdate = "mcp_startup_update"
 	// EventTypeContextCompactionBegin tags ContextCompactionBeginEvent.
 	EventTypeContextCompactionBegin = "context_compaction_begin"
 	// EventTypeContextCompacted tags ContextCompactedEvent.
@@ -736,6 +766,7 @@ func EventMessages() []EventMsg {
 		WebSearchBeginEvent{},
 		WebSearchEndEvent{},
 		McpListToolsResponseEvent{},
+		McpStartupUpdateEvent{},
 		ContextCompactionBeginEvent{},
 		ContextCompactedEvent{},
 		EnteredReviewModeEvent{},
@@ -781,6 +812,7 @@ func (ConversationPathEvent) EventType() string           { return EventTypeConv
 func (WebSearchBeginEvent) EventType() string             { return EventTypeWebSearchBegin }
 func (WebSearchEndEvent) EventType() string               { return EventTypeWebSearchEnd }
 func (McpListToolsResponseEvent) EventType() string       { return EventTypeMcpListToolsResponse }
+func (McpStartupUpdateEvent) EventType() string           { return EventTypeMcpStartupUpdate }
 func (ContextCompactionBeginEvent) EventType() string     { return EventTypeContextCompactionBegin }
 func (ContextCompactedEvent) EventType() string           { return EventTypeContextCompacted }
 func (EnteredReviewModeEvent) EventType() string          { return EventTypeEnteredReviewMode }

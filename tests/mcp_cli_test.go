@@ -270,9 +270,15 @@ startup_timeout_ms = 2000
 
 [mcp_servers.web]
 url = "https://example.com/mcp"
-bearer_token = "secret-token"
+bearer_token_env_var = "WEB_TOKEN"
 startup_timeout_sec = 5
 tool_timeout_sec = 30.5
+
+[mcp_servers.off]
+url = "https://off.example.com"
+http_headers = { A = "b" }
+env_http_headers = { C = "D" }
+enabled = false
 `), 0o600))
 
 	runMCPSteps(t, home, []mcpStep{
@@ -280,18 +286,42 @@ tool_timeout_sec = 30.5
 			"Name   Command  Args                Env\n" +
 			"local  node     server.js --port 1  -  \n" +
 			"\n" +
-			"Name  Url                      Has Bearer Token\n" +
-			"web   https://example.com/mcp  True            \n"},
+			"Name  Url                      Bearer Token Env Var  Status    Auth        \n" +
+			"off   https://off.example.com  -                     disabled  Unsupported \n" +
+			"web   https://example.com/mcp  WEB_TOKEN             enabled   Bearer token\n"},
+		{args: []string{"mcp", "get", "off"}, wantStdout: "off (disabled)\n"},
+		{args: []string{"mcp", "get", "off", "--json"}, wantStdout: `{
+  "name": "off",
+  "transport": {
+    "type": "streamable_http",
+    "url": "https://off.example.com",
+    "bearer_token_env_var": null,
+    "http_headers": {
+      "A": "b"
+    },
+    "env_http_headers": {
+      "C": "D"
+    },
+    "http_headers_helper": null
+  },
+  "startup_timeout_sec": null,
+  "tool_timeout_sec": null
+}
+`},
 		{args: []string{"mcp", "get", "local"}, wantStdout: "local\n  transport: stdio\n  command: node\n  args: server.js --port 1\n" +
 			"  env: -\n  startup_timeout_sec: 2\n  remove: codex mcp remove local\n"},
-		{args: []string{"mcp", "get", "web"}, wantStdout: "web\n  transport: streamable_http\n  url: https://example.com/mcp\n" +
-			"  bearer_token: secret-token\n  startup_timeout_sec: 5\n  tool_timeout_sec: 30.5\n  remove: codex mcp remove web\n"},
+		{args: []string{"mcp", "get", "web"}, wantStdout: "web\n  enabled: true\n  transport: streamable_http\n  url: https://example.com/mcp\n" +
+			"  bearer_token_env_var: WEB_TOKEN\n  http_headers: -\n  env_http_headers: -\n  http_headers_helper: -\n" +
+			"  startup_timeout_sec: 5\n  tool_timeout_sec: 30.5\n  remove: codex mcp remove web\n"},
 		{args: []string{"mcp", "get", "web", "--json"}, wantStdout: `{
   "name": "web",
   "transport": {
     "type": "streamable_http",
     "url": "https://example.com/mcp",
-    "bearer_token": "secret-token"
+    "bearer_token_env_var": "WEB_TOKEN",
+    "http_headers": null,
+    "env_http_headers": null,
+    "http_headers_helper": null
   },
   "startup_timeout_sec": 5.0,
   "tool_timeout_sec": 30.5
@@ -314,6 +344,40 @@ tool_timeout_sec = 30.5
 }
 `},
 	})
+}
+
+// TestMCPCLIAddURL adds streamable HTTP servers as the reference's session
+// does and checks the TOML written.
+func TestMCPCLIAddURL(t *testing.T) {
+	home := t.TempDir()
+	runMCPSteps(t, home, []mcpStep{
+		{args: []string{"mcp", "add", "http1", "--url", "https://mcp.example.com/mcp", "--bearer-token-env-var", "MY_TOKEN"},
+			wantStdout: "Added global MCP server 'http1'.\n"},
+		{args: []string{"mcp", "add", "http2", "--url", "https://mcp2.example.com/mcp", "--oauth-client-id", "cid123",
+			"--oauth-client-secret", "sec", "--oauth-resource", "https://res.example.com"},
+			wantStdout: "Added global MCP server 'http2'.\n"},
+		{args: []string{"mcp", "add", "bad", "--url", "https://x.example.com", "--env", "A=B"}, wantCode: 1, wantStderr: "command is required"},
+		{args: []string{"mcp", "add", "bad", "--url", "https://x.example.com", "--", "cmd"}, wantCode: 1, wantStderr: "command is required"},
+		{args: []string{"mcp", "add", "bad", "--bearer-token-env-var", "T", "--", "cmd"}, wantCode: 1, wantStderr: "only valid with --url"},
+		{args: []string{"mcp", "list"}, wantStdout: "" +
+			"Name   Url                           Bearer Token Env Var  Status   Auth        \n" +
+			"http1  https://mcp.example.com/mcp   MY_TOKEN              enabled  Bearer token\n" +
+			"http2  https://mcp2.example.com/mcp  -                     enabled  Unknown     \n"},
+	})
+	data, err := os.ReadFile(filepath.Join(home, "config.toml"))
+	require.NoError(t, err)
+	assert.Equal(t, `[mcp_servers.http1]
+url = "https://mcp.example.com/mcp"
+bearer_token_env_var = "MY_TOKEN"
+
+[mcp_servers.http2]
+url = "https://mcp2.example.com/mcp"
+oauth_resource = "https://res.example.com"
+
+[mcp_servers.http2.oauth]
+client_id = "cid123"
+client_secret = "sec"
+`, string(data))
 }
 
 // TestMCPCLIErrors covers command lines and config files that are refused.

@@ -41,10 +41,11 @@ func tsSDKDir(t *testing.T) (node, dir string) {
 	return npmPackagesDir(t, "ts")
 }
 
-// npmPackagesDir installs the packages of the tests directory src (holding
-// package.json and package-lock.json) like tsSDKDir does, cached under a
-// directory of its own.
-func npmPackagesDir(t *testing.T, src string) (node, dir string) {
+// npmPackagesDir returns a directory holding the packages of the npm
+// project tests/<project> installed by `npm ci`, cached as tsSDKDir
+// describes, and the path of node. The test is skipped when node or npm is
+// missing or the registry cannot be reached.
+func npmPackagesDir(t *testing.T, project string) (node, dir string) {
 	t.Helper()
 	node, err := exec.LookPath("node")
 	if err != nil {
@@ -54,9 +55,9 @@ func npmPackagesDir(t *testing.T, src string) (node, dir string) {
 	if err != nil {
 		t.Skip("npm is not installed")
 	}
-	pkg, err := os.ReadFile(filepath.Join(src, "package.json"))
+	pkg, err := os.ReadFile(filepath.Join(project, "package.json"))
 	require.NoError(t, err)
-	lock, err := os.ReadFile(filepath.Join(src, "package-lock.json"))
+	lock, err := os.ReadFile(filepath.Join(project, "package-lock.json"))
 	require.NoError(t, err)
 	sum := sha256.Sum256(append(append([]byte(nil), pkg...), lock...))
 
@@ -68,7 +69,7 @@ func npmPackagesDir(t *testing.T, src string) (node, dir string) {
 		}
 		base = filepath.Join(cache, "codex-go-tests")
 	}
-	base = filepath.Join(base, src)
+	base = filepath.Join(base, project)
 	dir = filepath.Join(base, hex.EncodeToString(sum[:8]))
 	marker := filepath.Join(dir, ".installed")
 	if _, err := os.Stat(marker); err == nil {

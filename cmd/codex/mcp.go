@@ -120,11 +120,14 @@ func newMCPGetCommand(flags *globalFlags, std stdio) *cobra.Command {
 // newMCPAddCommand builds `codex mcp add`.
 func newMCPAddCommand(flags *globalFlags, std stdio) *cobra.Command {
 	var envPairs []string
+	var remote configedit.MCPServer
 	cmd := &cobra.Command{
-		Use:   "add NAME [--env KEY=VALUE]... -- COMMAND [ARGS...]",
-		Short: "Add an MCP server started with COMMAND, or replace the one of that name",
+		Use:   "add NAME (--url URL | [--env KEY=VALUE]... -- COMMAND [ARGS...])",
+		Short: "Add an MCP server started with COMMAND or reached at URL, or replace the one of that name",
 		Long: "add writes a [mcp_servers.NAME] table to config.toml, replacing any server of that name. " +
-			"NAME is made of letters, digits, '-' and '_'. Put -- before COMMAND when it or its arguments start with '-'.",
+			"NAME is made of letters, digits, '-' and '_'. Put -- before COMMAND when it or its arguments start with '-'. " +
+			"With --url the server is a streamable HTTP server; --bearer-token-env-var names the environment " +
+			"variable holding its bearer token, and the --oauth-* options record a pre-registered OAuth client.",
 		Args: func(cmd *cobra.Command, args []string) error {
 			switch dash := cmd.ArgsLenAtDash(); {
 			case len(args) == 0 || dash == 0:
@@ -147,10 +150,22 @@ func newMCPAddCommand(flags *globalFlags, std stdio) *cobra.Command {
 			if err := configedit.ValidateServerName(name); err != nil {
 				return failed(err)
 			}
-			if len(command) == 0 || command[0] == "" {
+			var srv configedit.MCPServer
+			switch {
+			case remote.URL != "" && (len(command) > 0 || env != nil):
+				// The wording of the reference, whose --url excludes a
+				// command and its environment.
 				return failed(errors.New("command is required"))
+			case remote.URL != "":
+				srv = remote
+			case remote.BearerTokenEnvVar != "" || remote.OAuthClientID != "" || remote.OAuthClientSecret != "" || remote.OAuthResource != "":
+				return failed(errors.New("--bearer-token-env-var and the --oauth-* options are only valid with --url"))
+			case len(command) == 0 || command[0] == "":
+				return failed(errors.New("command is required"))
+			default:
+				srv = configedit.MCPServer{Command: command[0], Args: command[1:], Env: env}
 			}
-			srv := configedit.MCPServer{Name: name, Command: command[0], Args: command[1:], Env: env}
+			srv.Name = name
 			if err := configedit.AddMCPServer(path, srv); err != nil {
 				return failed(err)
 			}
@@ -158,7 +173,13 @@ func newMCPAddCommand(flags *globalFlags, std stdio) *cobra.Command {
 			return failed(err)
 		},
 	}
-	cmd.Flags().StringArrayVar(&envPairs, "env", nil, "set an environment variable of the server, as `KEY=VALUE` (repeatable)")
+	f := cmd.Flags()
+	f.StringArrayVar(&envPairs, "env", nil, "set an environment variable of the server, as `KEY=VALUE` (repeatable; stdio servers only)")
+	f.StringVar(&remote.URL, "url", "", "the `URL` of a streamable HTTP MCP server")
+	f.StringVar(&remote.BearerTokenEnvVar, "bearer-token-env-var", "", "the environment variable (`ENV_VAR`) holding the bearer token of a streamable HTTP server")
+	f.StringVar(&remote.OAuthClientID, "oauth-client-id", "", "the `CLIENT_ID` of a pre-registered OAuth client for this server")
+	f.StringVar(&remote.OAuthClientSecret, "oauth-client-secret", "", "the `CLIENT_SECRET` of the pre-registered OAuth client")
+	f.StringVar(&remote.OAuthResource, "oauth-resource", "", "the `RESOURCE` parameter sent during OAuth login")
 	return cmd
 }
 
@@ -218,14 +239,10 @@ func writeServerTables(w io.Writer, servers []configedit.MCPServer) error {
 		return err
 	}
 	stdioRows := [][]string{{"Name", "Command", "Args", "Env"}}
-	httpRows := [][]string{{"Name", "Url", "Has Bearer Token"}}
+	httpRows := [][]string{{"Name", "Url", "Bearer Token Env Var", "Status", "Auth"}}
 	for _, s := range servers {
 		if s.Transport() == configedit.TransportStreamableHTTP {
-			hasToken := "False"
-			if s.BearerToken != "" {
-				hasToken = "True"
-			}
-			httpRows = append(httpRows, []string{s.Name, s.URL, hasToken})
+			httpRows = append(httpRows, []string{s.Name, s.URL, orDash(s.BearerTokenEnvVar), statusText(s), authText(s)})
 			continue
 		}
 		stdioRows = append(stdioRows, []string{s.Name, s.Command, argsText(s.Args), envText(s.Env)})
@@ -242,6 +259,27 @@ func writeServerTables(w io.Writer, servers []configedit.MCPServer) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// statusText is the Status column of a server: enabled or disabled.
+func statusText(s configedit.MCPServer) string {
+	if s.Disabled {
+		return "disabled"
+	}
+	return "enabled"
+}
+
+// authText is the Auth column of a streamable HTTP server, as far as the
+// config tells: a bearer token from the environment, or unknown (the
+// server may ask for an OAuth login), or unsupported when disabled.
+func authText(s configedit.MCPServer) string {
+	switch {
+	case s.Disabled:
+		return "Unsupported"
+	case s.BearerTokenEnvVar != "":
+		return "Bearer token"
+	}
+	return "Unknown"
 }
 
 // writeTable writes rows with every column padded to its widest cell and
@@ -268,13 +306,23 @@ func writeTable(b *strings.Builder, rows [][]string) {
 // writeServerDetails prints one server as `mcp get` does.
 func writeServerDetails(w io.Writer, s configedit.MCPServer) error {
 	var b strings.Builder
-	b.WriteString(s.Name + "\n")
 	field := func(key, value string) { fmt.Fprintf(&b, "  %s: %s\n", key, value) }
-	field("transport", s.Transport())
 	if s.Transport() == configedit.TransportStreamableHTTP {
+		if s.Disabled {
+			_, err := fmt.Fprintf(w, "%s (disabled)\n", s.Name)
+			return err
+		}
+		b.WriteString(s.Name + "\n")
+		field("enabled", "true")
+		field("transport", s.Transport())
 		field("url", s.URL)
-		field("bearer_token", orDash(s.BearerToken))
+		field("bearer_token_env_var", orDash(s.BearerTokenEnvVar))
+		field("http_headers", headersText(s.HTTPHeaders, false))
+		field("env_http_headers", headersText(s.EnvHTTPHeaders, true))
+		field("http_headers_helper", "-")
 	} else {
+		b.WriteString(s.Name + "\n")
+		field("transport", s.Transport())
 		field("command", s.Command)
 		field("args", argsText(s.Args))
 		field("env", envText(s.Env))
@@ -288,6 +336,21 @@ func writeServerDetails(w io.Writer, s configedit.MCPServer) error {
 	field("remove", "codex mcp remove "+s.Name)
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// headersText lists headers as NAME=VALUE sorted by name, "-" when there
+// are none. Values of http_headers may be secrets and are masked; those of
+// env_http_headers are variable names and shown.
+func headersText(headers map[string]string, showValues bool) string {
+	pairs := make([]string, 0, len(headers))
+	for _, k := range slices.Sorted(maps.Keys(headers)) {
+		v := "*****"
+		if showValues {
+			v = headers[k]
+		}
+		pairs = append(pairs, k+"="+v)
+	}
+	return orDash(strings.Join(pairs, ", "))
 }
 
 // argsText joins arguments with spaces, "-" when there are none.
@@ -332,9 +395,12 @@ type stdioTransportView struct {
 
 // httpTransportView is the transport of a server reached at a URL.
 type httpTransportView struct {
-	Type        string  `json:"type"`
-	URL         string  `json:"url"`
-	BearerToken *string `json:"bearer_token"`
+	Type              string            `json:"type"`
+	URL               string            `json:"url"`
+	BearerTokenEnvVar *string           `json:"bearer_token_env_var"`
+	HTTPHeaders       map[string]string `json:"http_headers"`
+	EnvHTTPHeaders    map[string]string `json:"env_http_headers"`
+	HTTPHeadersHelper *string           `json:"http_headers_helper"`
 }
 
 // seconds is a duration in seconds, written as a JSON number that always
@@ -362,9 +428,10 @@ func newMCPServerView(s configedit.MCPServer) mcpServerView {
 		v.ToolTimeoutSec = &t
 	}
 	if s.Transport() == configedit.TransportStreamableHTTP {
-		t := httpTransportView{Type: configedit.TransportStreamableHTTP, URL: s.URL}
-		if s.BearerToken != "" {
-			t.BearerToken = &s.BearerToken
+		t := httpTransportView{Type: configedit.TransportStreamableHTTP, URL: s.URL,
+			HTTPHeaders: s.HTTPHeaders, EnvHTTPHeaders: s.EnvHTTPHeaders}
+		if s.BearerTokenEnvVar != "" {
+			t.BearerTokenEnvVar = &s.BearerTokenEnvVar
 		}
 		v.Transport = t
 		return v

@@ -44,7 +44,7 @@ func TestWriteServerTables(t *testing.T) {
 		{
 			name:    "only http",
 			servers: []configedit.MCPServer{{Name: "w", URL: "https://x"}},
-			want:    "Name  Url        Has Bearer Token\nw     https://x  False           \n",
+			want:    "Name  Url        Bearer Token Env Var  Status   Auth   \nw     https://x  -                     enabled  Unknown\n",
 		},
 		{
 			name: "wide characters count once",
@@ -75,7 +75,10 @@ func TestMCPServerViewJSON(t *testing.T) {
   "transport": {
     "type": "streamable_http",
     "url": "https://x/?a=1&b=<2>",
-    "bearer_token": null
+    "bearer_token_env_var": null,
+    "http_headers": null,
+    "env_http_headers": null,
+    "http_headers_helper": null
   },
   "startup_timeout_sec": null,
   "tool_timeout_sec": null

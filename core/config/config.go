@@ -157,14 +157,42 @@ type History struct {
 	MaxBytes int64
 }
 
-// MCPServerConfig is one [mcp_servers.NAME] entry: a server spoken to over stdio.
+// MCPServerConfig is one [mcp_servers.NAME] entry: a server started as a
+// child process and spoken to over stdio (Command set), or a server reached
+// over streamable HTTP (URL set). Exactly one of Command and URL is set.
 type MCPServerConfig struct {
-	// Command is the program to start.
-	Command string `toml:"command"`
+	// Command is the program to start (stdio servers).
+	Command string `toml:"command,omitempty"`
 	// Args are its arguments.
 	Args []string `toml:"args,omitempty"`
 	// Env is added to its environment.
 	Env map[string]string `toml:"env,omitempty"`
+	// Cwd is the working directory of the program; empty means the one of
+	// this process.
+	Cwd string `toml:"cwd,omitempty"`
+
+	// URL is the endpoint of a streamable HTTP server.
+	URL string `toml:"url,omitempty"`
+	// BearerTokenEnvVar names the environment variable holding the bearer
+	// token sent to a streamable HTTP server.
+	BearerTokenEnvVar string `toml:"bearer_token_env_var,omitempty"`
+	// HTTPHeaders are extra headers sent to a streamable HTTP server.
+	HTTPHeaders map[string]string `toml:"http_headers,omitempty"`
+	// EnvHTTPHeaders are headers whose values come from environment
+	// variables: header name -> variable name. An unset or empty variable
+	// sends no header.
+	EnvHTTPHeaders map[string]string `toml:"env_http_headers,omitempty"`
+
+	// Disabled is set by enabled = false: the server is not started.
+	Disabled bool `toml:"-"`
+	// Required makes a failure to start this server fail the start of the
+	// conversation.
+	Required bool `toml:"required,omitempty"`
+	// EnabledTools, when not nil, lists the only tools offered (enabled_tools).
+	EnabledTools []string `toml:"enabled_tools,omitempty"`
+	// DisabledTools lists tools never offered (disabled_tools); it applies
+	// after EnabledTools.
+	DisabledTools []string `toml:"disabled_tools,omitempty"`
 	// StartupTimeoutSec bounds the start-up handshake (default 10).
 	StartupTimeoutSec float64 `toml:"startup_timeout_sec,omitempty"`
 	// ToolTimeoutSec bounds one tool call (default 60).
@@ -173,6 +201,18 @@ type MCPServerConfig struct {
 	// of the server's elicitation requests (default 300); unanswered, the
 	// request is declined.
 	ElicitationTimeoutSec float64 `toml:"elicitation_timeout_sec,omitempty"`
+}
+
+// IsHTTP reports whether the server is reached over streamable HTTP.
+func (s MCPServerConfig) IsHTTP() bool { return s.URL != "" }
+
+// ToolAllowed reports whether the tool named name is offered to the model,
+// given enabled_tools and disabled_tools.
+func (s MCPServerConfig) ToolAllowed(name string) bool {
+	if s.EnabledTools != nil && !slices.Contains(s.EnabledTools, name) {
+		return false
+	}
+	return !slices.Contains(s.DisabledTools, name)
 }
 
 // ShellEnvironmentPolicy is the [shell_environment_policy] table.

@@ -315,6 +315,21 @@ tool_timeout_sec = 30
 command = "legacy"
 startup_timeout_ms = 1500
 
+[mcp_servers.remote]
+url = "https://mcp.example.com/mcp"
+bearer_token_env_var = "MCP_TOKEN"
+http_headers = { X-Team = "core" }
+env_http_headers = { X-Key = "MCP_KEY" }
+required = true
+enabled_tools = ["search", "fetch"]
+disabled_tools = ["fetch"]
+tool_timeout_sec = 5
+
+[mcp_servers.off]
+command = "off"
+cwd = "/srv"
+enabled = false
+
 [sandbox_workspace_write]
 writable_roots = ["/opt/cache"]
 `)
@@ -340,7 +355,20 @@ writable_roots = ["/opt/cache"]
 	assert.Equal(t, map[string]MCPServerConfig{
 		"docs":   {Command: "docs-mcp", Args: []string{"--stdio"}, Env: map[string]string{"TOKEN": "x"}, StartupTimeoutSec: 2.5, ToolTimeoutSec: 30},
 		"legacy": {Command: "legacy", StartupTimeoutSec: 1.5, ToolTimeoutSec: 60},
+		"remote": {
+			URL: "https://mcp.example.com/mcp", BearerTokenEnvVar: "MCP_TOKEN",
+			HTTPHeaders: map[string]string{"X-Team": "core"}, EnvHTTPHeaders: map[string]string{"X-Key": "MCP_KEY"},
+			Required: true, EnabledTools: []string{"search", "fetch"}, DisabledTools: []string{"fetch"},
+			StartupTimeoutSec: 10, ToolTimeoutSec: 5,
+		},
+		"off": {Command: "off", Cwd: "/srv", Disabled: true, StartupTimeoutSec: 10, ToolTimeoutSec: 60},
 	}, cfg.MCPServers)
+	remote := cfg.MCPServers["remote"]
+	assert.True(t, remote.IsHTTP())
+	assert.True(t, remote.ToolAllowed("search"))
+	assert.False(t, remote.ToolAllowed("fetch"), "disabled_tools applies after enabled_tools")
+	assert.False(t, remote.ToolAllowed("other"), "not in enabled_tools")
+	assert.True(t, cfg.MCPServers["off"].ToolAllowed("any"), "no filter")
 	// Writable roots only apply under workspace-write.
 	assert.Equal(t, protocol.SandboxPolicy{Mode: protocol.SandboxReadOnly}, cfg.SandboxPolicy)
 }
@@ -371,6 +399,13 @@ func TestLoadFileErrors(t *testing.T) {
 		{"mcp args", "[mcp_servers.s]\ncommand = \"x\"\nargs = \"--flag\"\n", []string{`line 3: key "mcp_servers.s.args": expected an array of strings, got string`}},
 		{"mcp timeout", "[mcp_servers.s]\ncommand = \"x\"\nstartup_timeout_sec = \"10\"\n", []string{`line 3: key "mcp_servers.s.startup_timeout_sec": expected a non-negative number, got string`}},
 		{"mcp missing command", "[mcp_servers.s]\nargs = []\n", []string{`line 1: key "mcp_servers.s": missing required key "command"`}},
+		{"mcp command and url", "[mcp_servers.s]\ncommand = \"x\"\nurl = \"http://h/mcp\"\n", []string{`key "mcp_servers.s": set either "command" or "url", not both`}},
+		{"mcp bearer token", "[mcp_servers.s]\nurl = \"http://h/mcp\"\nbearer_token = \"t\"\n", []string{`line 3: key "mcp_servers.s.bearer_token": bearer_token is not supported for streamable_http`}},
+		{"mcp url args", "[mcp_servers.s]\nurl = \"http://h/mcp\"\nargs = []\n", []string{`key "mcp_servers.s.args": args is not supported for streamable_http`}},
+		{"mcp stdio headers", "[mcp_servers.s]\ncommand = \"x\"\nhttp_headers = { A = \"b\" }\n", []string{`key "mcp_servers.s.http_headers": http_headers is not supported for stdio`}},
+		{"mcp url scheme", "[mcp_servers.s]\nurl = \"ftp://h/mcp\"\n", []string{`key "mcp_servers.s.url": expected an http or https URL, got "ftp://h/mcp"`}},
+		{"mcp enabled", "[mcp_servers.s]\ncommand = \"x\"\nenabled = \"no\"\n", []string{`line 3: key "mcp_servers.s.enabled": expected a boolean, got string`}},
+		{"mcp enabled_tools", "[mcp_servers.s]\ncommand = \"x\"\nenabled_tools = \"a\"\n", []string{`line 3: key "mcp_servers.s.enabled_tools": expected an array of strings`}},
 		{"profile type error", "[profiles.p]\nmodel = \"ok\"\napproval_policy = \"maybe\"\n", []string{`line 3: key "profiles.p.approval_policy": expected one of`}},
 		{"profile tools", "[profiles.p.tools]\nview_image = 0\n", []string{`line 2: key "profiles.p.tools.view_image": expected a boolean, got integer`}},
 		{"profile not a table", "profiles = { p = \"x\" }\n", []string{`key "profiles.p": expected a table, got string`}},

@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"math"
+	"net/url"
 	"slices"
 	"sort"
 	"strconv"
@@ -618,10 +619,20 @@ func decodeMCPServer(t table) (MCPServerConfig, error) {
 	}
 	var startupSec, toolSec, elicitSec *float64
 	var startupMs *int64
+	enabled := true
 	err := firstErr(
 		t.str("command", &srv.Command),
 		t.stringList("args", &srv.Args),
 		t.stringMap("env", &srv.Env),
+		t.str("cwd", &srv.Cwd),
+		t.str("url", &srv.URL),
+		t.str("bearer_token_env_var", &srv.BearerTokenEnvVar),
+		t.stringMap("http_headers", &srv.HTTPHeaders),
+		t.stringMap("env_http_headers", &srv.EnvHTTPHeaders),
+		t.boolean("enabled", &enabled),
+		t.boolean("required", &srv.Required),
+		t.stringList("enabled_tools", &srv.EnabledTools),
+		t.stringList("disabled_tools", &srv.DisabledTools),
 		t.number("startup_timeout_sec", &startupSec),
 		t.integer("startup_timeout_ms", &startupMs),
 		t.number("tool_timeout_sec", &toolSec),
@@ -630,8 +641,9 @@ func decodeMCPServer(t table) (MCPServerConfig, error) {
 	if err != nil {
 		return MCPServerConfig{}, err
 	}
-	if srv.Command == "" {
-		return MCPServerConfig{}, &fieldError{path: t.path, msg: `missing required key "command"`}
+	srv.Disabled = !enabled
+	if err := checkMCPTransport(t, srv); err != nil {
+		return MCPServerConfig{}, err
 	}
 	switch {
 	case startupSec != nil:
@@ -646,4 +658,30 @@ func decodeMCPServer(t table) (MCPServerConfig, error) {
 		srv.ElicitationTimeoutSec = *elicitSec
 	}
 	return srv, nil
+}
+
+// checkMCPTransport checks that a server entry is either a stdio server
+// (command) or a streamable HTTP one (url), with only the keys of its kind.
+// A bearer_token written into config.toml is refused for both: the token
+// belongs in the environment, named by bearer_token_env_var.
+func checkMCPTransport(t table, srv MCPServerConfig) error {
+	transport, foreign := "stdio", []string{"url", "bearer_token_env_var", "http_headers", "env_http_headers", "bearer_token"}
+	switch {
+	case srv.Command != "" && srv.URL != "":
+		return &fieldError{path: t.path, msg: `set either "command" or "url", not both`}
+	case srv.Command == "" && srv.URL == "":
+		return &fieldError{path: t.path, msg: `missing required key "command" (or "url" for a streamable HTTP server)`}
+	case srv.URL != "":
+		transport, foreign = "streamable_http", []string{"args", "env", "cwd", "bearer_token"}
+		u, err := url.Parse(srv.URL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return t.errorf("url", "expected an http or https URL, got %q", srv.URL)
+		}
+	}
+	for _, key := range foreign {
+		if _, ok := t.m[key]; ok {
+			return t.errorf(key, "%s is not supported for %s", key, transport)
+		}
+	}
+	return nil
 }

@@ -114,7 +114,8 @@ func checkServer(srv MCPServer) error {
 	if (srv.Command == "") == (srv.URL == "") {
 		return errors.New("a server needs either a command or a url")
 	}
-	strs := []string{srv.Name, srv.Command, srv.URL, srv.BearerToken}
+	strs := []string{srv.Name, srv.Command, srv.URL, srv.BearerToken, srv.BearerTokenEnvVar,
+		srv.OAuthResource, srv.OAuthClientID, srv.OAuthClientSecret}
 	strs = append(strs, srv.Args...)
 	for k, v := range srv.Env {
 		strs = append(strs, k, v)
@@ -325,6 +326,12 @@ func formatServer(srv MCPServer, eol string) string {
 	if srv.BearerToken != "" {
 		line("bearer_token = %s", quoteString(srv.BearerToken))
 	}
+	if srv.BearerTokenEnvVar != "" {
+		line("bearer_token_env_var = %s", quoteString(srv.BearerTokenEnvVar))
+	}
+	if srv.OAuthResource != "" {
+		line("oauth_resource = %s", quoteString(srv.OAuthResource))
+	}
 	if srv.StartupTimeoutSec != nil {
 		line("startup_timeout_sec = %s", formatFloat(*srv.StartupTimeoutSec))
 	}
@@ -336,6 +343,16 @@ func formatServer(srv MCPServer, eol string) string {
 		line("[%s.env]", header)
 		for _, k := range slices.Sorted(maps.Keys(srv.Env)) {
 			line("%s = %s", formatKey(k), quoteString(srv.Env[k]))
+		}
+	}
+	if srv.OAuthClientID != "" || srv.OAuthClientSecret != "" {
+		b.WriteString(eol)
+		line("[%s.oauth]", header)
+		if srv.OAuthClientID != "" {
+			line("client_id = %s", quoteString(srv.OAuthClientID))
+		}
+		if srv.OAuthClientSecret != "" {
+			line("client_secret = %s", quoteString(srv.OAuthClientSecret))
 		}
 	}
 	return b.String()
@@ -402,6 +419,8 @@ func sameServer(a, b MCPServer) bool {
 	}
 	return a.Name == b.Name && a.Command == b.Command && slices.Equal(a.Args, b.Args) &&
 		maps.Equal(a.Env, b.Env) && a.URL == b.URL && a.BearerToken == b.BearerToken &&
+		a.BearerTokenEnvVar == b.BearerTokenEnvVar && a.OAuthResource == b.OAuthResource &&
+		a.OAuthClientID == b.OAuthClientID && a.OAuthClientSecret == b.OAuthClientSecret &&
 		samePtr(a.StartupTimeoutSec, b.StartupTimeoutSec) && samePtr(a.ToolTimeoutSec, b.ToolTimeoutSec)
 }
 

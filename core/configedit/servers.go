@@ -37,8 +37,26 @@ type MCPServer struct {
 	Env map[string]string
 	// URL is the address of a streamable HTTP server.
 	URL string
-	// BearerToken is sent to a streamable HTTP server.
+	// BearerToken is a token written into the file (a key of older
+	// releases, refused when a conversation starts).
 	BearerToken string
+	// BearerTokenEnvVar names the variable holding a streamable HTTP
+	// server's bearer token.
+	BearerTokenEnvVar string
+	// HTTPHeaders are headers sent to a streamable HTTP server; nil when
+	// not set.
+	HTTPHeaders map[string]string
+	// EnvHTTPHeaders maps headers to the variables holding their values;
+	// nil when not set.
+	EnvHTTPHeaders map[string]string
+	// Disabled is set by enabled = false.
+	Disabled bool
+	// OAuthResource is the resource parameter of an OAuth login
+	// (oauth_resource).
+	OAuthResource string
+	// OAuthClientID and OAuthClientSecret are a pre-registered OAuth
+	// client ([mcp_servers.NAME.oauth] client_id and client_secret).
+	OAuthClientID, OAuthClientSecret string
 	// StartupTimeoutSec is startup_timeout_sec (or startup_timeout_ms
 	// converted to seconds), nil when not set.
 	StartupTimeoutSec *float64
@@ -127,7 +145,7 @@ func decodeServer(name string, v any) (MCPServer, error) {
 	}
 	for key, val := range m {
 		switch key {
-		case "command", "url", "bearer_token":
+		case "command", "url", "bearer_token", "bearer_token_env_var", "oauth_resource":
 			s, ok := val.(string)
 			if !ok {
 				return MCPServer{}, bad(key, "a string", val)
@@ -137,8 +155,39 @@ func decodeServer(name string, v any) (MCPServer, error) {
 				srv.Command = s
 			case "url":
 				srv.URL = s
+			case "bearer_token_env_var":
+				srv.BearerTokenEnvVar = s
+			case "oauth_resource":
+				srv.OAuthResource = s
 			default:
 				srv.BearerToken = s
+			}
+		case "enabled":
+			b, ok := val.(bool)
+			if !ok {
+				return MCPServer{}, bad(key, "a boolean", val)
+			}
+			srv.Disabled = !b
+		case "http_headers", "env_http_headers", "oauth":
+			table, ok := val.(map[string]any)
+			if !ok {
+				return MCPServer{}, bad(key, "a table of strings", val)
+			}
+			m := make(map[string]string, len(table))
+			for k, item := range table {
+				s, ok := item.(string)
+				if !ok {
+					return MCPServer{}, fmt.Errorf("%s.%s.%s: expected a string, got %s", path, key, formatKey(k), typeName(item))
+				}
+				m[k] = s
+			}
+			switch key {
+			case "http_headers":
+				srv.HTTPHeaders = m
+			case "env_http_headers":
+				srv.EnvHTTPHeaders = m
+			default:
+				srv.OAuthClientID, srv.OAuthClientSecret = m["client_id"], m["client_secret"]
 			}
 		case "args":
 			list, ok := val.([]any)

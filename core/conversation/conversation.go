@@ -90,25 +90,77 @@ func newConversation(id string, cfg *config.Config, w *rollout.Writer, cl *clien
 	}
 }
 
-// startMCP launches the configured MCP servers in the background; their
-// tools join the router before the first model request. A server that
-// fails to start is reported and the conversation goes on without it.
-func (c *Conversation) startMCP(environ []string) {
-	if len(c.cfg.MCPServers) == 0 {
-		close(c.mcpReady)
-		return
+// startMCP launches the enabled MCP servers; their tools join the router
+// before the first model request. Each server's progress is reported as
+// mcp_startup_update events, and a server that fails to start as an error
+// event (id ""); the conversation goes on without it. When a server is
+// configured as required, the start-up runs before startMCP returns, and a
+// required server that fails makes it return an error: the conversation
+// must not start. Otherwise the servers start in the background.
+func (c *Conversation) startMCP(environ []string) error {
+	required := false
+	enabled := 0
+	for _, srv := range c.cfg.MCPServers {
+		if !srv.Disabled {
+			enabled++
+			required = required || srv.Required
+		}
 	}
-	go func() {
+	if enabled == 0 {
+		close(c.mcpReady)
+		return nil
+	}
+	start := func() []mcpclient.StartFailure {
 		defer close(c.mcpReady)
-		m, failures := mcpclient.Start(c.ctx, c.cfg.MCPServers, mcpclient.WithEnviron(environ), mcpclient.WithElicitation(c.elicit))
+		opts := []mcpclient.Option{
+			mcpclient.WithEnviron(environ),
+			mcpclient.WithElicitation(c.elicit),
+			mcpclient.WithStartupObserver(c.mcpStartupUpdate),
+		}
+		if c.deps.MCPAuthorizer != nil {
+			opts = append(opts, mcpclient.WithAuthorizer(c.deps.MCPAuthorizer))
+		}
+		m, failures := mcpclient.Start(c.ctx, c.cfg.MCPServers, opts...)
+		var fatal []mcpclient.StartFailure
 		for _, f := range failures {
-			c.events.push(protocol.Event{ID: "", Msg: protocol.BackgroundEvent{Message: f.Error()}})
+			if f.Required {
+				fatal = append(fatal, f)
+			}
+		}
+		if len(fatal) > 0 {
+			_ = m.Close()
+			return fatal
+		}
+		for _, f := range failures {
+			c.events.push(protocol.Event{ID: "", Msg: protocol.ErrorEvent{Message: f.Error()}})
 		}
 		m.Register(c.router)
 		c.mu.Lock()
 		c.mcp = m
 		c.mu.Unlock()
-	}()
+		return nil
+	}
+	if !required {
+		go start()
+		return nil
+	}
+	if fatal := start(); len(fatal) > 0 {
+		parts := make([]string, len(fatal))
+		for i, f := range fatal {
+			parts[i] = fmt.Sprintf("%s: %v", f.Server, f.Err)
+		}
+		return fmt.Errorf("required MCP servers failed to initialize: %s", strings.Join(parts, "; "))
+	}
+	return nil
+}
+
+// mcpStartupUpdate queues the event reporting a server's start-up progress.
+func (c *Conversation) mcpStartupUpdate(u mcpclient.StartupUpdate) {
+	status := protocol.McpStartupStatus{State: string(u.State)}
+	if u.Failure != nil {
+		status.Error = u.Failure.Error()
+	}
+	c.events.push(protocol.Event{ID: "", Msg: protocol.McpStartupUpdateEvent{Server: u.Server, Status: status}})
 }
 
 // waitMCP blocks until the MCP servers have started or failed.

@@ -16,6 +16,7 @@ import (
 	"github.com/codex-go/codex/core/config"
 	"github.com/codex-go/codex/core/exec"
 	"github.com/codex-go/codex/core/history"
+	"github.com/codex-go/codex/core/mcpclient"
 	"github.com/codex-go/codex/core/projectdoc"
 	"github.com/codex-go/codex/core/rollout"
 	"github.com/codex-go/codex/core/tools"
@@ -50,6 +51,10 @@ type Deps struct {
 	Tools func(cfg *config.Config) *tools.Router
 	// Environ lists the environment commands start from; nil means os.Environ.
 	Environ func() []string
+	// MCPAuthorizer supplies the Authorization header sent to streamable
+	// HTTP MCP servers that have no bearer_token_env_var (the OAuth hook,
+	// see mcpclient.Authorizer); nil sends none.
+	MCPAuthorizer mcpclient.Authorizer
 }
 
 // Manager creates and tracks conversations.
@@ -137,7 +142,15 @@ func (m *Manager) NewConversation(ctx context.Context, cfg *config.Config) (*Con
 	}
 	initial = append(initial, protocol.UserText(c.envContext(c.turnCtx).render()))
 	c.recordItems(initial...)
-	return c, m.register(c), nil
+	ev, err := m.register(c)
+	if err != nil {
+		// The conversation never started: its rollout goes too.
+		if !cfg.Ephemeral {
+			_ = os.Remove(w.Path())
+		}
+		return nil, protocol.SessionConfiguredEvent{}, err
+	}
+	return c, ev, nil
 }
 
 // ResumeConversation continues a recorded conversation: it keeps its id,
@@ -171,20 +184,28 @@ func (m *Manager) ResumeConversation(ctx context.Context, cfg *config.Config, pa
 			c.recordItems(protocol.UserText(diff.render()))
 		}
 	}
-	ev := m.register(c)
+	ev, err := m.register(c)
+	if err != nil {
+		return nil, protocol.SessionConfiguredEvent{}, err
+	}
 	ev.InitialMessages = rec.Events
 	return c, ev, nil
 }
 
 // register makes a started conversation reachable by id, queues the
-// configuration warnings and describes the session.
-func (m *Manager) register(c *Conversation) protocol.SessionConfiguredEvent {
+// configuration warnings and describes the session. When a required MCP
+// server fails to start, the conversation is shut down instead and the
+// error returned.
+func (m *Manager) register(c *Conversation) (protocol.SessionConfiguredEvent, error) {
 	// Configuration problems that did not stop loading reach the user as
 	// background events, first in the event stream.
 	for _, w := range c.cfg.Warnings {
 		c.events.push(protocol.Event{ID: "", Msg: protocol.BackgroundEvent{Message: w}})
 	}
-	c.startMCP(m.deps.Environ())
+	if err := c.startMCP(m.deps.Environ()); err != nil {
+		_ = c.shutdown(context.Background())
+		return protocol.SessionConfiguredEvent{}, err
+	}
 	c.onClose = func() {
 		m.mu.Lock()
 		if m.convs[c.id] == c {
@@ -206,7 +227,7 @@ func (m *Manager) register(c *Conversation) protocol.SessionConfiguredEvent {
 		HistoryLogID:      logID,
 		HistoryEntryCount: count,
 		RolloutPath:       c.rollout.Path(),
-	}
+	}, nil
 }
 
 func (m *Manager) newConversation(id string, cfg *config.Config, w *rollout.Writer) *Conversation {

@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"net/http"
 	"os"
 	"slices"
 	"sync"
@@ -20,7 +22,7 @@ import (
 // Manager owns the MCP server connections of one conversation. Its methods
 // are safe for concurrent use.
 type Manager struct {
-	servers map[string]*server
+	servers map[string]connection
 	tools   []Tool
 	byName  map[string]int
 	grace   time.Duration
@@ -74,19 +76,30 @@ func (t Tool) Spec() json.RawMessage {
 	return out
 }
 
+// connection is a running server, whatever its transport.
+type connection interface {
+	// callTool calls a tool within the server's tool timeout and returns
+	// the CallToolResult as JSON.
+	callTool(ctx context.Context, tool string, args json.RawMessage) (json.RawMessage, error)
+	// shutdown ends the connection, giving a child process grace to exit.
+	shutdown(grace time.Duration)
+}
+
 // StartFailure is a server that could not be started.
 type StartFailure struct {
 	// Server is the configured server name.
 	Server string
+	// Required is set when the server is configured with required = true.
+	Required bool
 	// Err says what went wrong, with the tail of the server's stderr when
 	// it wrote any.
 	Err error
 }
 
-// Error returns "MCP server NAME failed to start: ...", suitable for
-// showing to the user.
+// Error returns "MCP client for `NAME` failed to start: ...", suitable for
+// showing to the user (the reference's wording).
 func (f StartFailure) Error() string {
-	return fmt.Sprintf("MCP server %s failed to start: %v", f.Server, f.Err)
+	return fmt.Sprintf("MCP client for `%s` failed to start: %v", f.Server, f.Err)
 }
 
 // Unwrap returns the cause.
@@ -97,8 +110,48 @@ type Option func(*options)
 
 // options are the settings of Start.
 type options struct {
-	environ []string
-	elicit  ElicitationHandler
+	environ       []string
+	elicit        ElicitationHandler
+	authorizer    Authorizer
+	httpTransport http.RoundTripper
+	observe       func(StartupUpdate)
+}
+
+// StartupState is where a server is in its start-up.
+type StartupState string
+
+// The start-up states reported to a [WithStartupObserver] function.
+const (
+	// StartupStarting: the server is being launched or connected to.
+	StartupStarting StartupState = "starting"
+	// StartupReady: the server answered and its tools are listed.
+	StartupReady StartupState = "ready"
+	// StartupFailed: the server could not be started; see Err.
+	StartupFailed StartupState = "failed"
+)
+
+// StartupUpdate reports a change in the start-up of one server.
+type StartupUpdate struct {
+	// Server is the configured server name.
+	Server string
+	// State is the server's new state.
+	State StartupState
+	// Failure is set with StartupFailed.
+	Failure *StartFailure
+}
+
+// WithStartupObserver has Start report each server's progress to fn:
+// StartupStarting for every enabled server (in name order) before any is
+// launched, then StartupReady or StartupFailed for each as it finishes.
+// fn is called from the goroutine running Start, one call at a time.
+func WithStartupObserver(fn func(StartupUpdate)) Option {
+	return func(o *options) { o.observe = fn }
+}
+
+// WithHTTPTransport sets the round tripper the HTTP requests to streamable
+// HTTP servers go through (http.DefaultTransport by default).
+func WithHTTPTransport(rt http.RoundTripper) Option {
+	return func(o *options) { o.httpTransport = rt }
 }
 
 // WithEnviron sets the environment ("NAME=value" entries) the servers'
@@ -107,43 +160,84 @@ func WithEnviron(environ []string) Option {
 	return func(o *options) { o.environ = environ }
 }
 
-// Start launches every configured server concurrently and returns once each
-// has started or failed. Each server has its startup_timeout_sec (default
-// 10 s) to be spawned, answer initialize and list its tools; ctx bounds the
-// whole start-up but not the servers' lives, which last until Close. A
-// server that fails is killed and reported in the failures, sorted by server
-// name; the manager goes on without it. Close must be called in every case.
+// Start launches every enabled server concurrently and returns once each
+// has started or failed; servers with enabled = false are left alone. Each
+// server has its startup_timeout_sec (default 10 s) to be spawned (or
+// reached at its URL), answer initialize and list its tools; ctx bounds the
+// whole start-up but not the servers' lives, which last until Close. Only
+// the tools allowed by a server's enabled_tools and disabled_tools are
+// kept. A server that fails is stopped and reported in the failures, sorted
+// by server name; the manager goes on without it (whether a failure of a
+// required server is fatal is for the caller to decide). Close must be
+// called in every case.
 func Start(ctx context.Context, servers map[string]config.MCPServerConfig, opts ...Option) (*Manager, []StartFailure) {
 	o := options{environ: os.Environ()}
 	for _, opt := range opts {
 		opt(&o)
 	}
+	observe := o.observe
+	if observe == nil {
+		observe = func(StartupUpdate) {}
+	}
 
 	type outcome struct {
 		name   string
-		server *server
+		server connection
 		tools  []listedTool
 		err    error
 	}
-	results := make(chan outcome, len(servers))
+	enabled := map[string]config.MCPServerConfig{}
 	for name, cfg := range servers {
+		if !cfg.Disabled {
+			enabled[name] = cfg
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(enabled)) {
+		observe(StartupUpdate{Server: name, State: StartupStarting})
+	}
+	results := make(chan outcome, len(enabled))
+	for name, cfg := range enabled {
 		go func() {
-			s, listed, err := startServer(ctx, name, cfg, o.environ, o.elicit)
+			var (
+				s      connection
+				listed []listedTool
+				err    error
+			)
+			if cfg.IsHTTP() {
+				var hs *httpServer
+				hs, listed, err = startHTTPServer(ctx, name, cfg, o)
+				if err == nil {
+					s = hs
+				}
+			} else {
+				var ps *server
+				ps, listed, err = startServer(ctx, name, cfg, o.environ, o.elicit)
+				if err == nil {
+					s = ps
+				}
+			}
 			results <- outcome{name: name, server: s, tools: listed, err: err}
 		}()
 	}
 
-	m := &Manager{servers: map[string]*server{}, byName: map[string]int{}, grace: shutdownGrace}
+	m := &Manager{servers: map[string]connection{}, byName: map[string]int{}, grace: shutdownGrace}
 	var failures []StartFailure
 	var listed []Tool
-	for range servers {
+	for range enabled {
 		r := <-results
+		cfg := enabled[r.name]
 		if r.err != nil {
-			failures = append(failures, StartFailure{Server: r.name, Err: r.err})
+			f := StartFailure{Server: r.name, Required: cfg.Required, Err: r.err}
+			failures = append(failures, f)
+			observe(StartupUpdate{Server: r.name, State: StartupFailed, Failure: &f})
 			continue
 		}
 		m.servers[r.name] = r.server
+		observe(StartupUpdate{Server: r.name, State: StartupReady})
 		for _, t := range r.tools {
+			if !cfg.ToolAllowed(t.name) {
+				continue
+			}
 			listed = append(listed, Tool{
 				Server:      r.name,
 				Name:        t.name,

@@ -200,10 +200,10 @@ func TestStartFailures(t *testing.T) {
 		order = append(order, f.Server)
 	}
 	assert.Equal(t, []string{"empty", "failing", "hanging", "missing"}, order)
-	assert.Equal(t, "MCP server empty failed to start: no command configured", got["empty"])
-	assert.Equal(t, "MCP server failing failed to start: server exited during start-up (exit status 1); stderr:\nmcptestserver: refusing to start (-fail-start)", got["failing"])
-	assert.Equal(t, "MCP server hanging failed to start: server did not start: timed out after 1s; stderr:\nmcptestserver: hanging at start-up (-hang-start)", got["hanging"])
-	assert.Contains(t, got["missing"], "MCP server missing failed to start: launch \"/nonexistent/mcp-server\": ")
+	assert.Equal(t, "MCP client for `empty` failed to start: no command configured", got["empty"])
+	assert.Equal(t, "MCP client for `failing` failed to start: server exited during start-up (exit status 1); stderr:\nmcptestserver: refusing to start (-fail-start)", got["failing"])
+	assert.Equal(t, "MCP client for `hanging` failed to start: server did not start: timed out after 1s; stderr:\nmcptestserver: hanging at start-up (-hang-start)", got["hanging"])
+	assert.Contains(t, got["missing"], "MCP client for `missing` failed to start: launch \"/nonexistent/mcp-server\": ")
 	assert.Contains(t, got["missing"], "no such file or directory")
 
 	assert.Equal(t, []string{"good"}, m.Servers())
@@ -323,7 +323,7 @@ func TestCloseKillsEverything(t *testing.T) {
 
 	pids := map[string]int{}
 	for name, s := range m.servers {
-		pids[name] = s.proc.cmd.Process.Pid
+		pids[name] = s.(*server).proc.cmd.Process.Pid
 		require.False(t, processGone(pids[name]), name)
 	}
 
@@ -334,8 +334,8 @@ func TestCloseKillsEverything(t *testing.T) {
 	for name, pid := range pids {
 		assert.True(t, processGone(pid), name)
 	}
-	assert.Equal(t, "exit status 0", m.servers["polite"].proc.exitStatus())
-	assert.Equal(t, "signal: killed", m.servers["stubborn"].proc.exitStatus())
+	assert.Equal(t, "exit status 0", m.servers["polite"].(*server).proc.exitStatus())
+	assert.Equal(t, "signal: killed", m.servers["stubborn"].(*server).proc.exitStatus())
 	// The child left behind is killed with its server's process group; the
 	// kill takes effect asynchronously.
 	require.Eventually(t, func() bool { return processGone(child) }, 10*time.Second, 10*time.Millisecond)

@@ -75,8 +75,9 @@ type process struct {
 	waitErr error
 }
 
-// spawn starts command with args and env in a process group of its own.
-func spawn(command string, args, env []string) (*process, error) {
+// spawn starts command with args and env in a process group of its own,
+// in directory dir ("" for the one of this process).
+func spawn(command string, args, env []string, dir string) (*process, error) {
 	var files []*os.File
 	closeAll := func() {
 		for _, f := range files {
@@ -107,6 +108,7 @@ func spawn(command string, args, env []string) (*process, error) {
 
 	cmd := exec.Command(command, args...)
 	cmd.Env = sandbox.OutsideEnv(env)
+	cmd.Dir = dir
 	cmd.Stdin = inR
 	cmd.Stdout = outW
 	cmd.Stderr = errW

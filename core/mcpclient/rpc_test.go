@@ -77,7 +77,7 @@ func TestHandshakeWire(t *testing.T) {
 	}
 	done := make(chan outcome, 1)
 	go func() {
-		tools, err := s.handshake(context.Background())
+		tools, err := handshake(context.Background(), s)
 		done <- outcome{tools, err}
 	}()
 
@@ -158,7 +158,7 @@ func TestHandshakeRejects(t *testing.T) {
 			defer s.cancel()
 			done := make(chan error, 1)
 			go func() {
-				_, err := s.handshake(context.Background())
+				_, err := handshake(context.Background(), s)
 				done <- err
 			}()
 			p.read()

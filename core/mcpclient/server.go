@@ -95,7 +95,7 @@ func startServer(ctx context.Context, name string, cfg config.MCPServerConfig, e
 	if err := ctx.Err(); err != nil {
 		return nil, nil, fmt.Errorf("start-up was cancelled: %w", err)
 	}
-	proc, err := spawn(cfg.Command, cfg.Args, serverEnv(environ, cfg.Env))
+	proc, err := spawn(cfg.Command, cfg.Args, serverEnv(environ, cfg.Env), cfg.Cwd)
 	if err != nil {
 		return nil, nil, fmt.Errorf("launch %q: %w", cfg.Command, err)
 	}
@@ -109,7 +109,7 @@ func startServer(ctx context.Context, name string, cfg config.MCPServerConfig, e
 	s.conn = newRPCConnWith(proc.stdout, proc.stdin, s.serveRequest)
 	s.lifetime, s.cancel = context.WithCancel(context.Background())
 
-	tools, err := s.handshake(ctx)
+	tools, err := handshake(ctx, s)
 	if err != nil {
 		err = s.describe(ctx, "start-up", err, timedOut)
 		s.shutdown(0)
@@ -118,21 +118,37 @@ func startServer(ctx context.Context, name string, cfg config.MCPServerConfig, e
 	return s, tools, nil
 }
 
+// requester sends requests and notifications to a server, whatever the
+// transport.
+type requester interface {
+	// request sends one request and returns its result; a JSON-RPC error
+	// answer is an error.
+	request(ctx context.Context, method string, params any) (json.RawMessage, error)
+	// notify sends one notification.
+	notify(ctx context.Context, method string, params any) error
+	// negotiated is told the protocol version the server chose.
+	negotiated(version string)
+	// offersElicitation reports whether the client answers the server's
+	// elicitation requests on this connection.
+	offersElicitation() bool
+}
+
 // handshake initialises the connection (initialize, then
 // notifications/initialized) and lists the server's tools.
-func (s *server) handshake(ctx context.Context) ([]listedTool, error) {
-	initResult, err := s.initialize(ctx)
+func handshake(ctx context.Context, s requester) ([]listedTool, error) {
+	initResult, err := initialize(ctx, s)
 	if err != nil {
 		return nil, fmt.Errorf("initialize: %w", err)
 	}
-	if err := s.conn.notify(ctx, string(mcp.MethodNotificationInitialized), nil); err != nil {
+	s.negotiated(string(initResult.ProtocolVersion))
+	if err := s.notify(ctx, string(mcp.MethodNotificationInitialized), nil); err != nil {
 		return nil, fmt.Errorf("send initialized notification: %w", err)
 	}
 	if initResult.Capabilities.Tools == nil {
 		// A server offering only prompts or resources has no tools to list.
 		return nil, nil
 	}
-	tools, err := s.listTools(ctx)
+	tools, err := listTools(ctx, s)
 	if err != nil {
 		return nil, fmt.Errorf("tools/list: %w", err)
 	}
@@ -141,12 +157,12 @@ func (s *server) handshake(ctx context.Context) ([]listedTool, error) {
 
 // initialize sends the initialize request and checks the protocol version
 // the server answers with.
-func (s *server) initialize(ctx context.Context) (*mcp.InitializeResult, error) {
+func initialize(ctx context.Context, s requester) (*mcp.InitializeResult, error) {
 	params := mcp.InitializeParams{
 		ProtocolVersion: protocolVersion,
 		ClientInfo:      mcp.Implementation{Name: clientName, Title: "Codex", Version: version.Version},
 	}
-	if s.elicit != nil {
+	if s.offersElicitation() {
 		params.Capabilities.Elicitation = &mcp.ElicitationCapability{}
 	}
 	raw, err := s.request(ctx, string(mcp.MethodInitialize), params)
@@ -165,7 +181,7 @@ func (s *server) initialize(ctx context.Context) (*mcp.InitializeResult, error) 
 
 // listTools fetches every page of the server's tool list. Tools are decoded
 // from the raw response so that their schemas reach the model unchanged.
-func (s *server) listTools(ctx context.Context) ([]listedTool, error) {
+func listTools(ctx context.Context, s requester) ([]listedTool, error) {
 	var tools []listedTool
 	seen := map[string]bool{}
 	cursor := ""
@@ -259,6 +275,17 @@ func (s *server) request(ctx context.Context, method string, params any) (json.R
 	}
 	return result, err
 }
+
+// notify sends one notification to the server.
+func (s *server) notify(ctx context.Context, method string, params any) error {
+	return s.conn.notify(ctx, method, params)
+}
+
+// negotiated does nothing: the stdio transport carries no protocol version.
+func (s *server) negotiated(string) {}
+
+// offersElicitation implements requester.
+func (s *server) offersElicitation() bool { return s.elicit != nil }
 
 // notifyCancelled sends notifications/cancelled for a request, in the
 // background: the caller already has its answer.

@@ -360,6 +360,13 @@ func (r *run) handle(ev protocol.Event) bool {
 		}
 		return true
 	case protocol.ErrorEvent:
+		if ev.ID == "" {
+			// An error of the session rather than of the turn (an MCP
+			// server that failed to start): shown, and the turn goes on.
+			// Only a required server's failure fails the run, and that one
+			// stops the conversation from starting at all.
+			return false
+		}
 		r.failed = true
 		// An error before the turn started means the input was refused
 		// and no turn will follow.

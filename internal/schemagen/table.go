@@ -100,6 +100,8 @@ func Table() []Row {
 		notification[v2.AccountRateLimitsUpdatedNotification](v2.NotificationAccountRateLimitsUpdated),
 		notification[v2.FsChangedNotification](v2.NotificationFsChanged),
 		notification[v2.CommandExecOutputDeltaNotification](v2.NotificationCommandExecOutputDelta),
+		// Remote MCP servers: start-up progress of a thread's servers.
+		notification[v2.McpServerStatusUpdatedNotification](v2.NotificationMcpServerStartupStatusUpdated),
 		{Kind: KindEventNotification, Name: protocol.NotificationCodexEventPrefix + "{type}", Params: reflect.TypeFor[protocol.ConversationEventParams]()},
 	}, eventRows(), []Row{
 		standalone[protocol.ResponseItem](),
