@@ -5,11 +5,11 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
-	"html"
 	"io"
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -29,6 +29,8 @@ const (
 	// DefaultClientName is the client_name sent in dynamic client
 	// registration.
 	DefaultClientName = "Codex"
+	// offlineAccess is the scope that asks for a refresh token.
+	offlineAccess = "offline_access"
 	// shutdownGrace bounds how long the callback server waits for the
 	// response in progress when the login ends.
 	shutdownGrace = 5 * time.Second
@@ -89,6 +91,7 @@ type Login struct {
 	verifier string
 	state    string
 	prmURL   string
+	issuer   string
 	scopes   []string
 	tokens   *transport.MemoryTokenStore
 
@@ -147,27 +150,24 @@ func (l *Login) prepare(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	l.scopes = o.Scopes
-	l.tokens = transport.NewMemoryTokenStore()
-	if len(l.scopes) == 0 {
-		l.scopes = strings.Fields(challenge.scope)
-	}
-	l.handler = transport.NewOAuthHandler(transport.OAuthConfig{
-		ClientID:     o.ClientID,
-		ClientSecret: o.ClientSecret,
-		RedirectURI:  l.RedirectURI,
-		Scopes:       l.scopes,
-		PKCEEnabled:  true,
-		TokenStore:   l.tokens,
-		HTTPClient:   withResource(l.store.client, o.Resource),
-	})
-	l.handler.SetBaseURL(o.ServerURL)
-	if challenge.resp != nil {
-		l.handler.HandleUnauthorizedResponse(challenge.resp)
+	scopes := o.Scopes
+	if len(scopes) == 0 {
+		scopes = strings.Fields(challenge.scope)
 	}
 	if sameOrigin(challenge.resourceMetadata, o.ServerURL) {
 		l.prmURL = challenge.resourceMetadata
 	}
+	meta, err := l.newHandler(scopes, challenge.resp).GetServerMetadata(ctx)
+	if err != nil {
+		return fmt.Errorf("discover the authorization server of %s: %w", o.ServerURL, err)
+	}
+	l.issuer = meta.Issuer
+	// Ask for a refresh token where the server offers them by scope.
+	if len(scopes) > 0 && slices.Contains(meta.ScopesSupported, offlineAccess) && !slices.Contains(scopes, offlineAccess) {
+		scopes = append(slices.Clone(scopes), offlineAccess)
+	}
+	l.scopes = scopes
+	l.handler = l.newHandler(scopes, challenge.resp)
 	if _, err := l.handler.GetServerMetadata(ctx); err != nil {
 		return fmt.Errorf("discover the authorization server of %s: %w", o.ServerURL, err)
 	}
@@ -200,39 +200,85 @@ func (l *Login) prepare(ctx context.Context) error {
 	return nil
 }
 
+// newHandler returns an OAuth handler for the login's server requesting
+// scopes, told about the server's 401 answer resp (nil when none).
+func (l *Login) newHandler(scopes []string, resp *http.Response) *transport.OAuthHandler {
+	o := l.opts
+	l.tokens = transport.NewMemoryTokenStore()
+	h := transport.NewOAuthHandler(transport.OAuthConfig{
+		ClientID:     o.ClientID,
+		ClientSecret: o.ClientSecret,
+		RedirectURI:  l.RedirectURI,
+		Scopes:       scopes,
+		PKCEEnabled:  true,
+		TokenStore:   l.tokens,
+		HTTPClient:   withResource(l.store.client, o.Resource),
+	})
+	h.SetBaseURL(o.ServerURL)
+	if resp != nil {
+		h.HandleUnauthorizedResponse(resp)
+	}
+	return h
+}
+
 // handleCallback receives the browser's redirect. A request without the
 // login's state is answered with 400 and ignored, so that only the browser
 // the login was started for can end it.
 func (l *Login) handleCallback(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	if subtle.ConstantTimeCompare([]byte(q.Get("state")), []byte(l.state)) != 1 {
-		http.Error(w, "This sign-in link is not the one codex is waiting for.", http.StatusBadRequest)
+	res, err := l.deliver(r.URL.Query())
+	if err != nil {
+		status := http.StatusBadRequest
+		if errors.Is(err, errAlreadyCompleted) {
+			status = http.StatusConflict
+		}
+		http.Error(w, err.Error(), status)
 		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if res.err != nil {
+		w.WriteHeader(http.StatusBadRequest)
+		fmt.Fprintln(w, res.err.Error())
+		return
+	}
+	fmt.Fprint(w, "Authentication complete. You may close this window.")
+}
+
+// Complete ends the login with a callback URL the user copied from the
+// browser's address bar, for when the browser cannot reach the callback
+// server (another machine). Wait then exchanges the code. An error means
+// the URL was not a callback of this login; the login goes on waiting.
+func (l *Login) Complete(callbackURL string) error {
+	u, err := url.Parse(strings.TrimSpace(callbackURL))
+	if err != nil {
+		return fmt.Errorf("not a URL: %w", err)
+	}
+	_, err = l.deliver(u.Query())
+	return err
+}
+
+// errAlreadyCompleted is returned for a second callback.
+var errAlreadyCompleted = errors.New("this sign-in was already completed")
+
+// deliver checks the query of a callback and hands its outcome to Wait.
+func (l *Login) deliver(q url.Values) (callbackResult, error) {
+	if subtle.ConstantTimeCompare([]byte(q.Get("state")), []byte(l.state)) != 1 {
+		return callbackResult{}, errors.New("this callback is not the one codex is waiting for (state mismatch)")
 	}
 	var res callbackResult
 	switch {
 	case q.Get("error") != "":
 		res.err = fmt.Errorf("the authorization server refused the login: %s", oauthErrorText(q.Get("error"), q.Get("error_description")))
 	case q.Get("code") == "":
-		http.Error(w, "The callback has no authorization code.", http.StatusBadRequest)
-		return
+		return callbackResult{}, errors.New("the callback has no authorization code")
 	default:
 		res.code = q.Get("code")
 	}
 	select {
 	case l.results <- res:
+		return res, nil
 	default:
-		http.Error(w, "This sign-in was already completed.", http.StatusConflict)
-		return
+		return callbackResult{}, errAlreadyCompleted
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	if res.err != nil {
-		w.WriteHeader(http.StatusBadRequest)
-		fmt.Fprintf(w, "<!doctype html><title>Sign-in failed</title><p>%s</p>", html.EscapeString(res.err.Error()))
-		return
-	}
-	fmt.Fprintf(w, "<!doctype html><title>Signed in</title><p>Signed in to MCP server %s. You can close this window and return to codex.</p>",
-		html.EscapeString(l.opts.ServerName))
 }
 
 // oauthErrorText formats an OAuth error code and its description.
@@ -273,6 +319,7 @@ func (l *Login) Wait(ctx context.Context) error {
 	c := Credentials{
 		ServerName:          l.opts.ServerName,
 		ServerURL:           l.opts.ServerURL,
+		Issuer:              l.issuer,
 		ClientID:            l.handler.GetClientID(),
 		ClientSecret:        l.handler.GetClientSecret(),
 		Scopes:              l.scopes,

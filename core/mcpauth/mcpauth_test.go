@@ -40,7 +40,7 @@ func login(t *testing.T, store *Store, o LoginOptions) *Login {
 	require.NoError(t, err)
 	status, page := browse(t, l.AuthURL)
 	assert.Equal(t, http.StatusOK, status, page)
-	assert.Contains(t, page, "Signed in to MCP server")
+	assert.Equal(t, "Authentication complete. You may close this window.", page)
 	require.NoError(t, l.Wait(ctx))
 	return l
 }
@@ -79,7 +79,7 @@ func TestLoginWithDynamicRegistration(t *testing.T) {
 	assert.Equal(t, 1, stats.Registrations)
 	assert.Equal(t, 1, stats.CodeExchanges)
 	assert.Equal(t, srv.MCPURL(), stats.Resource, "RFC 8707 resource")
-	assert.Equal(t, "mcp:read mcp:write", stats.Scope, "scopes of the WWW-Authenticate challenge")
+	assert.Equal(t, "mcp:read mcp:write offline_access", stats.Scope, "scopes of the WWW-Authenticate challenge, and a refresh token")
 
 	info, err := os.Stat(store.Path())
 	require.NoError(t, err)
@@ -95,7 +95,8 @@ func TestLoginWithDynamicRegistration(t *testing.T) {
 	assert.True(t, strings.HasPrefix(entry["client_id"].(string), "dyn-"))
 	assert.True(t, strings.HasPrefix(entry["access_token"].(string), "at-"))
 	assert.True(t, strings.HasPrefix(entry["refresh_token"].(string), "rt-"))
-	assert.Equal(t, []any{"mcp:read", "mcp:write"}, entry["scopes"])
+	assert.Equal(t, []any{"mcp:read", "mcp:write", "offline_access"}, entry["scopes"])
+	assert.Equal(t, srv.IssuerURL(), entry["issuer"])
 	exp := int64(entry["expires_at"].(float64))
 	assert.InDelta(t, time.Now().Add(time.Hour).UnixMilli(), exp, float64(time.Minute.Milliseconds()))
 
@@ -115,7 +116,7 @@ func TestAuthorizationRefreshesBeforeExpiry(t *testing.T) {
 	defer srv.Close()
 	store := NewStore(t.TempDir())
 	login(t, store, LoginOptions{ServerName: "docs", ServerURL: srv.MCPURL(), Scopes: []string{"mcp:read"}})
-	assert.Equal(t, "mcp:read", srv.Stats().Scope, "configured scopes win over the challenge's")
+	assert.Equal(t, "mcp:read offline_access", srv.Stats().Scope, "configured scopes win over the challenge's")
 	before, err := store.Load("docs", srv.MCPURL())
 	require.NoError(t, err)
 
@@ -295,7 +296,7 @@ func TestDeleteAndKeys(t *testing.T) {
 	assert.ErrorIs(t, err, os.ErrNotExist, "the file goes with its last entry")
 
 	// The key is the name and a hash of the transport, stable across runs.
-	assert.Equal(t, "docs|a61b5eaf39b93a51", StoreKey("docs", "https://mcp.example.com/mcp"))
+	assert.Equal(t, "docs|4282f2a9112820d2", StoreKey("docs", "https://mcp.example.com/mcp"))
 	assert.NotEqual(t, StoreKey("docs", "https://mcp.example.com/mcp"), StoreKey("docs", "https://mcp.example.com/mcp2"))
 
 	require.NoError(t, os.WriteFile(store.Path(), []byte("{not json"), 0o600))

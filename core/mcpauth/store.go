@@ -37,6 +37,8 @@ type Credentials struct {
 	ServerName string `json:"server_name"`
 	// ServerURL is the server's url when the tokens were obtained.
 	ServerURL string `json:"server_url"`
+	// Issuer is the authorization server that issued the tokens.
+	Issuer string `json:"issuer,omitempty"`
 	// ClientID is the OAuth client the tokens were issued to.
 	ClientID string `json:"client_id"`
 	// AccessToken is sent as the bearer token.
@@ -115,11 +117,11 @@ func StoreKey(serverName, serverURL string) string {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
-	// Members in sorted order, as the reference serializes the object.
+	// Members in the order the reference serializes them.
 	_ = enc.Encode(struct {
-		Headers struct{} `json:"headers"`
 		Type    string   `json:"type"`
 		URL     string   `json:"url"`
+		Headers struct{} `json:"headers"`
 	}{Type: "http", URL: serverURL})
 	sum := sha256.Sum256(bytes.TrimSuffix(b.Bytes(), []byte("\n")))
 	return serverName + "|" + hex.EncodeToString(sum[:])[:16]
@@ -217,7 +219,7 @@ func (s *Store) readFile() (map[string]Credentials, error) {
 // writeFile replaces the token file with entries: a temporary file with
 // mode 0600 in the same directory is renamed over it.
 func (s *Store) writeFile(entries map[string]Credentials) error {
-	data, err := json.MarshalIndent(entries, "", "  ")
+	data, err := json.Marshal(entries)
 	if err != nil {
 		return err
 	}
@@ -233,7 +235,7 @@ func (s *Store) writeFile(entries map[string]Credentials) error {
 		tmp.Close()
 		return fmt.Errorf("write MCP credentials: %w", err)
 	}
-	if _, err := tmp.Write(append(data, '\n')); err != nil {
+	if _, err := tmp.Write(data); err != nil {
 		tmp.Close()
 		return fmt.Errorf("write MCP credentials: %w", err)
 	}
