@@ -39,6 +39,8 @@ func newMCPCommand(flags *globalFlags, std stdio) *cobra.Command {
 		newMCPGetCommand(flags, std),
 		newMCPAddCommand(flags, std),
 		newMCPRemoveCommand(flags, std),
+		newMCPLoginCommand(flags, std),
+		newMCPLogoutCommand(flags, std),
 	)
 	return cmd
 }

@@ -24,3 +24,9 @@ func openBrowser(u string) error {
 	go func() { _ = cmd.Wait() }()
 	return nil
 }
+
+// OpenBrowser asks the desktop to open u in the default browser; an error
+// means no opener could be started (the caller should print u).
+func OpenBrowser(u string) error {
+	return openBrowser(u)
+}
