@@ -16,6 +16,7 @@ import (
 	"github.com/codex-go/codex/core/config"
 	"github.com/codex-go/codex/core/exec"
 	"github.com/codex-go/codex/core/history"
+	"github.com/codex-go/codex/core/mcpauth"
 	"github.com/codex-go/codex/core/mcpclient"
 	"github.com/codex-go/codex/core/projectdoc"
 	"github.com/codex-go/codex/core/rollout"
@@ -82,6 +83,10 @@ func NewManager(d Deps) *Manager {
 	}
 	if d.Originator == "" {
 		d.Originator = version.Originator
+	}
+	if d.MCPAuthorizer == nil {
+		// Remote MCP servers get the OAuth tokens `codex mcp login` stored.
+		d.MCPAuthorizer = mcpauth.NewStore(d.CodexHome).StoredAuthorization
 	}
 	creds := auth.NewRefresher(d.CodexHome, auth.RefreshOptions{Issuer: d.Getenv(auth.EnvIssuer), Now: d.Now})
 	return &Manager{deps: d, creds: creds, convs: map[string]*Conversation{}}

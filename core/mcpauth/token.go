@@ -77,6 +77,18 @@ func (s *Store) Authorization(ctx context.Context, serverName, serverURL string)
 	return bearer(c.AccessToken), nil
 }
 
+// StoredAuthorization is Authorization for servers that may not use OAuth
+// at all: with no credentials stored for the server it returns "" and no
+// error, so that no Authorization header is sent. Stored credentials that
+// cannot be refreshed are still an error wrapping ErrLoginRequired.
+func (s *Store) StoredAuthorization(ctx context.Context, serverName, serverURL string) (string, error) {
+	c, err := s.Load(serverName, serverURL)
+	if err != nil || c == nil {
+		return "", err
+	}
+	return s.Authorization(ctx, serverName, serverURL)
+}
+
 // bearer formats an access token as an Authorization header value.
 func bearer(token string) string {
 	return "Bearer " + token

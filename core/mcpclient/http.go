@@ -161,7 +161,7 @@ func (s *httpServer) request(ctx context.Context, method string, params any) (js
 		if ctx.Err() != nil {
 			s.notifyCancelled(id, context.Cause(ctx))
 		}
-		return nil, httpError(s.url, err)
+		return nil, httpError(s.name, s.url, err)
 	}
 	if resp.Error != nil {
 		e := &rpcError{Code: resp.Error.Code, Message: resp.Error.Message}
@@ -177,11 +177,11 @@ func (s *httpServer) request(ctx context.Context, method string, params any) (js
 }
 
 // httpError rewords the transport's errors that need explaining.
-func httpError(url string, err error) error {
+func httpError(name, url string, err error) error {
 	var authErr *transport.AuthorizationRequiredError
 	switch {
 	case errors.As(err, &authErr):
-		return fmt.Errorf("%w: %s answered HTTP 401 Unauthorized", ErrAuthorizationRequired, url)
+		return fmt.Errorf("%w: %s answered HTTP 401 Unauthorized (for a server that signs in with OAuth, run `codex mcp login %s`)", ErrAuthorizationRequired, url, name)
 	case errors.Is(err, transport.ErrLegacySSEServer):
 		return fmt.Errorf("%s refused the streamable HTTP initialize request (HTTP 4xx); servers speaking only the older HTTP+SSE transport are not supported", url)
 	}
@@ -202,7 +202,7 @@ func (s *httpServer) notify(ctx context.Context, method string, params any) erro
 			return err
 		}
 	}
-	return httpError(s.url, s.tr.SendNotification(ctx, n))
+	return httpError(s.name, s.url, s.tr.SendNotification(ctx, n))
 }
 
 // negotiated sends the chosen protocol version in the MCP-Protocol-Version

@@ -87,6 +87,9 @@ type Server struct {
 	stats    Stats
 	noDCR    bool
 	resource string
+	// protected, when set, is the MCP URL the resource metadata names
+	// instead of the server's own (see SetProtectedResource).
+	protected string
 }
 
 // New starts a server; close it with Close. Access tokens live ttl.
@@ -127,6 +130,25 @@ func (s *Server) SetTTL(ttl time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.ttl = ttl
+}
+
+// SetProtectedResource makes the server the authorization server of an
+// MCP endpoint served elsewhere, at u: the resource metadata names u and
+// tokens are issued for it.
+func (s *Server) SetProtectedResource(u string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.protected, s.resource = u, u
+}
+
+// protectedURL is the MCP URL the resource metadata names.
+func (s *Server) protectedURL() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.protected != "" {
+		return s.protected
+	}
+	return s.MCPURL()
 }
 
 // SetResource changes the resource indicator the authorization server
@@ -208,7 +230,7 @@ func (s *Server) handleMCP(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleResourceMetadata(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{
-		"resource":                 s.MCPURL(),
+		"resource":                 s.protectedURL(),
 		"authorization_servers":    []string{s.IssuerURL()},
 		"scopes_supported":         Scopes,
 		"bearer_methods_supported": []string{"header"},
