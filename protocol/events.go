@@ -410,16 +410,16 @@ func (pc ParsedCommand) MarshalJSON() ([]byte, error) {
 	}
 	switch pc.Type {
 	case "search":
-		return json.Marshal(nullable{Type: pc.Type, Cmd: pc.Cmd, Query: pc.Query, Path: pc.Path})
+		return Marshal(nullable{Type: pc.Type, Cmd: pc.Cmd, Query: pc.Query, Path: pc.Path})
 	case "list_files":
-		return json.Marshal(struct {
+		return Marshal(struct {
 			Type string  `json:"type"`
 			Cmd  string  `json:"cmd"`
 			Path *string `json:"path"`
 		}{pc.Type, pc.Cmd, pc.Path})
 	}
 	type plain ParsedCommand
-	return json.Marshal(plain(pc))
+	return Marshal(plain(pc))
 }
 
 // ExecCommandBeginEvent opens a command run.
