@@ -350,6 +350,7 @@ func (t *v2Translator) handle(ev protocol.Event) []v2Message {
 		// What the model was saying is dropped, as the reference does.
 		turn.agent, turn.reasoning = nil, nil
 		turn.agentText.Reset()
+		out = append(out, t.abortCommands(now)...)
 		out = append(out, t.endTurn(v2.TurnInterrupted, now)...)
 	}
 	return out
@@ -572,6 +573,28 @@ func (t *v2Translator) askCommand(m protocol.ExecApprovalRequestEvent, now time.
 		},
 		approval: &v2Approval{callID: m.CallID, turnID: t.turn.id},
 	})
+	return out
+}
+
+// abortCommands completes, as failed, the command items still running when
+// the turn is interrupted: the engine sends no exec_command_end for a
+// command the interrupt killed. (0.171 leaves such an item without its
+// item/completed; ending it lets a client that tracks items close it.)
+func (t *v2Translator) abortCommands(now time.Time) []v2Message {
+	ids := make([]string, 0, len(t.turn.commands))
+	for id := range t.turn.commands {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	out := make([]v2Message, 0, len(ids))
+	for _, id := range ids {
+		done := *t.turn.commands[id]
+		delete(t.turn.commands, id)
+		completed := ms(now)
+		done.CompletedAtMs = &completed
+		done.Status = v2.CommandFailed
+		out = append(out, t.itemCompleted(done, now))
+	}
 	return out
 }
 

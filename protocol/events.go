@@ -398,6 +398,30 @@ type ParsedCommand struct {
 	Path *string `json:"path,omitempty"`
 }
 
+// MarshalJSON writes the members of pc's kind as codex-cli 0.45 does: a
+// read has name, a list_files has path and a search has query and path,
+// those two written as null when unknown; an unknown has cmd alone.
+func (pc ParsedCommand) MarshalJSON() ([]byte, error) {
+	type nullable struct {
+		Type  string  `json:"type"`
+		Cmd   string  `json:"cmd"`
+		Query *string `json:"query"`
+		Path  *string `json:"path"`
+	}
+	switch pc.Type {
+	case "search":
+		return Marshal(nullable{Type: pc.Type, Cmd: pc.Cmd, Query: pc.Query, Path: pc.Path})
+	case "list_files":
+		return Marshal(struct {
+			Type string  `json:"type"`
+			Cmd  string  `json:"cmd"`
+			Path *string `json:"path"`
+		}{pc.Type, pc.Cmd, pc.Path})
+	}
+	type plain ParsedCommand
+	return Marshal(plain(pc))
+}
+
 // ExecCommandBeginEvent opens a command run.
 type ExecCommandBeginEvent struct {
 	// CallID is the model's call id.

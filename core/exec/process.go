@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/codex-go/codex/protocol"
 	"github.com/codex-go/codex/sandbox"
 )
 
@@ -72,6 +73,11 @@ func Start(ctx context.Context, p Params, delta Delta) (*Process, error) {
 	env := p.Env
 	if env == nil {
 		env = os.Environ()
+	}
+	if !p.Unsandboxed && p.Sandbox.Mode != protocol.SandboxDangerFullAccess {
+		// What the sandbox forbids is announced to the command, as
+		// codex-cli does (CODEX_SANDBOX_NETWORK_DISABLED, CODEX_SANDBOX).
+		env = sandbox.CommandEnv(env, p.Sandbox)
 	}
 
 	start := time.Now()

@@ -131,7 +131,11 @@ func (h *shellHandler) run(ctx context.Context, t *Turn, callID string, argv []s
 	}
 	r, err := h.exec(ctx, t, callID, argv, cwd, timeout, sandboxed)
 	if err != nil {
-		end(notCompleted(r, err))
+		// A command killed by an interrupt ends with the turn's
+		// turn_aborted alone, as codex-cli 0.45.0 does.
+		if ctx.Err() == nil {
+			end(notCompleted(r, err))
+		}
 		return "", err
 	}
 	if sandboxed && t.SandboxPolicy.Mode != protocol.SandboxDangerFullAccess && r.ExitCode != 0 && exec.LikelyDenied(r) {
@@ -140,7 +144,9 @@ func (h *shellHandler) run(ctx context.Context, t *Turn, callID string, argv []s
 			return "", err
 		}
 		if err != nil {
-			end(notCompleted(r, err))
+			if ctx.Err() == nil {
+				end(notCompleted(r, err))
+			}
 			return "", err
 		}
 		if r.ExitCode == -1 {
