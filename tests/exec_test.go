@@ -97,15 +97,6 @@ func kinds(lines []execLine) []string {
 	return out
 }
 
-// eventTypesOf lists the types of events.
-func eventTypesOf(events []protocol.Event) []string {
-	types := make([]string, len(events))
-	for i, ev := range events {
-		types[i] = ev.Msg.EventType()
-	}
-	return types
-}
-
 // rolloutFiles lists the rollout files under home.
 func rolloutFiles(t *testing.T, home string) []string {
 	t.Helper()
