@@ -277,7 +277,7 @@ func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, status int, rea
 
 // rpcError answers with a JSON-RPC error (id null) and an HTTP status.
 func (h *Handler) rpcError(w http.ResponseWriter, r *http.Request, status, code int, msg string) {
-	h.log.Warn("refused an HTTP request", "remote", r.RemoteAddr, "method", r.Method, "status", status, "reason", msg)
+	h.log.Warn("refused an HTTP request", "remote", r.RemoteAddr, "method", r.Method, "path", r.URL.Path, "status", status, "reason", msg)
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_, _ = w.Write(errorResponse(nil, code, msg))
