@@ -467,7 +467,9 @@ func TestMCPHTTPBearerToken(t *testing.T) {
 	c, _ := httpMCPHost(t, url, map[string]string{"Authorization": "Bearer s3cret-token"})
 	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
 	defer cancel()
-	require.NoError(t, c.Ping(ctx))
+	tools, err := c.ListTools(ctx, mcp.ListToolsRequest{})
+	require.NoError(t, err)
+	assert.Len(t, tools.Tools, 2)
 }
 
 func TestMCPHTTPSigtermEndsSessionsAndFlushesRollouts(t *testing.T) {

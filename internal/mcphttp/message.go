@@ -32,9 +32,6 @@ type wireMessage struct {
 // isRequest reports whether m is a request: a method and an id.
 func (m *message) isRequest() bool { return m.Method != "" && hasID(m.ID) }
 
-// isNotification reports whether m is a notification: a method, no id.
-func (m *message) isNotification() bool { return m.Method != "" && !hasID(m.ID) }
-
 // isResponse reports whether m answers a request.
 func (m *message) isResponse() bool { return m.Method == "" }
 
