@@ -316,15 +316,15 @@ func TestMCPHTTPSessionsAreIsolated(t *testing.T) {
 	b.initialize(t, "host-b")
 	assert.NotEqual(t, a.session, b.session)
 
-	ans := a.post(t, `{"jsonrpc":"2.0","id":"call-a","method":"tools/call","params":{"name":"codex","arguments":{"prompt":"hi"}}}`,
+	answer := a.post(t, `{"jsonrpc":"2.0","id":"call-a","method":"tools/call","params":{"name":"codex","arguments":{"prompt":"hi"}}}`,
 		"application/json, text/event-stream")
-	require.Equal(t, http.StatusOK, ans.status, ans.body)
-	assert.Equal(t, "text/event-stream", ans.header.Get("Content-Type"))
-	text, isErr := toolResultOf(t, ans.messages, `"call-a"`)
+	require.Equal(t, http.StatusOK, answer.status, answer.body)
+	assert.Equal(t, "text/event-stream", answer.header.Get("Content-Type"))
+	text, isErr := toolResultOf(t, answer.messages, `"call-a"`)
 	assert.False(t, isErr)
 	assert.Equal(t, "Hello from mock", text)
 	var conv string
-	for _, m := range ans.messages {
+	for _, m := range answer.messages {
 		var n struct {
 			Method string `json:"method"`
 			Params struct {
@@ -349,9 +349,9 @@ func TestMCPHTTPSessionsAreIsolated(t *testing.T) {
 
 	// The conversation belongs to session a only.
 	reply := `{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"codex-reply","arguments":{"conversationId":"` + conv + `","prompt":"again"}}}`
-	ans = b.post(t, reply, "application/json")
-	require.Equal(t, http.StatusOK, ans.status, ans.body)
-	text, isErr = toolResultOf(t, ans.messages, "7")
+	answer = b.post(t, reply, "application/json")
+	require.Equal(t, http.StatusOK, answer.status, answer.body)
+	text, isErr = toolResultOf(t, answer.messages, "7")
 	assert.True(t, isErr)
 	assert.Equal(t, "Session not found for conversation_id: "+conv, text)
 	// Each session has its own client identity in the user agent.
@@ -362,16 +362,16 @@ func TestMCPHTTPDeleteEndsTheSession(t *testing.T) {
 	srv := startMCPHTTP(t, "model = \"gpt-5\"\n")
 	c := &rawHTTP{url: srv.url}
 	c.initialize(t, "deleter")
-	ans := c.post(t, `[{"jsonrpc":"2.0","id":2,"method":"ping"},{"jsonrpc":"2.0","id":3,"method":"tools/list"}]`, "application/json")
-	require.Equal(t, http.StatusOK, ans.status, ans.body)
-	require.Len(t, ans.messages, 2, "a batch is answered with an array")
+	answer := c.post(t, `[{"jsonrpc":"2.0","id":2,"method":"ping"},{"jsonrpc":"2.0","id":3,"method":"tools/list"}]`, "application/json")
+	require.Equal(t, http.StatusOK, answer.status, answer.body)
+	require.Len(t, answer.messages, 2, "a batch is answered with an array")
 
 	req, err := http.NewRequest(http.MethodDelete, srv.url, nil)
 	require.NoError(t, err)
-	ans = c.do(t, req)
-	assert.Equal(t, http.StatusOK, ans.status, ans.body)
-	ans = c.post(t, `{"jsonrpc":"2.0","id":4,"method":"ping"}`, "application/json")
-	assert.Equal(t, http.StatusNotFound, ans.status, "a deleted session is unknown")
+	answer = c.do(t, req)
+	assert.Equal(t, http.StatusOK, answer.status, answer.body)
+	answer = c.post(t, `{"jsonrpc":"2.0","id":4,"method":"ping"}`, "application/json")
+	assert.Equal(t, http.StatusNotFound, answer.status, "a deleted session is unknown")
 	req, err = http.NewRequest(http.MethodDelete, srv.url, nil)
 	require.NoError(t, err)
 	assert.Equal(t, http.StatusNotFound, c.do(t, req).status)
@@ -403,21 +403,21 @@ func TestMCPHTTPRefusals(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			ans := c.post(t, tc.body, tc.accept, tc.extra...)
-			assert.Equal(t, tc.status, ans.status, ans.body)
+			answer := c.post(t, tc.body, tc.accept, tc.extra...)
+			assert.Equal(t, tc.status, answer.status, answer.body)
 			assert.Eventually(t, func() bool { return strings.Contains(srv.log(), tc.logged) }, waitLimit, 10*time.Millisecond,
 				"the refusal is logged")
 		})
 	}
 	// A loopback origin is fine, and the session still serves.
-	ans := c.post(t, ping, "application/json", "Origin", "http://localhost:3000")
-	require.Equal(t, http.StatusOK, ans.status, ans.body)
-	assert.JSONEq(t, `{"id":9,"jsonrpc":"2.0","result":{}}`, string(ans.messages[0]))
+	answer := c.post(t, ping, "application/json", "Origin", "http://localhost:3000")
+	require.Equal(t, http.StatusOK, answer.status, answer.body)
+	assert.JSONEq(t, `{"id":9,"jsonrpc":"2.0","result":{}}`, string(answer.messages[0]))
 	// Without a session, only initialize is served.
 	fresh := &rawHTTP{url: srv.url}
-	ans = fresh.post(t, ping, "application/json")
-	assert.Equal(t, http.StatusBadRequest, ans.status)
-	assert.Contains(t, ans.body, "Mcp-Session-Id")
+	answer = fresh.post(t, ping, "application/json")
+	assert.Equal(t, http.StatusBadRequest, answer.status)
+	assert.Contains(t, answer.body, "Mcp-Session-Id")
 }
 
 func TestMCPHTTPBearerToken(t *testing.T) {
@@ -450,15 +450,15 @@ func TestMCPHTTPBearerToken(t *testing.T) {
 			if tc.auth != "" {
 				extra = []string{"Authorization", tc.auth}
 			}
-			ans := c.post(t, init, "application/json", extra...)
-			require.Equal(t, tc.status, ans.status, ans.body)
+			answer := c.post(t, init, "application/json", extra...)
+			require.Equal(t, tc.status, answer.status, answer.body)
 			if tc.status == http.StatusUnauthorized {
-				assert.Equal(t, `Bearer realm="codex"`, ans.header.Get("WWW-Authenticate"))
-				assert.Empty(t, ans.header.Get("Mcp-Session-Id"), "a refused request opened a session")
+				assert.Equal(t, `Bearer realm="codex"`, answer.header.Get("WWW-Authenticate"))
+				assert.Empty(t, answer.header.Get("Mcp-Session-Id"), "a refused request opened a session")
 				assert.Eventually(t, func() bool { return strings.Contains(srv.log(), tc.logged) }, waitLimit, 10*time.Millisecond)
 				assert.NotContains(t, srv.log(), "s3cret", "the token is never logged")
 			} else {
-				assert.NotEmpty(t, ans.header.Get("Mcp-Session-Id"))
+				assert.NotEmpty(t, answer.header.Get("Mcp-Session-Id"))
 			}
 		})
 	}

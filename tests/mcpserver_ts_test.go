@@ -187,8 +187,8 @@ func TestMCPServerHTTPWithTypeScriptSDK(t *testing.T) {
 	// The SDK ended its session with a DELETE.
 	require.NotEmpty(t, rep.SessionID)
 	c := &rawHTTP{url: srv.url, session: rep.SessionID, headers: map[string]string{"Authorization": "Bearer ts-token"}}
-	ans := c.post(t, `{"jsonrpc":"2.0","id":5,"method":"ping"}`, "application/json")
-	assert.Equal(t, 404, ans.status, "the session outlived its DELETE")
+	answer := c.post(t, `{"jsonrpc":"2.0","id":5,"method":"ping"}`, "application/json")
+	assert.Equal(t, 404, answer.status, "the session outlived its DELETE")
 	require.NoError(t, srv.stop(t))
 }
 
