@@ -16,7 +16,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/codex-go/codex/protocol"
 	"github.com/codex-go/codex/tests/fakemodel"
 )
 

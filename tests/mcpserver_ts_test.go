@@ -114,6 +114,7 @@ type tsReport struct {
 	First         tsToolResult     `json:"first"`
 	Reply         tsToolResult     `json:"reply"`
 	Elicitations  []map[string]any `json:"elicitations"`
+	SessionID     string           `json:"sessionId"`
 	Events        []struct {
 		RequestID json.RawMessage `json:"requestId"`
 		ID        string          `json:"id"`
@@ -130,28 +131,28 @@ type tsToolResult struct {
 	IsError bool `json:"isError"`
 }
 
-func TestMCPServerWithTypeScriptSDK(t *testing.T) {
-	node, dir := tsSDKDir(t)
+// tsClientScript copies tests/ts/client.mjs into the install directory,
+// so that its imports resolve to the installed packages, and returns its path.
+func tsClientScript(t *testing.T, dir string) string {
+	t.Helper()
 	src, err := os.ReadFile(filepath.Join("ts", "client.mjs"))
 	require.NoError(t, err)
-	// The script runs from the install directory so that its imports
-	// resolve to the installed packages.
 	script, err := os.CreateTemp(dir, "client-*.mjs")
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = os.Remove(script.Name()) })
 	_, err = script.Write(src)
 	require.NoError(t, err)
 	require.NoError(t, script.Close())
+	return script.Name()
+}
 
-	model := fakemodel.Start(fakemodel.Script(mcpBash("call1", mcpWriteScript), mcpHello(), fakemodel.TextDeltas([]string{"Second answer"})))
-	t.Cleanup(model.Close)
-	home, work := t.TempDir(), t.TempDir()
-	require.NoError(t, os.WriteFile(filepath.Join(home, "config.toml"), []byte(mcpModelConfig(model)), 0o600))
-
+// runTSClient runs the client script with env added and returns its report.
+func runTSClient(t *testing.T, node, script string, env ...string) tsReport {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*waitLimit)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, node, script.Name())
-	cmd.Env = append(filteredEnv(), "CODEX_BIN="+codexBin, "CODEX_TEST_HOME="+home, "CODEX_TEST_WORK="+work)
+	cmd := exec.CommandContext(ctx, node, script)
+	cmd.Env = append(filteredEnv(), env...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
@@ -160,7 +161,50 @@ func TestMCPServerWithTypeScriptSDK(t *testing.T) {
 	}
 	var rep tsReport
 	require.NoError(t, json.Unmarshal(out, &rep), string(out))
+	return rep
+}
 
+// tsModel is the fake model of the SDK tests: a command to approve, then
+// the answers of the two calls.
+func tsModel(t *testing.T) *fakemodel.Server {
+	t.Helper()
+	model := fakemodel.Start(fakemodel.Script(mcpBash("call1", mcpWriteScript), mcpHello(), fakemodel.TextDeltas([]string{"Second answer"})))
+	t.Cleanup(model.Close)
+	return model
+}
+
+func TestMCPServerWithTypeScriptSDK(t *testing.T) {
+	node, dir := tsSDKDir(t)
+	script := tsClientScript(t, dir)
+	model := tsModel(t)
+	home, work := t.TempDir(), t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(home, "config.toml"), []byte(mcpModelConfig(model)), 0o600))
+	rep := runTSClient(t, node, script, "CODEX_BIN="+codexBin, "CODEX_TEST_HOME="+home, "CODEX_TEST_WORK="+work)
+	checkTSReport(t, rep, model, work)
+}
+
+func TestMCPServerHTTPWithTypeScriptSDK(t *testing.T) {
+	node, dir := tsSDKDir(t)
+	script := tsClientScript(t, dir)
+	model := tsModel(t)
+	tokenFile := filepath.Join(t.TempDir(), "token")
+	require.NoError(t, os.WriteFile(tokenFile, []byte("ts-token"), 0o600))
+	srv := startMCPHTTP(t, mcpModelConfig(model), "--listen", "http://localhost:0/codex", "--token-file", tokenFile)
+	require.True(t, strings.HasSuffix(srv.url, "/codex"), srv.url)
+	rep := runTSClient(t, node, script, "CODEX_URL="+srv.url, "CODEX_TOKEN=ts-token", "CODEX_TEST_WORK="+srv.work)
+	checkTSReport(t, rep, model, srv.work)
+	// The SDK ended its session with a DELETE.
+	require.NotEmpty(t, rep.SessionID)
+	c := &rawHTTP{url: srv.url, session: rep.SessionID, headers: map[string]string{"Authorization": "Bearer ts-token"}}
+	answer := c.post(t, `{"jsonrpc":"2.0","id":5,"method":"ping"}`, "application/json")
+	assert.Equal(t, 404, answer.status, "the session outlived its DELETE")
+	require.NoError(t, srv.stop(t))
+}
+
+// checkTSReport checks what the SDK client saw: the server, the tools, the
+// two calls with the approval asked by elicitation, and the events of both.
+func checkTSReport(t *testing.T, rep tsReport, model *fakemodel.Server, work string) {
+	t.Helper()
 	assert.Equal(t, "codex-mcp-server", rep.ServerVersion["name"])
 	assert.Equal(t, "Codex", rep.ServerVersion["title"])
 	assert.Equal(t, version.Version, rep.ServerVersion["version"])
