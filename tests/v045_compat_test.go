@@ -1,0 +1,214 @@
+package tests
+
+// Behaviours of the 0.45 protocol pinned against codex-cli 0.45.0: each
+// test quotes what the reference binary was seen to do, driven by the same
+// client steps and the same scripted model, and says where this server
+// differs on purpose (docs/app-server-protocol.md, "Differences from the
+// reference").
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/codex-go/codex/protocol"
+	"github.com/codex-go/codex/tests/fakemodel"
+)
+
+// usageOf is a token usage of in input and out output tokens.
+func usageOf(in, out int64) protocol.TokenUsage {
+	return protocol.TokenUsage{InputTokens: in, OutputTokens: out, TotalTokens: in + out}
+}
+
+// resumeResult is the result of resumeConversation.
+type resumeResult struct {
+	ConversationID  string            `json:"conversationId"`
+	Model           string            `json:"model"`
+	InitialMessages []json.RawMessage `json:"initialMessages"`
+}
+
+// messageTypes lists the "type" of each replayed event.
+func messageTypes(t *testing.T, msgs []json.RawMessage) []string {
+	t.Helper()
+	var out []string
+	for _, m := range msgs {
+		var v struct {
+			Type string `json:"type"`
+		}
+		require.NoError(t, json.Unmarshal(m, &v))
+		out = append(out, v.Type)
+	}
+	return out
+}
+
+// Observed on 0.45.0 (newConversation, addConversationListener, one turn
+// answered "one", then resumeConversation of the conversation's own
+// rolloutPath in the same process):
+//
+//	{"id":5,"result":{"conversationId":"<same id>","model":"gpt-5","initialMessages":[
+//	  {"type":"user_message","message":"first","kind":"plain"},{"type":"token_count",...},
+//	  {"type":"agent_message","message":"one"},{"type":"token_count",...}]}}
+//	{"method":"sessionConfigured","params":{"sessionId":"<same id>",...,"initialMessages":[...]}}
+//
+// and a sendUserMessage on that id ran a turn ending in task_complete.
+func TestV045ResumeOfALoadedConversation(t *testing.T) {
+	s, _ := startModel(t, nil, fakemodel.Text("one"), fakemodel.Text("two"))
+	conv, path := s.newConversation(map[string]any{})
+	s.listen(conv)
+	s.sendText(conv, "first")
+	s.eventsUntil(conv, "task_complete")
+
+	var res resumeResult
+	s.callResult("resumeConversation", map[string]any{"path": path}, &res)
+	assert.Equal(t, conv, res.ConversationID)
+	assert.Equal(t, "gpt-5", res.Model)
+	types := messageTypes(t, res.InitialMessages)
+	assert.Contains(t, types, "user_message")
+	assert.Contains(t, types, "agent_message")
+	assert.Contains(t, string(res.InitialMessages[indexOfString(types, "agent_message")]), `"message":"one"`)
+
+	note := s.sessionConfigured(conv)
+	var p struct {
+		InitialMessages []json.RawMessage `json:"initialMessages"`
+		RolloutPath     string            `json:"rolloutPath"`
+	}
+	require.NoError(t, json.Unmarshal(note.Params, &p))
+	assert.Equal(t, types, messageTypes(t, p.InitialMessages))
+	assert.Equal(t, path, p.RolloutPath)
+
+	// The next turn works, and its events arrive once.
+	s.sendText(conv, "second")
+	events := s.eventsUntil(conv, "task_complete")
+	assert.Equal(t, []string{"two"}, eventMessages(events, "agent_message"))
+	assert.Equal(t, 1, countOf(events, "task_started"), rawLines(events))
+
+	// The file is still this conversation's: it is replayed with both turns.
+	s.callResult("resumeConversation", map[string]any{"path": path}, &res)
+	assert.Equal(t, conv, res.ConversationID)
+	s.sessionConfigured(conv)
+	var agent []string
+	for _, m := range res.InitialMessages {
+		var v struct {
+			Type    string `json:"type"`
+			Message string `json:"message"`
+		}
+		require.NoError(t, json.Unmarshal(m, &v))
+		if v.Type == "agent_message" {
+			agent = append(agent, v.Message)
+		}
+	}
+	assert.Equal(t, []string{"one", "two"}, agent)
+}
+
+func indexOfString(list []string, s string) int {
+	for i, v := range list {
+		if v == s {
+			return i
+		}
+	}
+	return -1
+}
+
+// Observed on 0.45.0: a text file and /etc/shadow were answered
+//
+//	{"error":{"code":-32603,"message":"error resuming conversation: failed to parse conversation ID from rollout file"}}
+//
+// a directory with "Is a directory (os error 21)"; a FIFO was opened and
+// read until a writer came: listConversations sent after it got no answer
+// for 30 s. /dev/zero was read until the server ran out of memory. Here
+// each is refused without being read, with an invalid-params error that
+// names the path and never the file's bytes, and the server goes on.
+func TestV045ResumeFromWhatIsNotARollout(t *testing.T) {
+	s, _ := startModel(t, nil)
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo")
+	require.NoError(t, syscall.Mkfifo(fifo, 0o600))
+	const secret = "root:$6$SECRETSALT$hash"
+	shadow := filepath.Join(dir, "shadow")
+	require.NoError(t, os.WriteFile(shadow, []byte(secret+":19000:0:99999:7:::\n"), 0o600))
+	jsonish := filepath.Join(dir, "secret.jsonl")
+	require.NoError(t, os.WriteFile(jsonish, []byte(`{"type":"`+secret+`","payload":{}}`+"\n"), 0o600))
+
+	// The FIFO first: it must not hold up the requests behind it.
+	fifoID := s.send("resumeConversation", map[string]any{"path": fifo})
+	var list struct {
+		Items []json.RawMessage `json:"items"`
+	}
+	s.callResult("listConversations", map[string]any{}, &list)
+	tests := []struct {
+		path, want string
+		id         int
+	}{
+		{fifo, "not a regular file", fifoID},
+		{"/dev/zero", "not a regular file", 0},
+		{dir, "not a regular file", 0},
+		{shadow, "line 1", 0},
+		{jsonish, "not a session_meta line", 0},
+		{filepath.Join(dir, "missing.jsonl"), "no such file", 0},
+	}
+	for _, tt := range tests {
+		id := tt.id
+		if id == 0 {
+			id = s.send("resumeConversation", map[string]any{"path": tt.path})
+		}
+		m := s.response(id)
+		require.NotNil(t, m.Error, m.Raw)
+		assert.EqualValues(t, -32602, m.Error.Code, m.Raw)
+		assert.Contains(t, m.Error.Message, tt.want, m.Raw)
+		assert.Contains(t, m.Error.Message, tt.path, m.Raw)
+		assert.NotContains(t, m.Raw, "SECRETSALT")
+	}
+	s.callResult("listConversations", map[string]any{}, &list)
+}
+
+// Observed on 0.45.0: a conversation whose one turn used 100+10 tokens was
+// resumed by a new process; its next turn (200+20 tokens) sent
+//
+//	{"type":"token_count","info":null,...}                                   (at the turn's start)
+//	{"type":"token_count","info":{"total_token_usage":{...,"total_tokens":220},
+//	  "last_token_usage":{...,"total_tokens":220},"model_context_window":272000},...}
+//
+// so the reference starts counting afresh. An editor's context meter reads
+// last_token_usage against model_context_window, which is the same either
+// way; this server keeps the conversation's totals (330) and reports the
+// recorded usage at the first turn's start rather than null, so that the
+// meter shows the context of the resumed conversation from the first event
+// on instead of going blank until the model answers.
+func TestV045TokenCountAfterResume(t *testing.T) {
+	model := fakemodel.Start(fakemodel.Script(fakemodel.Text("one", usageOf(100, 10)), fakemodel.Text("two", usageOf(200, 20))))
+	t.Cleanup(model.Close)
+	s := startAppServer(t, serverEnv{config: mockConfig(model.URL, 0, 0)})
+	s.initialize()
+	conv, path := s.newConversation(map[string]any{})
+	s.listen(conv)
+	s.sendText(conv, "first")
+	s.eventsUntil(conv, "task_complete")
+	require.NoError(t, s.closeAndWait())
+
+	s2 := startAppServer(t, serverEnv{config: mockConfig(model.URL, 0, 0), env: []string{"CODEX_HOME=" + s.home, "HOME=" + s.home}})
+	s2.initialize()
+	var res resumeResult
+	s2.callResult("resumeConversation", map[string]any{"path": path}, &res)
+	require.Equal(t, conv, res.ConversationID)
+	s2.sessionConfigured(conv)
+	s2.listen(conv)
+	s2.sendText(conv, "second")
+	events := s2.eventsUntil(conv, "task_complete")
+	counts := msgsOf[protocol.TokenCountEvent](t, events, "token_count")
+	require.Len(t, counts, 2, rawLines(events))
+	require.NotNil(t, counts[0].Info, rawLines(events))
+	assert.EqualValues(t, 110, counts[0].Info.LastTokenUsage.TotalTokens)
+	require.NotNil(t, counts[1].Info)
+	assert.EqualValues(t, 220, counts[1].Info.LastTokenUsage.TotalTokens, "the reference's last_token_usage")
+	assert.EqualValues(t, 330, counts[1].Info.TotalTokenUsage.TotalTokens)
+	require.NotNil(t, counts[1].Info.ModelContextWindow)
+	assert.EqualValues(t, 272000, *counts[1].Info.ModelContextWindow)
+}
+
+var _ = strings.Contains
