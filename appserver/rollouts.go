@@ -15,11 +15,17 @@ import (
 const invalidCursorPrefix = "invalid cursor "
 
 // listConversations answers a page of recorded conversations, newest first.
+// Without pageSize the page has rollout.DefaultPageSize items; pageSize 0
+// asks for none and is answered with an empty page, as codex-cli 0.45.0
+// answers it.
 func (s *Server) listConversations(_ context.Context, p protocol.ListConversationsParams) (protocol.ListConversationsResponse, error) {
 	size := 0
 	if p.PageSize != nil {
 		if *p.PageSize < 0 {
 			return protocol.ListConversationsResponse{}, s.badParams("pageSize must not be negative, got %d", *p.PageSize)
+		}
+		if *p.PageSize == 0 {
+			return protocol.ListConversationsResponse{Items: []protocol.ConversationSummary{}}, nil
 		}
 		size = *p.PageSize
 	}

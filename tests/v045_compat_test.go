@@ -212,3 +212,68 @@ func TestV045TokenCountAfterResume(t *testing.T) {
 }
 
 var _ = strings.Contains
+
+// listPage is the result of listConversations.
+type listPage struct {
+	Items []struct {
+		ConversationID string `json:"conversationId"`
+	} `json:"items"`
+	NextCursor *string `json:"nextCursor"`
+}
+
+// Observed on 0.45.0 with three recorded conversations:
+//
+//	{"pageSize":0}                -> {"items":[]}
+//	{"pageSize":3} and {}         -> 3 items, "nextCursor":"<start>|<id of the oldest>"
+//	{"pageSize":2}                -> 2 items and a cursor; that cursor -> 1 item and a
+//	                                 cursor naming it; that cursor -> {"items":[]}
+//	{"cursor":"2020-01-01T00-00-00|00000000-0000-0000-0000-000000000000"} -> {"items":[]}
+//	{"cursor":"garbage"}          -> the first page (here: -32602, see the docs)
+func TestV045ListConversationsPaging(t *testing.T) {
+	s, _ := startModel(t, nil, answer(), answer(), answer())
+	var convs []string
+	for range 3 {
+		conv := startConversation(s, map[string]any{})
+		s.sendText(conv, "hello")
+		s.eventsUntil(conv, "task_complete")
+		convs = append([]string{conv}, convs...) // newest first
+	}
+	list := func(params map[string]any) listPage {
+		t.Helper()
+		var page listPage
+		m := s.callResult("listConversations", params, &page)
+		if len(page.Items) == 0 {
+			assert.NotContains(t, m.Raw, "nextCursor", "an empty page has no cursor")
+		}
+		return page
+	}
+	ids := func(p listPage) []string {
+		var out []string
+		for _, it := range p.Items {
+			out = append(out, it.ConversationID)
+		}
+		return out
+	}
+
+	assert.Empty(t, list(map[string]any{"pageSize": 0}).Items)
+	for _, params := range []map[string]any{{}, {"pageSize": 3}, {"pageSize": 5}} {
+		page := list(params)
+		assert.Equal(t, convs, ids(page))
+		require.NotNil(t, page.NextCursor, "a page with items has a cursor")
+		assert.True(t, strings.HasSuffix(*page.NextCursor, "|"+convs[2]), *page.NextCursor)
+		assert.Empty(t, list(map[string]any{"cursor": *page.NextCursor}).Items)
+	}
+
+	first := list(map[string]any{"pageSize": 2})
+	assert.Equal(t, convs[:2], ids(first))
+	require.NotNil(t, first.NextCursor)
+	second := list(map[string]any{"pageSize": 2, "cursor": *first.NextCursor})
+	assert.Equal(t, convs[2:], ids(second))
+	require.NotNil(t, second.NextCursor)
+	assert.Empty(t, list(map[string]any{"pageSize": 2, "cursor": *second.NextCursor}).Items)
+
+	assert.Empty(t, list(map[string]any{"cursor": "2020-01-01T00-00-00|00000000-0000-0000-0000-000000000000"}).Items)
+	m := s.call("listConversations", map[string]any{"cursor": "garbage"})
+	require.NotNil(t, m.Error, m.Raw)
+	assert.EqualValues(t, -32602, m.Error.Code)
+}
