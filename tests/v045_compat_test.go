@@ -277,3 +277,43 @@ func TestV045ListConversationsPaging(t *testing.T) {
 	require.NotNil(t, m.Error, m.Raw)
 	assert.EqualValues(t, -32602, m.Error.Code)
 }
+
+// Observed on 0.45.0, model gpt-5, includeApplyPatchTool false, approval
+// untrusted: the request offered [function/shell function/view_image]; a
+// function call of apply_patch was answered to the model with
+// {"type":"function_call_output","output":"unsupported call: apply_patch"}
+// and a free-form one with "unsupported custom tool call: apply_patch"; the
+// events were task_started, token_count, token_count, ..., task_complete,
+// with no approval request, no patch event, and no file written.
+func TestV045ApplyPatchNotOffered(t *testing.T) {
+	args, err := json.Marshal(map[string]any{"input": helloPatch})
+	require.NoError(t, err)
+	tests := []struct {
+		name     string
+		call     fakemodel.Reply
+		itemType string
+		output   string
+	}{
+		{"function call", fakemodel.FunctionCall("call1", "apply_patch", string(args)), protocol.ItemFunctionCallOutput, "unsupported call: apply_patch"},
+		{"free-form call", customPatchCall("call1", helloPatch), protocol.ItemCustomToolCallOutput, "unsupported custom tool call: apply_patch"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, model := startModel(t, nil, tt.call, answer())
+			conv := startConversation(s, map[string]any{"model": "gpt-5", "includeApplyPatchTool": false,
+				"approvalPolicy": "untrusted", "sandbox": "workspace-write", "cwd": s.workDir})
+			s.sendText(conv, "patch it")
+			events := s.eventsUntil(conv, "task_complete")
+
+			assert.NotContains(t, strings.Join(requestTools(t, model, 0), " "), "apply_patch")
+			for _, typ := range []string{"apply_patch_approval_request", "patch_apply_begin", "patch_apply_end", "turn_diff", "exec_command_begin"} {
+				assert.Equal(t, -1, indexOf(events, typ), "%s in %s", typ, rawLines(events))
+			}
+			assert.Empty(t, s.pendingServerRequests())
+			itemType, output := modelToolOutput(t, model, 1)
+			assert.Equal(t, tt.itemType, itemType)
+			assert.Equal(t, tt.output, output)
+			assert.NoFileExists(t, filepath.Join(s.workDir, "hello.txt"))
+		})
+	}
+}
