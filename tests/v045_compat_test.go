@@ -317,3 +317,46 @@ func TestV045ApplyPatchNotOffered(t *testing.T) {
 		})
 	}
 }
+
+// Observed on 0.45.0: sendUserTurn with a text item "look" and a localImage
+// naming a missing file ran the turn (user_message of the new environment
+// context, task_started, token_count, agent_message_delta, agent_message,
+// token_count, task_complete) and sent the model the text alone: the image
+// was dropped without a word. Here the turn runs the same way; a
+// background_event and a text part in place of the image say what was
+// skipped.
+func TestV045SendUserTurnWithAMissingLocalImage(t *testing.T) {
+	s, model := startModel(t, nil, fakemodel.Text("one"))
+	conv := startConversation(s, map[string]any{})
+	missing := filepath.Join(s.workDir, "missing.png")
+	s.callResult("sendUserTurn", map[string]any{"conversationId": conv, "items": []any{
+		map[string]any{"type": "text", "data": map[string]any{"text": "look"}},
+		map[string]any{"type": "localImage", "data": map[string]any{"path": missing}}},
+		"cwd": s.workDir, "approvalPolicy": "never", "sandboxPolicy": map[string]any{"mode": "read-only"},
+		"model": "gpt-5", "summary": "auto"}, nil)
+	events := s.eventsUntil(conv, "task_complete")
+
+	assert.Equal(t, -1, indexOf(events, "error"), rawLines(events))
+	require.NotEqual(t, -1, indexOf(events, "task_started"), rawLines(events))
+	assert.Equal(t, []string{"one"}, eventMessages(events, "agent_message"))
+	notes := msgsOf[protocol.BackgroundEvent](t, events, "background_event")
+	require.Len(t, notes, 1, rawLines(events))
+	assert.Contains(t, notes[0].Message, missing)
+	assert.Less(t, indexOf(events, "background_event"), indexOf(events, "task_started"))
+
+	var body struct {
+		Input []struct {
+			Role    string `json:"role"`
+			Content []struct {
+				Type string `json:"type"`
+				Text string `json:"text"`
+			} `json:"content"`
+		} `json:"input"`
+	}
+	require.NoError(t, json.Unmarshal(model.Requests()[0].Body, &body))
+	last := body.Input[len(body.Input)-1]
+	require.Len(t, last.Content, 2)
+	assert.Equal(t, "look", last.Content[0].Text)
+	assert.Equal(t, "input_text", last.Content[1].Type)
+	assert.Contains(t, last.Content[1].Text, missing)
+}
