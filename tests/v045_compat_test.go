@@ -360,3 +360,45 @@ func TestV045SendUserTurnWithAMissingLocalImage(t *testing.T) {
 	assert.Equal(t, "input_text", last.Content[1].Type)
 	assert.Contains(t, last.Content[1].Text, missing)
 }
+
+// Observed on 0.45.0, a free-form apply_patch adding hello.txt in a working
+// directory outside any git repository, then a text answer:
+//
+//	patch_apply_begin, patch_apply_end,
+//	turn_diff {"unified_diff":"diff --git a//tmp/.../hello.txt b//tmp/.../hello.txt\nnew file mode 100644\n
+//	           index 0000000000000000000000000000000000000000..ce01362...\n--- /dev/null\n+++ b//tmp/.../hello.txt\n@@ -0,0 +1 @@\n+hello\n"},
+//	token_count, turn_diff, token_count,
+//	agent_message_delta, agent_message, token_count, turn_diff, task_complete
+//
+// The file keeps its absolute path after a/ and b/, and the turn's diff is
+// sent again after each response's token_count (the token_count before a
+// response's output carries its rate limits).
+func TestV045TurnDiffOutsideARepository(t *testing.T) {
+	s, _ := startModel(t, nil, customPatchCall("call1", helloPatch), answer())
+	conv := startConversation(s, map[string]any{"model": "gpt-5", "includeApplyPatchTool": true,
+		"approvalPolicy": "never", "sandbox": "workspace-write", "cwd": s.workDir})
+	s.sendText(conv, "patch it")
+	events := s.eventsUntil(conv, "task_complete")
+
+	target := filepath.ToSlash(filepath.Join(s.workDir, "hello.txt"))
+	want := "diff --git a/" + target + " b/" + target + "\nnew file mode 100644\n" +
+		"index 0000000000000000000000000000000000000000..ce013625030ba8dba906f756967f9e9ca394464a\n" +
+		"--- /dev/null\n+++ b/" + target + "\n@@ -0,0 +1 @@\n+hello\n"
+	diffs := msgsOf[protocol.TurnDiffEvent](t, events, "turn_diff")
+	require.Len(t, diffs, 3, rawLines(events))
+	for _, d := range diffs {
+		assert.Equal(t, want, d.UnifiedDiff)
+	}
+
+	// The reference's wire order, deltas left out.
+	var order []string
+	for _, typ := range eventTypes(events) {
+		if typ != "agent_message_delta" {
+			order = append(order, typ)
+		}
+	}
+	assert.Equal(t, []string{
+		"task_started", "token_count", "patch_apply_begin", "patch_apply_end", "turn_diff",
+		"token_count", "turn_diff", "token_count", "agent_message", "token_count", "turn_diff", "task_complete",
+	}, order, rawLines(events))
+}
