@@ -402,3 +402,59 @@ func TestV045TurnDiffOutsideARepository(t *testing.T) {
 		"token_count", "turn_diff", "token_count", "agent_message", "token_count", "turn_diff", "task_complete",
 	}, order, rawLines(events))
 }
+
+// Observed on 0.45.0: an execCommandApproval answered with a JSON-RPC error
+// ({"code":-32000,"message":"no"}) left the turn waiting: after
+// exec_approval_request nothing more was sent in 3 s and the model was not
+// asked again. Here such an answer is a denial and the turn goes on.
+func TestV045ApprovalAnsweredWithAnError(t *testing.T) {
+	s, model := startModel(t, nil, bashCall("call1", writeScript), answer())
+	conv := startConversation(s, map[string]any{"approvalPolicy": "untrusted", "sandbox": "workspace-write", "cwd": s.workDir})
+	s.sendText(conv, "write it")
+	req := s.serverRequest("execCommandApproval")
+	require.NoError(t, s.c.Client().ReplyError(req.ID, -32000, "no"))
+	events := s.eventsUntil(conv, "task_complete")
+
+	ends := msgsOf[protocol.ExecCommandEndEvent](t, events, "exec_command_end")
+	require.Len(t, ends, 1, rawLines(events))
+	assert.Equal(t, -1, ends[0].ExitCode)
+	_, output := modelToolOutput(t, model, 1)
+	assert.Equal(t, "exec command rejected by user", output)
+	assert.Equal(t, []string{"Hello from mock"}, eventMessages(events, "agent_message"))
+	assert.NoFileExists(t, filepath.Join(s.workDir, "out.txt"))
+}
+
+// Observed on 0.45.0: closing the server's input while an approval was
+// pending ended the process; the rollout stopped after the turn's first
+// token_count, with neither the call nor an end of the turn recorded. Here
+// the pending approval counts as denied (or the turn is aborted by the
+// shutdown first): the command never runs, the process ends, and the
+// rollout records the call's answer and the turn's end.
+func TestV045ClientLeavesDuringAnApproval(t *testing.T) {
+	s, _ := startModel(t, nil, bashCall("call1", writeScript), answer())
+	conv, path := s.newConversation(map[string]any{"approvalPolicy": "untrusted", "sandbox": "workspace-write", "cwd": s.workDir})
+	s.listen(conv)
+	s.sendText(conv, "write it")
+	s.serverRequest("execCommandApproval")
+	require.NoError(t, s.closeAndWait())
+
+	assert.NoFileExists(t, filepath.Join(s.workDir, "out.txt"))
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	var sawDenial, sawEnd bool
+	for _, l := range lines {
+		// The pending approval ends denied, or aborted with the turn when
+		// the shutdown reaches the turn first; either way the call has its
+		// output in the history.
+		if strings.Contains(l, `"type":"function_call_output"`) &&
+			(strings.Contains(l, `"output":"exec command rejected by user"`) || strings.Contains(l, `"output":"aborted"`)) {
+			sawDenial = true
+		}
+		if strings.Contains(l, `"type":"turn_aborted"`) || strings.Contains(l, `"type":"task_complete"`) {
+			sawEnd = true
+		}
+	}
+	assert.True(t, sawDenial, "call answered in the history:\n%s", data)
+	assert.True(t, sawEnd, "turn end recorded:\n%s", data)
+}
