@@ -27,6 +27,7 @@ import (
 	"io"
 	"log/slog"
 	"sync"
+	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/sourcegraph/jsonrpc2"
@@ -57,6 +58,9 @@ type Server struct {
 	eng *frontend.Engine
 	log *slog.Logger
 	rpc *rpcserver.Server[*Server]
+	// heartbeat is the longest a call that asked for progress goes without
+	// a progress notification.
+	heartbeat time.Duration
 
 	mu          sync.Mutex
 	elicitation bool                      // the client declared the elicitation capability
@@ -69,10 +73,11 @@ func New(options Options) *Server {
 	eng := frontend.NewEngine(frontend.Options(options), SessionSource)
 	logger := eng.Log
 	s := &Server{
-		eng:   eng,
-		log:   logger,
-		convs: map[string]*convState{},
-		calls: map[jsonrpc2.ID]*toolCall{},
+		eng:       eng,
+		log:       logger,
+		heartbeat: progressHeartbeat,
+		convs:     map[string]*convState{},
+		calls:     map[jsonrpc2.ID]*toolCall{},
 	}
 	s.rpc = rpcserver.New(s, methods(), rpcserver.Options{
 		Stream:             jsonrpcline.Options{WithVersion: true},
