@@ -274,5 +274,14 @@ func TestMCPServerProgressKeepsTheSDKWaiting(t *testing.T) {
 		assert.NotEmpty(t, p.Message)
 	}
 	assert.Equal(t, "Session started", rep.Progress[0].Message)
-	assert.Equal(t, "Turn complete", rep.Progress[len(rep.Progress)-1].Message)
+	writing := 0
+	for _, p := range rep.Progress {
+		if p.Message == "Writing the answer" {
+			writing++
+		}
+	}
+	assert.GreaterOrEqual(t, writing, len(deltas), "one notification per delta")
+	// The SDK handles notifications a step after responses, so it may drop
+	// those that arrive with the result (task_complete's among them): the
+	// last ones received are not checked.
 }
