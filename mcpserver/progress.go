@@ -137,6 +137,8 @@ func progressMessage(msg protocol.EventMsg) string {
 		text = "Calling " + m.Invocation.Server + "." + m.Invocation.Tool
 	case protocol.McpToolCallEndEvent:
 		text = "Tool call finished"
+	case protocol.TokenCountEvent:
+		text = "Token usage updated"
 	case protocol.ErrorEvent:
 		text = "Error: " + m.Message
 	default:

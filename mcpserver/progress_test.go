@@ -44,6 +44,7 @@ func TestProgressMessage(t *testing.T) {
 		want string
 	}{
 		{protocol.TaskStartedEvent{}, "Turn started"},
+		{protocol.TokenCountEvent{}, "Token usage updated"},
 		{protocol.ExecCommandBeginEvent{Command: []string{"bash", "-lc", "go test ./..."}}, "Running bash -lc 'go test ./...'"},
 		{protocol.ExecApprovalRequestEvent{Command: []string{"rm", "-rf", "build"}}, "Waiting for approval to run rm -rf build"},
 		{protocol.TurnAbortedEvent{Reason: "interrupted"}, "Turn aborted: interrupted"},
