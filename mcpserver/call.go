@@ -173,14 +173,19 @@ func (s *Server) callTool(ctx context.Context, p toolCallParams, r rpcserver.Rep
 	started := s.rpc.Go(func() {
 		defer s.forgetCall(call)
 		defer cancel()
+		stopKeepAlive := func() {}
 		if call.progress != nil {
 			keepAliveCtx, stop := context.WithCancel(callCtx)
 			var keepAlive sync.WaitGroup
 			keepAlive.Go(func() { call.progress.keepAlive(keepAliveCtx, s.heartbeat) })
-			defer keepAlive.Wait()
-			defer stop()
+			stopKeepAlive = func() {
+				stop()
+				keepAlive.Wait()
+			}
 		}
 		res, answer := run(callCtx, call, p.Arguments)
+		// No progress may follow the answer.
+		stopKeepAlive()
 		if !answer || call.cancelled.Load() {
 			r.Abandon()
 			return
