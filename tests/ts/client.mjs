@@ -1,7 +1,9 @@
 // Drives `codex mcp-server` with the official MCP TypeScript SDK, the way an
 // MCP host built on it would: connect, list the tools, call `codex` (the
 // model asks for a command, which the host approves through elicitation),
-// then `codex-reply`. Everything observed is printed as one JSON object on
+// then `codex-reply` with the threadId of the first result's
+// structuredContent (which the SDK checks against the tool's outputSchema).
+// Everything observed is printed as one JSON object on
 // stdout for tests/mcpserver_ts_test.go to check.
 //
 // Environment: CODEX_BIN (the codex binary), CODEX_TEST_HOME (its
@@ -66,10 +68,9 @@ const first = await client.callTool({
     sandbox: "workspace-write",
   },
 });
-const configured = events.find((e) => e.msg.type === "session_configured");
 const reply = await client.callTool({
   name: "codex-reply",
-  arguments: { conversationId: configured.msg.session_id, prompt: "and now?" },
+  arguments: { threadId: first.structuredContent?.threadId, prompt: "and now?" },
 });
 let sessionId;
 if (url) {
@@ -86,6 +87,12 @@ process.stdout.write(
     reply,
     elicitations,
     sessionId,
-    events: events.map((e) => ({ requestId: e._meta?.requestId, id: e.id, type: e.msg.type })),
+    events: events.map((e) => ({
+      requestId: e._meta?.requestId,
+      threadId: e._meta?.threadId,
+      id: e.id,
+      type: e.msg.type,
+      sessionId: e.msg.session_id,
+    })),
   }) + "\n",
 );
