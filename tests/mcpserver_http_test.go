@@ -353,7 +353,7 @@ func TestMCPHTTPSessionsAreIsolated(t *testing.T) {
 	require.Equal(t, http.StatusOK, answer.status, answer.body)
 	text, isErr = toolResultOf(t, answer.messages, "7")
 	assert.True(t, isErr)
-	assert.Equal(t, "Session not found for conversation_id: "+conv, text)
+	assert.Equal(t, "Session not found for thread_id: "+conv, text)
 	// Each session has its own client identity in the user agent.
 	assert.Contains(t, model.Requests()[0].Header.Get("User-Agent"), "(host-a; 1)")
 }
