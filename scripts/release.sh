@@ -14,7 +14,8 @@
 # The version is the git tag of HEAD without its leading v (v1.2.3 gives
 # 1.2.3); without such a tag, git describe's answer from the latest v* tag
 # (1.2.3-4-gabcdef0); without any tag, the version in internal/version
-# followed by -dev.g<commit> (and .dirty when the tree has changes).
+# followed by -dev.g<commit>. A working tree with changes to tracked files
+# adds -dirty (.dirty in the last case).
 #
 # Linux binaries are linked fully statically (cgo, glibc's and libseccomp's
 # static archives, -extldflags -static, the codex_static build tag): they
@@ -48,8 +49,7 @@ version() {
 		return
 	fi
 	local v
-	if v=$(git describe --tags --exact-match --match 'v[0-9]*' 2>/dev/null) ||
-		v=$(git describe --tags --match 'v[0-9]*' --dirty 2>/dev/null); then
+	if v=$(git describe --tags --match 'v[0-9]*' --dirty 2>/dev/null); then
 		echo "${v#v}"
 		return
 	fi
@@ -66,6 +66,9 @@ version() {
 ver=$(version)
 dist=${DIST:-dist}
 mkdir -p "$dist"
+# The output directory holds what this run builds, and SHA256SUMS lists
+# exactly that.
+rm -rf "$dist"/codex-* "$dist/SHA256SUMS"
 # Archives get the commit's time and no owner, so that two builds of one
 # commit give the same archives.
 stamp=$(git log -1 --format=%ct 2>/dev/null || date +%s)
