@@ -20,7 +20,7 @@ func methods() []rpcserver.Method[*Server] {
 		rpcserver.Deferred(protocol.MethodInitialize, (*Server).initialize),
 		rpcserver.Deferred(protocol.MethodNewConversation, (*Server).newConversation),
 		rpcserver.Request(protocol.MethodListConversations, (*Server).listConversations),
-		rpcserver.Request(protocol.MethodResumeConversation, (*Server).resumeConversation),
+		rpcserver.Deferred(protocol.MethodResumeConversation, (*Server).resumeConversation),
 		rpcserver.Request(protocol.MethodArchiveConversation, (*Server).archiveConversation),
 		rpcserver.Deferred(protocol.MethodSendUserMessage, (*Server).sendUserMessage),
 		rpcserver.Deferred(protocol.MethodSendUserTurn, (*Server).sendUserTurn),

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/codex-go/codex/core/rollout"
+	"github.com/codex-go/codex/internal/rpcserver"
 	"github.com/codex-go/codex/protocol"
 )
 
@@ -14,11 +15,17 @@ import (
 const invalidCursorPrefix = "invalid cursor "
 
 // listConversations answers a page of recorded conversations, newest first.
+// Without pageSize the page has rollout.DefaultPageSize items; pageSize 0
+// asks for none and is answered with an empty page, as codex-cli 0.45.0
+// answers it.
 func (s *Server) listConversations(_ context.Context, p protocol.ListConversationsParams) (protocol.ListConversationsResponse, error) {
 	size := 0
 	if p.PageSize != nil {
 		if *p.PageSize < 0 {
 			return protocol.ListConversationsResponse{}, s.badParams("pageSize must not be negative, got %d", *p.PageSize)
+		}
+		if *p.PageSize == 0 {
+			return protocol.ListConversationsResponse{Items: []protocol.ConversationSummary{}}, nil
 		}
 		size = *p.PageSize
 	}
@@ -52,23 +59,64 @@ func (s *Server) listConversations(_ context.Context, p protocol.ListConversatio
 // The configuration is resolved like newConversation's from the request's
 // overrides. The sessionConfigured notification, which replays the recorded
 // events, is written before the answer.
-func (s *Server) resumeConversation(ctx context.Context, p protocol.ResumeConversationParams) (protocol.ResumeConversationResponse, error) {
+//
+// The file is read in a goroutine of its own, so that a slow disk holds up
+// no other request; rollout.Read refuses what is not a regular file of
+// bounded size without reading it. Naming the rollout of a conversation
+// this server has loaded answers with that conversation, which keeps its
+// settings and listeners, as codex-cli 0.45.0 answers with the same id.
+func (s *Server) resumeConversation(ctx context.Context, p protocol.ResumeConversationParams, r rpcserver.Reply[protocol.ResumeConversationResponse]) {
 	var overrides protocol.NewConversationParams
 	if p.Overrides != nil {
 		overrides = *p.Overrides
 	}
-	cfg, err := s.loadConfig(overrides)
-	if err != nil {
-		return protocol.ResumeConversationResponse{}, invalidParams("error deriving config: %v", err)
+	if p.Path == "" {
+		r.Fail(ctx, invalidParams("path must not be empty"))
+		return
 	}
-	conv, ev, err := s.eng.Manager.ResumeConversation(ctx, cfg, p.Path)
-	if err != nil {
-		return protocol.ResumeConversationResponse{}, internalError("error resuming conversation: %v", err)
+	life := s.lifetime()
+	started := s.goTracked(func() {
+		resp, err := s.resume(life, p.Path, overrides)
+		if err != nil {
+			r.Fail(life, err)
+			return
+		}
+		r.Send(life, resp)
+	})
+	if !started {
+		r.Fail(ctx, shuttingDown())
 	}
-	st := newConversationState(conv)
-	s.mu.Lock()
-	s.convs[st.id] = st
-	s.mu.Unlock()
+}
+
+// resume does the work of resumeConversation: it reads the rollout, starts
+// the conversation or finds it loaded, and writes sessionConfigured.
+func (s *Server) resume(ctx context.Context, path string, overrides protocol.NewConversationParams) (protocol.ResumeConversationResponse, error) {
+	var none protocol.ResumeConversationResponse
+	rec, err := rollout.Read(path)
+	if err != nil {
+		return none, invalidParams("error resuming conversation: %v", err)
+	}
+	var ev protocol.SessionConfiguredEvent
+	var id string
+	if st := s.loadedFrom(rec.Meta.ID, path); st != nil {
+		ev = st.conv.Describe()
+		ev.InitialMessages = rec.Events
+		id = st.id
+	} else {
+		cfg, err := s.loadConfig(overrides)
+		if err != nil {
+			return none, invalidParams("error deriving config: %v", err)
+		}
+		conv, started, err := s.eng.Manager.ResumeRecorded(ctx, cfg, path, rec)
+		if err != nil {
+			return none, internalError("error resuming conversation: %v", err)
+		}
+		st := newConversationState(conv)
+		s.mu.Lock()
+		s.convs[st.id] = st
+		s.mu.Unlock()
+		ev, id = started, conv.ID()
+	}
 
 	initial := make([]protocol.MarshalEventMsg, 0, len(ev.InitialMessages))
 	for _, m := range ev.InitialMessages {
@@ -88,10 +136,22 @@ func (s *Server) resumeConversation(ctx context.Context, p protocol.ResumeConver
 	}
 	s.notify(ctx, protocol.NotificationSessionConfigured, note)
 	return protocol.ResumeConversationResponse{
-		ConversationID:  conv.ID(),
+		ConversationID:  id,
 		Model:           ev.Model,
 		InitialMessages: initial,
 	}, nil
+}
+
+// loadedFrom returns the conversation of this server with the given id
+// that records to the file at path, or nil.
+func (s *Server) loadedFrom(id, path string) *conversationState {
+	s.mu.Lock()
+	st, ok := s.convs[id]
+	s.mu.Unlock()
+	if !ok || !sameFile(st.conv.RolloutPath(), path) {
+		return nil
+	}
+	return st
 }
 
 // archiveConversation moves a conversation's rollout file to

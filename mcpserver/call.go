@@ -1,10 +1,12 @@
 package mcpserver
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -24,10 +26,19 @@ import (
 const abandonTimeout = 5 * time.Second
 
 // toolResult is the result of a tools/call: one text item, flagged as an
-// error when the call failed.
+// error when the call failed, and, once the call's thread is known, the
+// same text with the thread id as structuredContent (the tools'
+// outputSchema).
 type toolResult struct {
-	Content []textContent `json:"content"`
-	IsError bool          `json:"isError,omitempty"`
+	Content           []textContent `json:"content"`
+	StructuredContent *threadResult `json:"structuredContent,omitempty"`
+	IsError           bool          `json:"isError,omitempty"`
+}
+
+// threadResult is the structuredContent of a result.
+type threadResult struct {
+	ThreadID string `json:"threadId"`
+	Content  string `json:"content"`
 }
 
 // textContent is a text content item.
@@ -48,12 +59,28 @@ func errorResult(text string) toolResult {
 	return r
 }
 
+// inThread returns r with its text as the structuredContent of thread id.
+func (r toolResult) inThread(id string) toolResult {
+	text := ""
+	if len(r.Content) > 0 {
+		text = r.Content[0].Text
+	}
+	r.StructuredContent = &threadResult{ThreadID: id, Content: text}
+	return r
+}
+
 // toolCall is one running tools/call request.
 type toolCall struct {
 	id     jsonrpc2.ID
 	wireID json.RawMessage // id as the client sent it
 	srv    *Server
 	cancel context.CancelFunc
+	// threadID is the conversation the call runs, set before its first
+	// event is sent.
+	threadID string
+	// progress sends the call's notifications/progress; nil when the
+	// client sent no progressToken.
+	progress *progress
 	// cancelled is set when the client cancelled the request; it then gets
 	// no answer.
 	cancelled atomic.Bool
@@ -77,15 +104,21 @@ type eventParams struct {
 }
 
 // eventMeta ties a notification to the tools/call it belongs to: the
-// request id exactly as the client sent it.
+// request id exactly as the client sent it, and the thread (conversation)
+// id.
 type eventMeta struct {
 	RequestID json.RawMessage `json:"requestId"`
+	ThreadID  string          `json:"threadId,omitempty"`
 }
 
-// notify sends one conversation event to the client.
+// notify sends one conversation event to the client, followed by a
+// progress notification when the client asked for them.
 func (c *toolCall) notify(ctx context.Context, ev protocol.Event) {
-	params := eventParams{Meta: eventMeta{RequestID: c.wireID}, ID: ev.ID, Msg: protocol.MarshalEventMsg{EventMsg: ev.Msg}}
+	params := eventParams{Meta: eventMeta{RequestID: c.wireID, ThreadID: c.threadID}, ID: ev.ID, Msg: protocol.MarshalEventMsg{EventMsg: ev.Msg}}
 	_ = c.srv.rpc.Notify(ctx, MethodCodexEvent, params)
+	if c.progress != nil {
+		c.progress.report(ctx, progressMessage(ev.Msg))
+	}
 }
 
 // convState is a conversation started by this server. A conversation runs
@@ -100,6 +133,9 @@ type convState struct {
 type toolCallParams struct {
 	Name      string          `json:"name"`
 	Arguments json.RawMessage `json:"arguments,omitempty"`
+	// Meta may hold the progressToken under which the client wants
+	// notifications/progress.
+	Meta json.RawMessage `json:"_meta,omitempty"`
 }
 
 // callTool runs a tools/call in its own goroutine, which answers when the
@@ -121,6 +157,9 @@ func (s *Server) callTool(ctx context.Context, p toolCallParams, r rpcserver.Rep
 	life := s.lifetime()
 	callCtx, cancel := context.WithCancel(life)
 	call := &toolCall{id: id, wireID: jsonrpcline.WireID(id), srv: s, cancel: cancel}
+	if tok := progressToken(p.Meta); tok != nil {
+		call.progress = &progress{notify: s.rpc.Notify, token: tok, last: time.Now()}
+	}
 	s.mu.Lock()
 	if _, dup := s.calls[id]; dup {
 		s.mu.Unlock()
@@ -134,7 +173,19 @@ func (s *Server) callTool(ctx context.Context, p toolCallParams, r rpcserver.Rep
 	started := s.rpc.Go(func() {
 		defer s.forgetCall(call)
 		defer cancel()
+		stopKeepAlive := func() {}
+		if call.progress != nil {
+			keepAliveCtx, stop := context.WithCancel(callCtx)
+			var keepAlive sync.WaitGroup
+			keepAlive.Go(func() { call.progress.keepAlive(keepAliveCtx, s.heartbeat) })
+			stopKeepAlive = func() {
+				stop()
+				keepAlive.Wait()
+			}
+		}
 		res, answer := run(callCtx, call, p.Arguments)
+		// No progress may follow the answer.
+		stopKeepAlive()
 		if !answer || call.cancelled.Load() {
 			r.Abandon()
 			return
@@ -193,6 +244,7 @@ func (s *Server) runCodex(ctx context.Context, call *toolCall, raw json.RawMessa
 	if err != nil {
 		return errorResult("Failed to start the Codex conversation: " + err.Error()), true
 	}
+	call.threadID = conv.ID()
 	st := &convState{conv: conv, owner: call}
 	s.mu.Lock()
 	s.convs[conv.ID()] = st
@@ -205,14 +257,22 @@ func (s *Server) runCodex(ctx context.Context, call *toolCall, raw json.RawMessa
 
 // runCodexReply runs a new turn of a conversation started by a codex call.
 func (s *Server) runCodexReply(ctx context.Context, call *toolCall, raw json.RawMessage) (toolResult, bool) {
+	if len(bytes.TrimSpace(raw)) == 0 || string(bytes.TrimSpace(raw)) == "null" {
+		return errorResult("Missing arguments for codex-reply: `threadId` (or the deprecated `conversationId`) and `prompt` are required."), true
+	}
 	args, err := ParseCodexReplyArgs(raw)
 	if err != nil {
 		return parseFailure(err), true
 	}
-	st, refusal := s.acquire(args.ConversationID, call)
-	if st == nil {
-		return errorResult(refusal), true
+	thread, err := args.Thread()
+	if err != nil {
+		return errorResult("Failed to parse thread_id: " + err.Error()), true
 	}
+	st, refusal := s.acquire(thread, call)
+	if st == nil {
+		return errorResult(refusal).inThread(thread), true
+	}
+	call.threadID = thread
 	defer s.release(st, call)
 	return s.runTurn(ctx, call, st, args.Prompt, "")
 }
@@ -224,7 +284,7 @@ func (s *Server) acquire(id string, call *toolCall) (*convState, string) {
 	defer s.mu.Unlock()
 	st, ok := s.convs[id]
 	if !ok {
-		return nil, "Session not found for conversation_id: " + id
+		return nil, "Session not found for thread_id: " + id
 	}
 	if st.owner != nil {
 		return nil, "Conversation " + id + " is still running a turn; wait for its result before replying"
@@ -245,15 +305,25 @@ func (s *Server) release(st *convState, call *toolCall) {
 // loadConfig resolves a codex call's configuration from the command
 // line's settings and the call's arguments (see config.Resolve).
 func (s *Server) loadConfig(args CodexArgs) (*config.Config, error) {
+	overrides := args.Config
+	if args.CompactPrompt != nil {
+		// The argument wins over the same setting in config.
+		overrides = maps.Clone(overrides)
+		if overrides == nil {
+			overrides = map[string]any{}
+		}
+		overrides["compact_prompt"] = *args.CompactPrompt
+	}
 	return s.eng.LoadConfig(config.Request{
-		Model:            args.Model,
-		Profile:          args.Profile,
-		Cwd:              args.Cwd,
-		ApprovalPolicy:   args.ApprovalPolicy,
-		Sandbox:          args.Sandbox,
-		BaseInstructions: args.BaseInstructions,
-		IncludePlanTool:  args.IncludePlanTool,
-		Config:           args.Config,
+		Model:                 args.Model,
+		Profile:               args.Profile,
+		Cwd:                   args.Cwd,
+		ApprovalPolicy:        args.ApprovalPolicy,
+		Sandbox:               args.Sandbox,
+		BaseInstructions:      args.BaseInstructions,
+		DeveloperInstructions: args.DeveloperInstructions,
+		IncludePlanTool:       args.IncludePlanTool,
+		Config:                overrides,
 	})
 }
 
@@ -266,7 +336,7 @@ func (s *Server) runTurn(ctx context.Context, call *toolCall, st *convState, pro
 	}
 	subID, err := st.conv.SubmitWithID(subID, protocol.UserInputOp{Items: []protocol.InputItem{protocol.TextInput(prompt)}})
 	if err != nil {
-		return errorResult("Failed to submit the prompt: " + err.Error()), true
+		return errorResult("Failed to submit the prompt: " + err.Error()).inThread(st.conv.ID()), true
 	}
 	// Approval requests wait for their answers in goroutines of their own,
 	// which end with the turn.
@@ -285,15 +355,15 @@ func (s *Server) runTurn(ctx context.Context, call *toolCall, st *convState, pro
 				s.abandonTurn(ctx, call, st, &w)
 				return toolResult{}, false
 			}
-			return errorResult("The conversation ended before the turn finished."), true
+			return errorResult("The conversation ended before the turn finished.").inThread(st.conv.ID()), true
 		}
 		call.notify(ctx, ev)
 		switch m := ev.Msg.(type) {
 		case protocol.ExecApprovalRequestEvent:
-			s.askApproval(approvalCtx, &approvals, call, st, ev.ID, execApproval(call.idString(), ev.ID, m), "command",
+			s.askApproval(approvalCtx, &approvals, call, st, ev.ID, execApproval(call.threadID, call.idString(), ev.ID, m), "command",
 				func(d protocol.ReviewDecision) protocol.Op { return protocol.ExecApprovalOp{ID: m.CallID, Decision: d} })
 		case protocol.ApplyPatchApprovalRequestEvent:
-			s.askApproval(approvalCtx, &approvals, call, st, ev.ID, patchApproval(call.idString(), ev.ID, m), "patch",
+			s.askApproval(approvalCtx, &approvals, call, st, ev.ID, patchApproval(call.threadID, call.idString(), ev.ID, m), "patch",
 				func(d protocol.ReviewDecision) protocol.Op {
 					return protocol.PatchApprovalOp{ID: m.CallID, Decision: d}
 				})
@@ -301,7 +371,7 @@ func (s *Server) runTurn(ctx context.Context, call *toolCall, st *convState, pro
 			s.forwardElicitation(approvalCtx, &approvals, call, st, ev.ID, m)
 		}
 		if res, done := w.observe(ev); done {
-			return res, true
+			return res.inThread(st.conv.ID()), true
 		}
 	}
 }

@@ -26,10 +26,10 @@ const (
 // without properties, since the user answers by accepting or declining and
 // has no fields to fill in.
 type ObjectSchema struct {
-	// Properties is always empty.
-	Properties struct{} `json:"properties"`
 	// Type is "object".
 	Type string `json:"type"`
+	// Properties is always empty.
+	Properties struct{} `json:"properties"`
 }
 
 // ExecApprovalParams are the params of an exec-approval elicitation: the
@@ -40,6 +40,8 @@ type ExecApprovalParams struct {
 	Message string `json:"message"`
 	// RequestedSchema is an empty object schema.
 	RequestedSchema ObjectSchema `json:"requestedSchema"`
+	// ThreadID is the conversation asking.
+	ThreadID string `json:"threadId"`
 	// Elicitation is ElicitExecApproval.
 	Elicitation string `json:"codex_elicitation"`
 	// ToolCallID is the id of the tools/call request, as a string.
@@ -52,6 +54,9 @@ type ExecApprovalParams struct {
 	Command []string `json:"codex_command"`
 	// Cwd is the command's working directory.
 	Cwd string `json:"codex_cwd"`
+	// ParsedCmd is a reading of what the command does, as in the
+	// exec_command_begin event.
+	ParsedCmd []protocol.ParsedCommand `json:"codex_parsed_cmd"`
 	// Reason says why approval is needed, when the engine says so.
 	Reason *string `json:"codex_reason,omitempty"`
 }
@@ -62,6 +67,8 @@ type PatchApprovalParams struct {
 	Message string `json:"message"`
 	// RequestedSchema is an empty object schema.
 	RequestedSchema ObjectSchema `json:"requestedSchema"`
+	// ThreadID is the conversation asking.
+	ThreadID string `json:"threadId"`
 	// Elicitation is ElicitPatchApproval.
 	Elicitation string `json:"codex_elicitation"`
 	// ToolCallID is the id of the tools/call request, as a string.
@@ -80,10 +87,12 @@ type PatchApprovalParams struct {
 }
 
 // execApproval builds the elicitation for an exec_approval_request.
-func execApproval(toolCallID, eventID string, ev protocol.ExecApprovalRequestEvent) ExecApprovalParams {
+func execApproval(threadID, toolCallID, eventID string, ev protocol.ExecApprovalRequestEvent) ExecApprovalParams {
 	return ExecApprovalParams{
 		Message:         fmt.Sprintf("Allow Codex to run `%s` in `%s`?", shellparse.Join(ev.Command), ev.Cwd),
 		RequestedSchema: ObjectSchema{Type: "object"},
+		ThreadID:        threadID,
+		ParsedCmd:       shellparse.Parse(ev.Command),
 		Elicitation:     ElicitExecApproval,
 		ToolCallID:      toolCallID,
 		EventID:         eventID,
@@ -95,10 +104,11 @@ func execApproval(toolCallID, eventID string, ev protocol.ExecApprovalRequestEve
 }
 
 // patchApproval builds the elicitation for an apply_patch_approval_request.
-func patchApproval(toolCallID, eventID string, ev protocol.ApplyPatchApprovalRequestEvent) PatchApprovalParams {
+func patchApproval(threadID, toolCallID, eventID string, ev protocol.ApplyPatchApprovalRequestEvent) PatchApprovalParams {
 	return PatchApprovalParams{
 		Message:         patchMessage(ev),
 		RequestedSchema: ObjectSchema{Type: "object"},
+		ThreadID:        threadID,
 		Elicitation:     ElicitPatchApproval,
 		ToolCallID:      toolCallID,
 		EventID:         eventID,

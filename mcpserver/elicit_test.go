@@ -1,6 +1,7 @@
 package mcpserver
 
 import (
+	"bytes"
 	"encoding/json"
 	"testing"
 
@@ -11,26 +12,34 @@ import (
 )
 
 func TestExecApprovalMatchesReference(t *testing.T) {
+	// The capture's approval: a command asked for in call 3, as event
+	// <UUID-2> of thread <UUID-1>.
+	var want json.RawMessage
+	for _, m := range capture153(t) {
+		if m.Method == "elicitation/create" {
+			want = m.Params
+		}
+	}
+	require.NotNil(t, want)
 	ev := protocol.ExecApprovalRequestEvent{
 		CallID:  "call1",
-		Command: []string{"bash", "-lc", "echo hi > out.txt; cat out.txt"},
-		Cwd:     "/tmp/refwork/ws_mcp_approved",
+		Command: []string{"/bin/bash", "-lc", "echo hi > out.txt; cat out.txt"},
+		Cwd:     "$WORKSPACE",
 	}
-	got, err := protocol.Marshal(execApproval("3", "3", ev))
+	got, err := protocol.Marshal(execApproval("<UUID-1>", "3", "<UUID-2>", ev))
 	require.NoError(t, err)
-	// The params of the reference's elicitation/create for the same request.
-	want := "{\"message\":\"Allow Codex to run `bash -lc 'echo hi > out.txt; cat out.txt'` in `/tmp/refwork/ws_mcp_approved`?\"," +
-		`"requestedSchema":{"properties":{},"type":"object"},"codex_elicitation":"exec-approval","codex_mcp_tool_call_id":"3",` +
-		`"codex_event_id":"3","codex_call_id":"call1","codex_command":["bash","-lc","echo hi > out.txt; cat out.txt"],` +
-		`"codex_cwd":"/tmp/refwork/ws_mcp_approved"}`
-	assert.Equal(t, want, string(got))
+	var compact bytes.Buffer
+	require.NoError(t, json.Compact(&compact, want))
+	// Member order too is the reference's.
+	assert.Equal(t, compact.String(), string(got))
 
 	reason := "command failed; retry without sandbox?"
 	ev.Reason = &reason
-	withReason := execApproval("7", "1", ev)
+	withReason := execApproval("t", "7", "1", ev)
 	assert.Equal(t, &reason, withReason.Reason)
 	assert.Equal(t, "7", withReason.ToolCallID)
 	assert.Equal(t, "1", withReason.EventID)
+	assert.Equal(t, "t", withReason.ThreadID)
 }
 
 func TestPatchApproval(t *testing.T) {
@@ -49,7 +58,7 @@ func TestPatchApproval(t *testing.T) {
 				"/ws/hello.txt": {Add: &protocol.FileAdd{Content: "hello\n"}},
 			}},
 			wantMessage: "Allow Codex to change this file?\nadd /ws/hello.txt",
-			wantJSON: `{"message":"Allow Codex to change this file?\nadd /ws/hello.txt","requestedSchema":{"properties":{},"type":"object"},` +
+			wantJSON: `{"message":"Allow Codex to change this file?\nadd /ws/hello.txt","requestedSchema":{"type":"object","properties":{}},"threadId":"th",` +
 				`"codex_elicitation":"patch-approval","codex_mcp_tool_call_id":"5","codex_event_id":"0","codex_call_id":"call2",` +
 				`"codex_changes":{"/ws/hello.txt":{"add":{"content":"hello\n"}}}}`,
 		},
@@ -66,7 +75,7 @@ func TestPatchApproval(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := patchApproval("5", "0", tt.ev)
+			p := patchApproval("th", "5", "0", tt.ev)
 			assert.Equal(t, tt.wantMessage, p.Message)
 			assert.Equal(t, ElicitPatchApproval, p.Elicitation)
 			assert.Equal(t, tt.ev.Changes, p.Changes)

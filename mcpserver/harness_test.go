@@ -74,6 +74,13 @@ type session struct {
 // startSession starts a server whose model answers with handler.
 func startSession(t *testing.T, handler fakemodel.Handler, tweak ...func(*Options)) *session {
 	t.Helper()
+	return startSessionServer(t, handler, nil, tweak...)
+}
+
+// startSessionServer is startSession with a function that adjusts the
+// Server before it runs (nil for none).
+func startSessionServer(t *testing.T, handler fakemodel.Handler, adjust func(*Server), tweak ...func(*Options)) *session {
+	t.Helper()
 	model := fakemodel.Start(handler)
 	t.Cleanup(model.Close)
 	home, work := t.TempDir(), t.TempDir()
@@ -87,7 +94,11 @@ func startSession(t *testing.T, handler fakemodel.Handler, tweak ...func(*Option
 	for _, f := range tweak {
 		f(&opts)
 	}
-	c := rpcclient.Serve(context.Background(), New(opts).Run, rpcclient.Options{JSONRPC: true})
+	srv := New(opts)
+	if adjust != nil {
+		adjust(srv)
+	}
+	c := rpcclient.Serve(context.Background(), srv.Run, rpcclient.Options{JSONRPC: true})
 	s := &session{t: t, c: rpcclient.NewTester(t, c, waitLimit), home: home, work: work, model: model}
 	t.Cleanup(func() { s.close() })
 	return s

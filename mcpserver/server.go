@@ -4,9 +4,11 @@
 //
 // While a tool call runs, every event of its conversation is sent to the
 // host as a `codex/event` notification tagged with the call's request id
-// (params._meta.requestId), and the approvals the engine needs are asked of
-// the user with `elicitation/create` requests. The call's result is the
-// last message of the model.
+// and thread id (params._meta.requestId and threadId), followed by a
+// `notifications/progress` when the call carried a progressToken, and the
+// approvals the engine needs are asked of the user with
+// `elicitation/create` requests. The call's result is the last message of
+// the model, as text and as structuredContent {threadId, content}.
 //
 // To serve it from a program of your own: call sandbox.RunHelperIfRequested
 // first in main (commands run under the sandbox by re-executing the
@@ -18,7 +20,8 @@
 // and the shutdown are internal/rpcserver's, and the MCP messages use the
 // types of mark3labs/mcp-go where they fit. The files are organised by
 // topic: server.go (the method table and the handshake), tools.go (tool
-// list and arguments), call.go (running a call), elicit.go (approvals).
+// list and arguments), call.go (running a call), progress.go (progress
+// notifications), elicit.go (approvals).
 package mcpserver
 
 import (
@@ -27,6 +30,7 @@ import (
 	"io"
 	"log/slog"
 	"sync"
+	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/sourcegraph/jsonrpc2"
@@ -57,6 +61,9 @@ type Server struct {
 	eng *frontend.Engine
 	log *slog.Logger
 	rpc *rpcserver.Server[*Server]
+	// heartbeat is the longest a call that asked for progress goes without
+	// a progress notification.
+	heartbeat time.Duration
 
 	mu          sync.Mutex
 	elicitation bool                      // the client declared the elicitation capability
@@ -69,10 +76,11 @@ func New(options Options) *Server {
 	eng := frontend.NewEngine(frontend.Options(options), SessionSource)
 	logger := eng.Log
 	s := &Server{
-		eng:   eng,
-		log:   logger,
-		convs: map[string]*convState{},
-		calls: map[jsonrpc2.ID]*toolCall{},
+		eng:       eng,
+		log:       logger,
+		heartbeat: progressHeartbeat,
+		convs:     map[string]*convState{},
+		calls:     map[jsonrpc2.ID]*toolCall{},
 	}
 	s.rpc = rpcserver.New(s, methods(), rpcserver.Options{
 		Stream:             jsonrpcline.Options{WithVersion: true},

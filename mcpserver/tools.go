@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/codex-go/codex/protocol"
@@ -19,16 +20,21 @@ const (
 )
 
 // tool is one entry of the tools/list answer. Its members, and those of
-// the schema below, are in the order hosts of the reference server see.
+// the schemas below, are in the order hosts of the reference server
+// (0.153.4) see.
 type tool struct {
-	Description string      `json:"description"`
-	InputSchema inputSchema `json:"inputSchema"`
-	Name        string      `json:"name"`
-	Title       string      `json:"title"`
+	Name         string       `json:"name"`
+	Title        string       `json:"title"`
+	Description  string       `json:"description"`
+	InputSchema  inputSchema  `json:"inputSchema"`
+	OutputSchema outputSchema `json:"outputSchema"`
 }
 
 // inputSchema is the JSON Schema of a tool's arguments.
 type inputSchema struct {
+	// AdditionalProperties is false for a tool that refuses arguments it
+	// does not know, absent for one that ignores them.
+	AdditionalProperties *bool `json:"additionalProperties,omitempty"`
 	// Properties are encoded as a map, so by name.
 	Properties map[string]schemaProperty `json:"properties"`
 	Required   []string                  `json:"required"`
@@ -43,6 +49,30 @@ type schemaProperty struct {
 	AdditionalProperties bool     `json:"additionalProperties,omitempty"`
 }
 
+// outputSchema is the JSON Schema of a tool's structuredContent: the
+// thread the call ran in and the text of the result.
+type outputSchema struct {
+	Type       string `json:"type"`
+	Properties struct {
+		ThreadID typeOnly `json:"threadId"`
+		Content  typeOnly `json:"content"`
+	} `json:"properties"`
+	Required []string `json:"required"`
+}
+
+// typeOnly is a schema that names a type and nothing else.
+type typeOnly struct {
+	Type string `json:"type"`
+}
+
+// resultSchema returns the outputSchema both tools declare.
+func resultSchema() outputSchema {
+	s := outputSchema{Type: "object", Required: []string{"threadId", "content"}}
+	s.Properties.ThreadID.Type = "string"
+	s.Properties.Content.Type = "string"
+	return s
+}
+
 // listToolsResult is the answer to tools/list.
 type listToolsResult struct {
 	Tools []tool `json:"tools"`
@@ -50,6 +80,8 @@ type listToolsResult struct {
 
 // toolList returns the tool list. The descriptions are part of the contract
 // with hosts written for the reference server and are kept as it words them.
+// Beyond the arguments of the reference, codex accepts profile and
+// include-plan-tool, and every approval policy the engine knows.
 func toolList() listToolsResult {
 	str := func(description string) schemaProperty {
 		return schemaProperty{Description: description, Type: "string"}
@@ -58,43 +90,50 @@ func toolList() listToolsResult {
 	approval.Enum = enumOf(protocol.AskForApprovalValues())
 	sandbox := str("Sandbox mode: `read-only`, `workspace-write`, or `danger-full-access`.")
 	sandbox.Enum = enumOf(protocol.SandboxModeValues())
+	closed := false
 	return listToolsResult{Tools: []tool{
 		{
 			Name:        ToolCodex,
 			Title:       "Codex",
 			Description: "Run a Codex session. Accepts configuration parameters matching the Codex Config struct.",
 			InputSchema: inputSchema{
-				Type:     "object",
-				Required: []string{"prompt"},
+				AdditionalProperties: &closed,
+				Type:                 "object",
+				Required:             []string{"prompt"},
 				Properties: map[string]schemaProperty{
 					"approval-policy":   approval,
 					"base-instructions": str("The set of instructions to use instead of the default ones."),
+					"compact-prompt":    str("Prompt used when compacting the conversation."),
 					"config": {
 						Description:          "Individual config settings that will override what is in CODEX_HOME/config.toml.",
 						Type:                 "object",
 						AdditionalProperties: true,
 					},
-					"cwd":               str("Working directory for the session. If relative, it is resolved against the server process's current working directory."),
-					"include-plan-tool": {Description: "Whether to include the plan tool in the conversation.", Type: "boolean"},
-					"model":             str(`Optional override for the model name (e.g. "o3", "o4-mini").`),
-					"profile":           str("Configuration profile from config.toml to specify default options."),
-					"prompt":            str("The *initial user prompt* to start the Codex conversation."),
-					"sandbox":           sandbox,
+					"cwd":                    str("Working directory for the session. If relative, it is resolved against the server process's current working directory."),
+					"developer-instructions": str("Developer instructions that should be injected as a developer role message."),
+					"include-plan-tool":      {Description: "Whether to include the plan tool in the conversation.", Type: "boolean"},
+					"model":                  str("Optional override for the model name (e.g. 'gpt-5.2', 'gpt-5.2-codex')."),
+					"profile":                str("Configuration profile from config.toml to specify default options."),
+					"prompt":                 str("The *initial user prompt* to start the Codex conversation."),
+					"sandbox":                sandbox,
 				},
 			},
+			OutputSchema: resultSchema(),
 		},
 		{
 			Name:        ToolCodexReply,
 			Title:       "Codex Reply",
-			Description: "Continue a Codex conversation by providing the conversation id and prompt.",
+			Description: "Continue a Codex conversation by providing the thread id and prompt.",
 			InputSchema: inputSchema{
 				Type:     "object",
-				Required: []string{"conversationId", "prompt"},
+				Required: []string{"prompt"},
 				Properties: map[string]schemaProperty{
-					"conversationId": str("The conversation id for this Codex session."),
+					"conversationId": str("DEPRECATED: use threadId instead."),
 					"prompt":         str("The *next user prompt* to continue the Codex conversation."),
+					"threadId":       str("The thread id for this Codex session. This field is required, but we keep it optional here for backward compatibility for clients that still use conversationId."),
 				},
 			},
+			OutputSchema: resultSchema(),
 		},
 	}}
 }
@@ -128,42 +167,75 @@ type CodexArgs struct {
 	Config map[string]any `json:"config,omitempty"`
 	// BaseInstructions replace the built-in instructions.
 	BaseInstructions *string `json:"base-instructions,omitempty"`
+	// DeveloperInstructions are given to the model as a developer message
+	// at the start of the conversation (developer_instructions).
+	DeveloperInstructions *string `json:"developer-instructions,omitempty"`
+	// CompactPrompt replaces the request that asks the model to summarise
+	// the conversation when it is compacted (compact_prompt).
+	CompactPrompt *string `json:"compact-prompt,omitempty"`
 	// IncludePlanTool offers the plan tool to the model.
 	IncludePlanTool *bool `json:"include-plan-tool,omitempty"`
 }
 
-// CodexReplyArgs are the arguments of the codex-reply tool.
+// codexArgNames returns the arguments of the codex tool, in the order an
+// error about an unknown one lists them.
+func codexArgNames() []string {
+	return []string{"prompt", "model", "profile", "cwd", "approval-policy", "sandbox", "config",
+		"base-instructions", "developer-instructions", "compact-prompt", "include-plan-tool"}
+}
+
+// CodexReplyArgs are the arguments of the codex-reply tool. Arguments it
+// does not know are ignored, as the reference server does.
 type CodexReplyArgs struct {
-	// ConversationID is the conversation to continue: the session_id of its
-	// session_configured event.
-	ConversationID string `json:"conversationId"`
+	// ThreadID is the conversation to continue: the thread_id (or
+	// session_id) of its session_configured event, also the threadId of
+	// the codex call's structuredContent.
+	ThreadID *string `json:"threadId,omitempty"`
+	// ConversationID is the deprecated name of ThreadID, used when
+	// ThreadID is absent.
+	ConversationID *string `json:"conversationId,omitempty"`
 	// Prompt is the next user message.
 	Prompt string `json:"prompt"`
 }
 
+// Thread returns the conversation the call continues: threadId, else
+// conversationId.
+func (a CodexReplyArgs) Thread() (string, error) {
+	switch {
+	case a.ThreadID != nil:
+		return *a.ThreadID, nil
+	case a.ConversationID != nil:
+		return *a.ConversationID, nil
+	}
+	return "", errors.New("either threadId or conversationId must be provided")
+}
+
 // ParseCodexArgs reads the arguments of a codex call. The errors read like
-// the reference server's: "missing field `prompt`", "unknown variant ..."
-// (the latter from the decoding of the protocol's enumerations).
+// the reference server's: "missing field `prompt`", "unknown field ...",
+// "unknown variant ..." (the latter from the decoding of the protocol's
+// enumerations).
 func ParseCodexArgs(raw json.RawMessage) (CodexArgs, error) {
 	var a CodexArgs
-	if err := decodeArgs(raw, &a, "prompt"); err != nil {
+	if err := decodeArgs(raw, &a, codexArgNames(), "prompt"); err != nil {
 		return CodexArgs{}, err
 	}
 	return a, nil
 }
 
-// ParseCodexReplyArgs reads the arguments of a codex-reply call.
+// ParseCodexReplyArgs reads the arguments of a codex-reply call. Whether
+// it names a thread is checked by Thread.
 func ParseCodexReplyArgs(raw json.RawMessage) (CodexReplyArgs, error) {
 	var a CodexReplyArgs
-	if err := decodeArgs(raw, &a, "conversationId", "prompt"); err != nil {
+	if err := decodeArgs(raw, &a, nil, "prompt"); err != nil {
 		return CodexReplyArgs{}, err
 	}
 	return a, nil
 }
 
 // decodeArgs decodes raw, which must be a JSON object holding the required
-// members (not null), into v.
-func decodeArgs(raw json.RawMessage, v any, required ...string) error {
+// members (not null), into v. When known is not nil, a member it does not
+// list is refused.
+func decodeArgs(raw json.RawMessage, v any, known []string, required ...string) error {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || string(raw) == "null" {
 		raw = json.RawMessage("{}")
@@ -171,6 +243,18 @@ func decodeArgs(raw json.RawMessage, v any, required ...string) error {
 	var members map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &members); err != nil {
 		return errors.New("invalid type: expected the arguments to be an object")
+	}
+	if known != nil {
+		var unknown []string
+		for name := range members {
+			if !slices.Contains(known, name) {
+				unknown = append(unknown, name)
+			}
+		}
+		if len(unknown) > 0 {
+			slices.Sort(unknown)
+			return fmt.Errorf("unknown field `%s`, expected one of %s", unknown[0], quoteNames(known))
+		}
 	}
 	for _, name := range required {
 		if m, ok := members[name]; !ok || string(m) == "null" {
@@ -185,6 +269,15 @@ func decodeArgs(raw json.RawMessage, v any, required ...string) error {
 		return err
 	}
 	return nil
+}
+
+// quoteNames lists names as `a`, `b`, `c`.
+func quoteNames(names []string) string {
+	quoted := make([]string, len(names))
+	for i, n := range names {
+		quoted[i] = "`" + n + "`"
+	}
+	return strings.Join(quoted, ", ")
 }
 
 // describeType names a Go type the way a JSON user would.

@@ -16,7 +16,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/codex-go/codex/protocol"
 	"github.com/codex-go/codex/tests/fakemodel"
 )
 
@@ -95,15 +94,6 @@ func kinds(lines []execLine) []string {
 		out = append(out, k)
 	}
 	return out
-}
-
-// eventTypesOf lists the types of events.
-func eventTypesOf(events []protocol.Event) []string {
-	types := make([]string, len(events))
-	for i, ev := range events {
-		types[i] = ev.Msg.EventType()
-	}
-	return types
 }
 
 // rolloutFiles lists the rollout files under home.

@@ -31,10 +31,17 @@ func runTests(m *testing.M) int {
 	defer func() { _ = os.RemoveAll(dir) }()
 	codexBin = filepath.Join(dir, "codex")
 	mcpTestServerBin = filepath.Join(dir, "mcptestserver")
-	for bin, pkg := range map[string]string{
+	builds := map[string]string{
 		codexBin:         "github.com/codex-go/codex/cmd/codex",
 		mcpTestServerBin: "github.com/codex-go/codex/tests/mcptestserver",
-	} {
+	}
+	// CODEX_TEST_BIN runs the tests against another build, such as the
+	// reference CLI, to observe the behaviour that a test pins.
+	if other := os.Getenv("CODEX_TEST_BIN"); other != "" {
+		delete(builds, codexBin)
+		codexBin = other
+	}
+	for bin, pkg := range builds {
 		build := exec.Command("go", "build", "-o", bin, pkg)
 		build.Stdout, build.Stderr = os.Stderr, os.Stderr
 		if err := build.Run(); err != nil {

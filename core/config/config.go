@@ -106,6 +106,10 @@ type Config struct {
 	// developer message at the start of a conversation
 	// (developer_instructions).
 	DeveloperInstructions string
+	// CompactPrompt, when non-empty, replaces the built-in request that
+	// asks the model to summarise the conversation when it is compacted
+	// (compact_prompt).
+	CompactPrompt string
 	// Ephemeral conversations are not recorded on disk (a request's
 	// choice; there is no config.toml key).
 	Ephemeral bool

@@ -318,6 +318,7 @@ type fileSettings struct {
 	showRawReasoning, hideReasoning        *bool
 	instructionsFile                       *string
 	developerInstructions                  *string
+	compactPrompt                          *string
 	projectDocMaxBytes                     *int64
 	includePlanTool, includeApplyPatchTool *bool
 	notify                                 []string
@@ -376,6 +377,7 @@ func decodeFile(t table) (*fileSettings, error) {
 		optional(t, "hide_agent_reasoning", &f.hideReasoning, t.boolean),
 		optional(t, "experimental_instructions_file", &f.instructionsFile, t.str),
 		optional(t, "developer_instructions", &f.developerInstructions, t.str),
+		optional(t, "compact_prompt", &f.compactPrompt, t.str),
 		t.integer("project_doc_max_bytes", &f.projectDocMaxBytes),
 		optional(t, "include_plan_tool", &f.includePlanTool, t.boolean),
 		optional(t, "include_apply_patch_tool", &f.includeApplyPatchTool, t.boolean),
@@ -568,6 +570,7 @@ func (f *fileSettings) overDefaults() *settings {
 	setFrom(&c.IncludeApplyPatchTool, f.includeApplyPatchTool)
 	setFrom(&c.ChatGPTBaseURL, f.chatGPTBaseURL)
 	setFrom(&c.DeveloperInstructions, f.developerInstructions)
+	setFrom(&c.CompactPrompt, f.compactPrompt)
 
 	c.SandboxPolicy = protocol.SandboxPolicy{Mode: s.sandboxMode}
 	if ww := f.workspaceWrite; ww != nil {

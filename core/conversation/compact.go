@@ -78,6 +78,10 @@ func (c *Conversation) summarize(ctx context.Context, t *task, tc protocol.TurnC
 	if instructions == "" {
 		instructions = BaseInstructions()
 	}
+	request := c.cfg.CompactPrompt
+	if request == "" {
+		request = compactionRequest
+	}
 	req := client.Request{
 		Model:          tc.Model,
 		Effort:         tc.Effort,
@@ -85,7 +89,7 @@ func (c *Conversation) summarize(ctx context.Context, t *task, tc protocol.TurnC
 		ConversationID: c.id,
 		Prompt: client.Prompt{
 			Instructions: instructions,
-			Input:        append(history, protocol.UserText(compactionRequest)),
+			Input:        append(history, protocol.UserText(request)),
 		},
 		OnRetry: func(attempt, max int, delay time.Duration, err error) {
 			c.emit(t.subID, protocol.StreamErrorEvent{Message: fmt.Sprintf("%v; retrying %d/%d in %s…", err, attempt, max, delay.Round(time.Millisecond))})

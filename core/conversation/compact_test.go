@@ -220,3 +220,27 @@ func TestUserShellCommandJoinsACompaction(t *testing.T) {
 	assert.Contains(t, got, "exec_command_end")
 	assert.Contains(t, got, "context_compacted")
 }
+
+// TestCompactPromptReplacesTheSummaryRequest sets compact_prompt: it is
+// the instruction of the summary request.
+func TestCompactPromptReplacesTheSummaryRequest(t *testing.T) {
+	f := newFixture(t, "", fakemodel.Script(
+		fakemodel.Text("first answer"),
+		fakemodel.Text("short summary"),
+	))
+	path := filepath.Join(f.home, "config.toml")
+	old, err := os.ReadFile(path)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(path, append([]byte("compact_prompt = \"Summarise in one line.\"\n"), old...), 0o600))
+	c := f.start(t)
+	say(t, c, "hello")
+	until(t, c, "task_complete")
+
+	_, err = c.Submit(protocol.CompactOp{})
+	require.NoError(t, err)
+	until(t, c, "task_complete")
+	in, _ := requestInput(t, f, 1)
+	got := texts(in)
+	require.NotEmpty(t, got)
+	assert.Equal(t, "user: Summarise in one line.", got[len(got)-1])
+}

@@ -318,10 +318,13 @@ func (c *Conversation) SubmitInput(subID string, items []protocol.InputItem, upd
 // handleInput starts a turn, or hands the input to the running one. It
 // returns the submission id of the turn that got the input.
 func (c *Conversation) handleInput(subID string, items []protocol.InputItem, update *protocol.TurnContext) string {
-	msg, err := userMessage(items)
+	msg, skipped, err := userMessage(items)
 	if err != nil {
 		c.emit(subID, protocol.ErrorEvent{Message: err.Error()})
 		return subID
+	}
+	for _, why := range skipped {
+		c.events.push(protocol.Event{ID: subID, Msg: protocol.BackgroundEvent{Message: why}})
 	}
 	c.mu.Lock()
 	if c.closed {
@@ -382,9 +385,12 @@ func (c *Conversation) startOwnTurn(subID, doing string, review *protocol.Review
 	go run(ctx, t, tc)
 }
 
-// userMessage converts user input to a message item.
-func userMessage(items []protocol.InputItem) (protocol.ResponseItem, error) {
-	msg := protocol.ResponseItem{Type: protocol.ItemMessage, Role: "user"}
+// userMessage converts user input to a message item. A local image that
+// cannot be read is left out, as codex-cli 0.45.0 leaves it out, so that
+// the turn still runs; skipped says what was left out and why, and the
+// model is told in its place.
+func userMessage(items []protocol.InputItem) (msg protocol.ResponseItem, skipped []string, err error) {
+	msg = protocol.ResponseItem{Type: protocol.ItemMessage, Role: "user"}
 	for _, it := range items {
 		switch it.Type {
 		case protocol.InputText:
@@ -394,17 +400,20 @@ func userMessage(items []protocol.InputItem) (protocol.ResponseItem, error) {
 		case protocol.InputLocalImage:
 			url, err := imageDataURL(it.Data.Path)
 			if err != nil {
-				return msg, err
+				why := fmt.Sprintf("image not attached: %v", err)
+				skipped = append(skipped, why)
+				msg.Content = append(msg.Content, protocol.ContentItem{Type: protocol.ContentInputText, Text: "[" + why + "]"})
+				continue
 			}
 			msg.Content = append(msg.Content, protocol.ContentItem{Type: protocol.ContentInputImage, ImageURL: url})
 		default:
-			return msg, fmt.Errorf("unknown input item type %q", it.Type)
+			return msg, nil, fmt.Errorf("unknown input item type %q", it.Type)
 		}
 	}
 	if len(msg.Content) == 0 {
-		return msg, errors.New("empty user input")
+		return msg, nil, errors.New("empty user input")
 	}
-	return msg, nil
+	return msg, skipped, nil
 }
 
 // envContext describes tc for the model.

@@ -167,6 +167,12 @@ func (m *Manager) ResumeConversation(ctx context.Context, cfg *config.Config, pa
 	if err != nil {
 		return nil, protocol.SessionConfiguredEvent{}, err
 	}
+	return m.ResumeRecorded(ctx, cfg, path, rec)
+}
+
+// ResumeRecorded is ResumeConversation for a rollout file already read into
+// rec.
+func (m *Manager) ResumeRecorded(_ context.Context, cfg *config.Config, path string, rec *rollout.Recorded) (*Conversation, protocol.SessionConfiguredEvent, error) {
 	id := rec.Meta.ID
 	if _, err := m.Get(id); err == nil {
 		return nil, protocol.SessionConfiguredEvent{}, fmt.Errorf("conversation %s is already running", id)

@@ -313,6 +313,12 @@ func (c *Conversation) stream(ctx context.Context, t *task, tc protocol.TurnCont
 			info, limits := c.tokenInfoCopy(), c.rateLimits
 			c.mu.Unlock()
 			c.emit(t.subID, protocol.TokenCountEvent{Info: info, RateLimits: limits})
+			// The turn's diff so far follows each response's usage, as
+			// codex-cli 0.45.0 sends it, so that the last turn_diff before
+			// task_complete describes the whole turn.
+			if diff := tools.TurnDiff(t.diffs, tc.Cwd); diff != "" {
+				c.emit(t.subID, protocol.TurnDiffEvent{UnifiedDiff: diff})
+			}
 			return res, nil
 		}
 	}

@@ -112,8 +112,9 @@ func (t *TurnDiffTracker) Diff(root string) string {
 	return b.String()
 }
 
-// displayName names path relative to root when inside it, otherwise as the
-// absolute path without its leading slash, always with forward slashes.
+// displayName names path relative to root when inside it, otherwise by its
+// absolute path, always with forward slashes: a file outside the root shows
+// as "a//tmp/x" in the diff header, as codex-cli 0.45.0 shows it.
 func displayName(root, path string) string {
 	if root != "" {
 		if abs, err := filepath.Abs(root); err == nil {
@@ -122,7 +123,7 @@ func displayName(root, path string) string {
 			}
 		}
 	}
-	return strings.TrimPrefix(filepath.ToSlash(path), "/")
+	return filepath.ToSlash(path)
 }
 
 // gitMode is the mode git records for a regular file.

@@ -64,7 +64,7 @@ type Page struct {
 	// Items are the conversations, newest first.
 	Items []Summary
 	// NextCursor continues the listing after the last item. It is nil when
-	// no rollout file follows the last item.
+	// the page is empty.
 	NextCursor *string
 }
 
@@ -223,9 +223,9 @@ func isDigits(s string, n int) bool {
 //
 // The cursor names the last item's file position ("<start time>|<id>"), so
 // it stays valid while new conversations are recorded: newer files sort
-// before it and do not shift later pages. NextCursor is set when another
-// rollout file follows the last item; it can therefore lead to an empty last
-// page when the remaining files turn out to have no user message.
+// before it and do not shift later pages. NextCursor is set whenever the
+// page has items, as codex-cli 0.45.0 sets it: the page after the last one
+// is empty and has none.
 func List(codexHome string, pageSize int, cursor string) (Page, error) {
 	if pageSize <= 0 {
 		pageSize = DefaultPageSize
@@ -241,10 +241,8 @@ func List(codexHome string, pageSize int, cursor string) (Page, error) {
 	}
 	page := Page{Items: []Summary{}}
 	var last position
-	more := false
 	err := walkNewest(filepath.Join(codexHome, sessionsDirName), after, func(f rolloutFile) bool {
 		if len(page.Items) == pageSize {
-			more = true
 			return false
 		}
 		s, ok := readSummary(f.path)
@@ -261,7 +259,7 @@ func List(codexHome string, pageSize int, cursor string) (Page, error) {
 	if err != nil {
 		return Page{}, err
 	}
-	if more {
+	if len(page.Items) > 0 {
 		c := last.String()
 		page.NextCursor = &c
 	}

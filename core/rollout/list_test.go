@@ -83,10 +83,15 @@ func TestListOrderAndPagination(t *testing.T) {
 		require.NotNil(t, page.NextCursor)
 		assert.Equal(t, "2024-11-02T08-00-00|"+testID(7), *page.NextCursor)
 	})
-	t.Run("last page has no cursor", func(t *testing.T) {
+	t.Run("last page has a cursor, the page after it none", func(t *testing.T) {
+		// codex-cli 0.45.0 sets nextCursor whenever a page has items.
 		page, err := rollout.List(home, 100, "")
 		require.NoError(t, err)
 		assert.Len(t, page.Items, len(starts))
+		require.NotNil(t, page.NextCursor)
+		page, err = rollout.List(home, 100, *page.NextCursor)
+		require.NoError(t, err)
+		assert.Empty(t, page.Items)
 		assert.Nil(t, page.NextCursor)
 	})
 	t.Run("default page size", func(t *testing.T) {
@@ -160,6 +165,10 @@ func TestListPageSizeCap(t *testing.T) {
 	page, err = rollout.List(home, 1000, *page.NextCursor)
 	require.NoError(t, err)
 	assert.Equal(t, []string{testID(0)}, ids(page.Items))
+	require.NotNil(t, page.NextCursor)
+	page, err = rollout.List(home, 1000, *page.NextCursor)
+	require.NoError(t, err)
+	assert.Empty(t, page.Items)
 	assert.Nil(t, page.NextCursor)
 }
 
@@ -289,7 +298,8 @@ func TestListReferenceRollout(t *testing.T) {
 	require.NoError(t, err)
 	ts := "2026-11-24T15:39:30.288Z"
 	assert.Equal(t, []rollout.Summary{{ConversationID: id, Path: path, Preview: "run it", Timestamp: &ts}}, page.Items)
-	assert.Nil(t, page.NextCursor)
+	require.NotNil(t, page.NextCursor)
+	assert.Equal(t, "2026-11-24T15-39-30|"+id, *page.NextCursor)
 }
 
 func TestListWhileRecording(t *testing.T) {

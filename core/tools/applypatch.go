@@ -114,16 +114,8 @@ func (h *patchHandler) apply(ctx context.Context, t *Turn, callID, text, cwd str
 		end.Stderr = applyErr.Error()
 	}
 	t.Emit(end)
-	if t.Diffs != nil {
-		// Files are named from the repository root, or by absolute path
-		// outside a repository.
-		root, ok := projectdoc.GitRoot(cwd)
-		if !ok {
-			root = "/"
-		}
-		if diff := t.Diffs.Diff(root); diff != "" {
-			t.Emit(protocol.TurnDiffEvent{UnifiedDiff: diff})
-		}
+	if diff := TurnDiff(t.Diffs, cwd); diff != "" {
+		t.Emit(protocol.TurnDiffEvent{UnifiedDiff: diff})
 	}
 	if applyErr != nil {
 		return "", errors.Join(errors.New("patch failed"), applyErr)
@@ -151,4 +143,15 @@ func freeformPatchOutput(summary string, success bool, d time.Duration) string {
 
 func roundTenth(d time.Duration) float64 {
 	return float64(int64(d.Seconds()*10+0.5)) / 10
+}
+
+// TurnDiff returns the diff of the files a turn's patches changed, "" when
+// there is none or diffs is nil. Files are named from the root of the git
+// repository holding cwd, and by absolute path outside a repository.
+func TurnDiff(diffs *patch.TurnDiffTracker, cwd string) string {
+	if diffs == nil {
+		return ""
+	}
+	root, _ := projectdoc.GitRoot(cwd)
+	return diffs.Diff(root)
 }

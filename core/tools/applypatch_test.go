@@ -239,17 +239,6 @@ func TestPatchOutputs(t *testing.T) {
 			},
 		},
 		{
-			name:     "function tool not offered",
-			settings: tools.Settings{Model: "gpt-4.1"},
-			item: func(t *testing.T) protocol.ResponseItem {
-				return functionCall(t, "apply_patch", "p1", map[string]string{"input": patchAddX})
-			},
-			outType: protocol.ItemFunctionCallOutput,
-			check: func(t *testing.T, out string) {
-				assert.Equal(t, 0, decodeShellOutput(t, out).Metadata.ExitCode)
-			},
-		},
-		{
 			name:     "custom tool",
 			settings: tools.Settings{Model: "gpt-5", IncludeApplyPatchTool: true},
 			item: func(*testing.T) protocol.ResponseItem {

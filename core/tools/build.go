@@ -20,8 +20,8 @@ type Settings struct {
 }
 
 // Build returns the router of a conversation: shell always, the optional
-// tools as settings say. Calls of tools that are not offered still get an
-// answer from the router.
+// tools as settings say. A call of a tool that is not offered is answered
+// as unsupported.
 func Build(s Settings, env ExecEnv) *Router {
 	r := NewRouter()
 	ph := &patchHandler{env: env}
@@ -44,8 +44,9 @@ func Build(s Settings, env ExecEnv) *Router {
 	case withPatch:
 		r.Register("apply_patch", json.RawMessage(applyPatchFunctionSpec), ph)
 	default:
-		// Patches sent without the tool being offered are still applied.
-		r.Register("apply_patch", nil, ph)
+		// A call of apply_patch when it was not offered is answered as an
+		// unsupported call, without asking or writing, as codex-cli 0.45.0
+		// answers it. A patch sent through the shell is still applied.
 	}
 	if s.WebSearch {
 		r.specs = append(r.specs, json.RawMessage(`{"type":"web_search"}`))

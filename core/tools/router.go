@@ -143,7 +143,12 @@ func (r *Router) Dispatch(ctx context.Context, t *Turn, item protocol.ResponseIt
 	out := protocol.ResponseItem{Type: outType, CallID: call.CallID}
 	h, ok := r.handlers[call.Name]
 	if !ok {
-		out.Output = fmt.Sprintf("unsupported call: %s", call.Name)
+		// The wording is codex-cli 0.45.0's.
+		if item.Type == protocol.ItemCustomToolCall {
+			out.Output = fmt.Sprintf("unsupported custom tool call: %s", call.Name)
+		} else {
+			out.Output = fmt.Sprintf("unsupported call: %s", call.Name)
+		}
 		return out, nil
 	}
 	var result Output

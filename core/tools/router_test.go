@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/codex-go/codex/core/tools"
@@ -62,8 +64,11 @@ func TestBuildSpecs(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			r := newRouter(t, tt.settings)
 			assert.Equal(t, tt.want, specNames(t, r.Specs()))
-			// Shell, local_shell and apply_patch calls are always answered.
-			assert.Subset(t, r.Names(), []string{"apply_patch", "local_shell", "shell"})
+			// Shell and local_shell calls are always answered; apply_patch
+			// only when it is offered.
+			assert.Subset(t, r.Names(), []string{"local_shell", "shell"})
+			offered := strings.Contains(strings.Join(specNames(t, r.Specs()), " "), ":apply_patch")
+			assert.Equal(t, offered, slices.Contains(r.Names(), "apply_patch"))
 		})
 	}
 }
@@ -100,7 +105,21 @@ func TestDispatchUnknownTool(t *testing.T) {
 		{
 			"custom tool call",
 			protocol.ResponseItem{Type: protocol.ItemCustomToolCall, Name: "frobnicate", CallID: "c1", Input: "x"},
-			protocol.ItemCustomToolCallOutput, "unsupported call: frobnicate",
+			protocol.ItemCustomToolCallOutput, "unsupported custom tool call: frobnicate",
+		},
+		{
+			// codex-cli 0.45.0, includeApplyPatchTool false, model gpt-5:
+			// the model got {"type":"function_call_output","output":"unsupported call: apply_patch"}
+			// and no approval was asked, no file written.
+			"apply_patch not offered",
+			protocol.ResponseItem{Type: protocol.ItemFunctionCall, Name: "apply_patch", CallID: "c1", Arguments: `{"input":"*** Begin Patch\n*** Add File: a.txt\n+a\n*** End Patch\n"}`},
+			protocol.ItemFunctionCallOutput, "unsupported call: apply_patch",
+		},
+		{
+			// The same as a free-form call: "unsupported custom tool call: apply_patch".
+			"free-form apply_patch not offered",
+			protocol.ResponseItem{Type: protocol.ItemCustomToolCall, Name: "apply_patch", CallID: "c1", Input: "*** Begin Patch\n*** Add File: a.txt\n+a\n*** End Patch\n"},
+			protocol.ItemCustomToolCallOutput, "unsupported custom tool call: apply_patch",
 		},
 		{
 			"tool not offered",
