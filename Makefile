@@ -1,4 +1,4 @@
-.PHONY: demo test build bench schema
+.PHONY: demo test build bench schema release
 
 # Runs a scripted editor session against codex app-server (no API key needed).
 demo:
@@ -11,6 +11,14 @@ test:
 build:
 	scripts/ensure-deps.sh
 	go build -o bin/codex ./cmd/codex
+
+# Builds the release archives under dist/ (static Linux amd64 and arm64,
+# macOS amd64 and arm64, Windows amd64), stamped with the version from the
+# git tag, and their SHA-256 checksums (dist/SHA256SUMS); installs the
+# cross compilers and static libraries it needs first. One target only:
+# scripts/release.sh linux/amd64.
+release:
+	scripts/release.sh
 
 bench:
 	go run ./bench

@@ -2,7 +2,9 @@
 # Installs the system packages the build and the checks need when they are
 # missing: libseccomp-dev (headers and static library for the Linux
 # sandbox's seccomp filter, via cgo), gcc, codespell (the spelling check of
-# scripts/test.sh) and pytest for the system's Python (a sandbox test).
+# scripts/test.sh), pytest for the system's Python (a sandbox test), and
+# for the release test a static busybox (the commands run in its empty
+# root) and file.
 set -euo pipefail
 
 need=()
@@ -20,6 +22,14 @@ fi
 if [ "$(uname -s)" = "Linux" ] && command -v apt-get >/dev/null 2>&1 &&
 	! /usr/bin/python3 -c 'import pytest' >/dev/null 2>&1; then
 	need+=(python3-pytest)
+fi
+# tests/release_test.go runs the static release binary in an otherwise
+# empty root, with busybox's commands, and asks file(1) about it.
+if [ "$(uname -s)" = "Linux" ] && command -v apt-get >/dev/null 2>&1; then
+	if ! dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q 'ok installed'; then
+		need+=(busybox-static)
+	fi
+	command -v file >/dev/null 2>&1 || need+=(file)
 fi
 if [ ${#need[@]} -eq 0 ]; then
 	exit 0
