@@ -510,16 +510,25 @@ func (s *Server) askV2(ctx context.Context, th *v2Thread, m v2Message) {
 		}
 		th.emitMu.Lock()
 		defer th.emitMu.Unlock()
-		th.mu.Lock()
-		_, waiting := th.asking[id.Num]
-		delete(th.asking, id.Num)
-		th.mu.Unlock()
-		if !waiting {
-			return
+		if s.resolvedV2(ctx, th, id) {
+			decide(decision)
 		}
-		s.notifyV2(ctx, v2.NotificationServerRequestResolved, v2.ServerRequestResolvedNotification{ThreadID: th.id, RequestID: json.RawMessage(id.String())})
-		decide(decision)
 	})
+}
+
+// resolvedV2 forgets the server request id of th once its answer came, and
+// sends serverRequest/resolved, unless the request was already resolved
+// (made moot by the end of its turn); it reports whether it was still
+// waiting. Call it with th.emitMu held.
+func (s *Server) resolvedV2(ctx context.Context, th *v2Thread, id jsonrpc2.ID) bool {
+	th.mu.Lock()
+	_, waiting := th.asking[id.Num]
+	delete(th.asking, id.Num)
+	th.mu.Unlock()
+	if waiting {
+		s.notifyV2(ctx, v2.NotificationServerRequestResolved, v2.ServerRequestResolvedNotification{ThreadID: th.id, RequestID: json.RawMessage(id.String())})
+	}
+	return waiting
 }
 
 // v2Decision maps a v2 approval decision to the engine's; anything it does

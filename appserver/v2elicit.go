@@ -2,7 +2,6 @@ package appserver
 
 import (
 	"context"
-	"encoding/json"
 
 	"github.com/codex-go/codex/protocol"
 	v2 "github.com/codex-go/codex/protocol/v2"
@@ -77,14 +76,8 @@ func (s *Server) askV2Elicitation(ctx context.Context, th *v2Thread, subID strin
 		}
 		th.emitMu.Lock()
 		defer th.emitMu.Unlock()
-		th.mu.Lock()
-		_, waiting := th.asking[id.Num]
-		delete(th.asking, id.Num)
-		th.mu.Unlock()
-		if !waiting {
-			return
+		if s.resolvedV2(ctx, th, id) {
+			resolve(resp)
 		}
-		s.notifyV2(ctx, v2.NotificationServerRequestResolved, v2.ServerRequestResolvedNotification{ThreadID: th.id, RequestID: json.RawMessage(id.String())})
-		resolve(resp)
 	})
 }
