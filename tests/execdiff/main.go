@@ -31,9 +31,10 @@ import (
 func main() {
 	ours := flag.String("ours", "", "our codex binary")
 	ref := flag.String("ref", "", "the reference codex binary")
-	flag.StringVar(&scenario, "scenario", "task", "the turn: task (a command, a patch, a plan and an answer), reasoning, search, http-error, failed")
-	flag.StringVar(&extraArgs, "args", "", "extra arguments of codex exec, space-separated")
-	flag.BoolVar(&showRequests, "requests", false, "also print, per model request, the tools offered and the outputs of the calls")
+	var set settings
+	flag.StringVar(&set.scenario, "scenario", "task", "the turn: task (a command, a patch, a plan and an answer), reasoning, search, http-error, failed")
+	flag.StringVar(&set.extraArgs, "args", "", "extra arguments of codex exec, space-separated")
+	flag.BoolVar(&set.showRequests, "requests", false, "also print, per model request, the tools offered and the outputs of the calls")
 	flag.Parse()
 	if *ours == "" || *ref == "" {
 		fmt.Fprintln(os.Stderr, "usage: execdiff -ours BIN -ref BIN")
@@ -41,7 +42,7 @@ func main() {
 	}
 	var outs [2][]string
 	for i, bin := range []string{*ours, *ref} {
-		lines, err := run(bin)
+		lines, err := set.run(bin)
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "%s: %v\n", bin, err)
 			os.Exit(1)
@@ -65,12 +66,19 @@ func main() {
 	}
 }
 
-// scenario names the turn to run.
-var scenario string
+// settings are the command line's choices.
+type settings struct {
+	// scenario names the turn to run.
+	scenario string
+	// extraArgs are more arguments for codex exec.
+	extraArgs string
+	// showRequests prints what each binary sent to the model.
+	showRequests bool
+}
 
 // script is the model's part of the turn.
-func script(work string) []fakemodel.Reply {
-	switch scenario {
+func (set settings) script(work string) []fakemodel.Reply {
+	switch set.scenario {
 	case "reasoning":
 		return []fakemodel.Reply{fakemodel.Turn(append(fakemodel.Reasoning("Thinking about it"),
 			fakemodel.ItemDone(protocol.AssistantText("The answer")))...)}
@@ -94,7 +102,7 @@ func script(work string) []fakemodel.Reply {
 }
 
 // run runs the turn with bin and returns its normalised stdout lines.
-func run(bin string) ([]string, error) {
+func (set settings) run(bin string) ([]string, error) {
 	tmp, err := os.MkdirTemp("", "execdiff-")
 	if err != nil {
 		return nil, err
@@ -109,7 +117,7 @@ func run(bin string) ([]string, error) {
 	if out, err := exec.Command("git", "init", "-q", work).CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("git init: %v: %s", err, out)
 	}
-	model := fakemodel.Start(fakemodel.Script(script(work)...))
+	model := fakemodel.Start(fakemodel.Script(set.script(work)...))
 	defer model.Close()
 	cfg := "model = \"gpt-5-codex\"\nmodel_provider = \"mock\"\ncheck_for_update_on_startup = false\n" +
 		"[model_providers.mock]\nname = \"mock\"\nbase_url = \"" + model.URL + "/v1\"\nwire_api = \"responses\"\n" +
@@ -119,7 +127,7 @@ func run(bin string) ([]string, error) {
 	}
 	cmd := exec.Command(bin, "exec", "--json", "--skip-git-repo-check", "-s", "workspace-write",
 		"--include-plan-tool")
-	cmd.Args = append(cmd.Args, strings.Fields(extraArgs)...)
+	cmd.Args = append(cmd.Args, strings.Fields(set.extraArgs)...)
 	cmd.Args = append(cmd.Args, "do the task")
 	cmd.Dir = work
 	cmd.Env = append(os.Environ(), "CODEX_HOME="+home, "HOME="+user)
@@ -143,7 +151,7 @@ func run(bin string) ([]string, error) {
 		_ = cmd.Process.Kill()
 		return nil, fmt.Errorf("timed out; stderr: %s", stderr.String())
 	}
-	if showRequests {
+	if set.showRequests {
 		printRequests(bin, model)
 	}
 	text := strings.ReplaceAll(stdout.String(), work, "$WORKSPACE")
@@ -156,12 +164,6 @@ func run(bin string) ([]string, error) {
 	}
 	return lines, nil
 }
-
-// extraArgs are more arguments for codex exec.
-var extraArgs string
-
-// showRequests prints what each binary sent to the model.
-var showRequests bool
 
 // printRequests prints the tools offered and the call outputs of each
 // model request.
