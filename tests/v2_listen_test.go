@@ -419,3 +419,45 @@ func TestListenOneClientLeavingKeepsAnothersTurn(t *testing.T) {
 	c.callResult("thread/loaded/list", map[string]any{}, &loaded)
 	assert.Len(t, loaded.Data, 2)
 }
+
+// TestListenClientReachesTheReferenceServer connects our client to the
+// unix socket of codex-cli 0.171.0's `app-server --listen unix://`, when
+// CODEX_REF171 names that binary: both servers carry the same WebSocket
+// upgrade and framing on the socket.
+func TestListenClientReachesTheReferenceServer(t *testing.T) {
+	ref := os.Getenv("CODEX_REF171")
+	if ref == "" {
+		t.Skip("CODEX_REF171 does not name a codex-cli 0.171.0 binary")
+	}
+	home, empty := t.TempDir(), t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(home, "config.toml"),
+		[]byte("check_for_update_on_startup = false\nmodel = \"gpt-5.5\"\n[analytics]\nenabled = false\n"), 0o600))
+	sock := filepath.Join(home, "ref.sock")
+	cmd := exec.Command(ref, "app-server", "--listen", "unix://"+sock)
+	cmd.Env = append(filteredEnv(), "CODEX_HOME="+home, "HOME="+empty)
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	ep := listen.Endpoint{Scheme: listen.Unix, Addr: sock}
+	var conn *listen.Conn
+	deadline := time.Now().Add(waitLimit)
+	for {
+		var err error
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		conn, _, err = listen.Dial(ctx, ep, listen.DialOptions{})
+		cancel()
+		if err == nil {
+			break
+		}
+		require.True(t, time.Now().Before(deadline), "the reference server never listened: %v", err)
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Cleanup(func() { _ = conn.Close() })
+	c := rpcclient.NewTester(t, rpcclient.New(conn, conn, rpcclient.Options{}), waitLimit)
+	var init struct {
+		CodexHome string `json:"codexHome"`
+	}
+	c.CallResult("initialize", map[string]any{"clientInfo": map[string]any{"name": "interop", "version": "1"}}, &init)
+	assert.Equal(t, home, init.CodexHome)
+	c.Notify("initialized", nil)
+	c.CallResult("thread/loaded/list", map[string]any{}, nil)
+}
