@@ -28,9 +28,6 @@ func (ss *subscribers) remove(s *Server) bool {
 	return true
 }
 
-// has reports whether s is subscribed.
-func (ss *subscribers) has(s *Server) bool { return slices.Contains(ss.list, s) }
-
 // all returns the subscribers.
 func (ss *subscribers) all() []*Server { return slices.Clone(ss.list) }
 

@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -32,7 +33,37 @@ type listeningServer struct {
 	home    string
 	workDir string
 	model   *fakemodel.Server
-	stderr  *strings.Builder
+	stderr  *lockedText
+}
+
+// lockedText is text written by one goroutine and read by another.
+type lockedText struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+// add appends a line.
+func (l *lockedText) add(line string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.b.WriteString(line + "\n")
+}
+
+// String returns the text so far.
+func (l *lockedText) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// waitFor waits until the text contains want.
+func (l *lockedText) waitFor(t *testing.T, want string) {
+	t.Helper()
+	deadline := time.Now().Add(waitLimit)
+	for !strings.Contains(l.String(), want) {
+		require.True(t, time.Now().Before(deadline), "never written: %q", want)
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 // startListening starts `codex app-server --listen url` plus args, whose
@@ -51,7 +82,7 @@ func startListening(t *testing.T, url string, args []string, replies ...fakemode
 	errPipe, err := cmd.StderrPipe()
 	require.NoError(t, err)
 	require.NoError(t, cmd.Start())
-	s := &listeningServer{t: t, home: home, workDir: work, model: model, stderr: &strings.Builder{}}
+	s := &listeningServer{t: t, home: home, workDir: work, model: model, stderr: &lockedText{}}
 	found := make(chan string, 1)
 	done := make(chan struct{})
 	go func() {
@@ -59,7 +90,7 @@ func startListening(t *testing.T, url string, args []string, replies ...fakemode
 		sc := bufio.NewScanner(errPipe)
 		for sc.Scan() {
 			line := sc.Text()
-			s.stderr.WriteString(line + "\n")
+			s.stderr.add(line)
 			if _, addr, ok := strings.Cut(line, "listening on "); ok {
 				found <- addr
 			}
@@ -184,7 +215,7 @@ func TestListenWebSocketCapabilityToken(t *testing.T) {
 		require.NotNil(t, resp)
 		assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
 	}
-	assert.Contains(t, s.stderr.String(), "connection refused")
+	s.stderr.waitFor(t, "connection refused")
 
 	c, _ := s.connect("s3cret-token", "ws-client")
 	thread := c.startThread(nil)
