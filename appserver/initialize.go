@@ -15,16 +15,14 @@ import (
 // A v2 client's opted-out notifications are never sent to it. Right after
 // the answer come the configWarning notifications about config.toml.
 func (s *Server) initialize(ctx context.Context, p protocol.InitializeParams, r rpcserver.Reply[protocol.InitializeResponse]) {
-	s.mu.Lock()
-	s.client = p.ClientInfo.Name
-	s.mu.Unlock()
+	s.peer.mu.Lock()
+	s.peer.name = p.ClientInfo.Name
 	if p.Capabilities != nil {
-		s.mu.Lock()
 		for _, method := range p.Capabilities.OptOutNotificationMethods {
-			s.optOut[method] = true
+			s.peer.optOut[method] = true
 		}
-		s.mu.Unlock()
 	}
+	s.peer.mu.Unlock()
 	family, os := platform()
 	r.Send(ctx, protocol.InitializeResponse{
 		UserAgent:      s.eng.SetClient(p.ClientInfo.Name, p.ClientInfo.Version),

@@ -31,14 +31,12 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"sync"
 
 	"github.com/google/uuid"
 	"github.com/sourcegraph/jsonrpc2"
 
 	"github.com/codex-go/codex/core/filesearch"
-	"github.com/codex-go/codex/internal/frontend"
 	"github.com/codex-go/codex/internal/jsonrpcline"
 	"github.com/codex-go/codex/internal/rpcserver"
 	"github.com/codex-go/codex/protocol"
@@ -49,43 +47,41 @@ import (
 const SessionSource = "vscode"
 
 // Server is the app server. Create it with New and start it with Run; a
-// Server serves one connection.
+// Server serves one connection. Several connections served at once, each
+// by a Server of its own sharing one hub, are a Hub's.
 type Server struct {
-	eng *frontend.Engine
-	log *slog.Logger
-	rpc *rpcserver.Server[*Server]
+	*hub // the engine, threads and conversations, shared with other connections
+	rpc  *rpcserver.Server[*Server]
+	peer peer // who the client is and what it opted out of
 
-	mu      sync.Mutex
-	client  string                        // the client's name, from initialize
-	optOut  map[string]bool               // notifications the client opted out of
-	threads map[string]*v2Thread          // v2 threads by id
-	convs   map[string]*conversationState // by conversation id
-	subs    map[string]*conversationState // by subscription id
-
-	configMu sync.Mutex             // serialises the v2 writes of config.toml
 	login    loginSlot              // the ChatGPT sign-in in progress
-	limits   rateLimitStore         // the latest rate limits a model reported
 	searches filesearch.Coordinator // fuzzy searches sharing a cancellation token
 	files    fsState                // the v2 file methods' requests and watches
 	commands commandProcs           // command/exec processes named by the client
 }
 
+// peer is what a connection's client said of itself in initialize.
+type peer struct {
+	mu     sync.Mutex
+	name   string          // the client's name
+	optOut map[string]bool // notifications the client opted out of
+}
+
 // New returns a server for opts, whose zero fields get their defaults.
 func New(options Options) *Server {
-	eng := frontend.NewEngine(frontend.Options(options), SessionSource)
-	logger := eng.Log
+	return newServer(newHub(options))
+}
+
+// newServer returns the server of one connection sharing h.
+func newServer(h *hub) *Server {
 	s := &Server{
-		eng:     eng,
-		log:     logger,
-		convs:   map[string]*conversationState{},
-		subs:    map[string]*conversationState{},
-		optOut:  map[string]bool{},
-		threads: map[string]*v2Thread{},
-		files:   newFSState(),
+		hub:   h,
+		peer:  peer{optOut: map[string]bool{}},
+		files: newFSState(),
 	}
 	s.rpc = rpcserver.New(s, methods(), rpcserver.Options{
 		Stream:             jsonrpcline.Options{DetailedParseErrors: true},
-		Logger:             logger,
+		Logger:             h.log,
 		Params:             rpcserver.StrictParams,
 		Handshake:          protocol.MethodInitialize,
 		NotInitialized:     "Not initialized",
@@ -99,7 +95,11 @@ func New(options Options) *Server {
 // every conversation down, which flushes their rollouts, and returns. Run
 // must be called at most once.
 func (s *Server) Run(ctx context.Context, in io.Reader, out io.Writer) error {
-	return s.eng.Serve(ctx, func(ctx context.Context) error { return s.rpc.Run(ctx, in, out) })
+	return s.hub.run(ctx, func(ctx context.Context) error {
+		s.hub.join(s)
+		defer s.hub.leave(s)
+		return s.rpc.Run(ctx, in, out)
+	})
 }
 
 // goTracked runs f in a goroutine that Run waits for.

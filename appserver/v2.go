@@ -1,6 +1,7 @@
 package appserver
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -34,15 +35,24 @@ type v2Thread struct {
 	emitMu sync.Mutex
 	mu     sync.Mutex
 	tr     *v2Translator
-	// asking are the approval requests waiting for the client's answer,
-	// by request id.
-	asking map[uint64]pendingApproval
+	// asking are the approval requests waiting for a client's answer.
+	asking map[askKey]pendingApproval
 	// interrupting is closed when the turn being interrupted has ended;
 	// nil when no interrupt is under way.
 	interrupting chan struct{}
-	// unsubscribed is set by thread/unsubscribe: the thread's
-	// notifications are no longer sent, until thread/resume.
-	unsubscribed bool
+	// subs are the connections the thread's notifications go to: the one
+	// that started or loaded it and those that resumed it, until they
+	// unsubscribe or leave.
+	subs subscribers
+	// owners are the connections that started the running turns, by turn
+	// id: their server requests go to them first.
+	owners map[string]*Server
+}
+
+// askKey names a server request: request ids are the connection's.
+type askKey struct {
+	to *Server
+	id uint64
 }
 
 // pendingApproval is an approval request waiting for its answer.
@@ -70,12 +80,12 @@ func (s *Server) threadStart(ctx context.Context, p v2.ThreadStartParams, r rpcs
 	}
 	th := s.newV2Thread(conv, cfg, ev)
 	resp := s.startAnswer(th, cfg)
-	life := s.lifetime()
+	life := s.work.lifetime()
 	th.emitMu.Lock()
 	defer th.emitMu.Unlock()
 	r.Send(ctx, resp)
 	s.notifyV2(ctx, v2.NotificationThreadStarted, v2.ThreadStartedNotification{Thread: th.wire})
-	if !s.goTracked(func() { s.pumpV2(life, th) }) {
+	if !s.work.Go(func() { s.hub.pumpV2(life, th) }) {
 		s.log.Warn("thread events not forwarded: the server is stopping", "thread", th.id)
 	}
 }
@@ -95,12 +105,12 @@ func withProvider(cfg map[string]any, provider *string) map[string]any {
 
 // clientName is the name the client gave in initialize, nil before it.
 func (s *Server) clientName() *string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.client == "" {
+	s.peer.mu.Lock()
+	defer s.peer.mu.Unlock()
+	if s.peer.name == "" {
 		return nil
 	}
-	name := s.client
+	name := s.peer.name
 	return &name
 }
 
@@ -126,8 +136,11 @@ func (s *Server) newV2Thread(conv *conversation.Conversation, cfg *config.Config
 			Cwd: cfg.Cwd, CLIVersion: version.Version, Originator: &originator, Source: SessionSource, Turns: []v2.Turn{},
 		},
 		tr:     newV2Translator(conv.ID(), time.Now),
-		asking: map[uint64]pendingApproval{},
+		asking: map[askKey]pendingApproval{},
+		owners: map[string]*Server{},
 	}
+	// The connection that starts or loads a thread is subscribed to it.
+	th.subs.add(s)
 	th.wire.ThreadExtras = v2.ThreadExtras{
 		Environments:         []v2.Environment{{EnvironmentID: "local", Cwd: cfg.Cwd, RuntimeWorkspaceRoots: []string{cfg.Cwd}}},
 		CanAcceptDirectInput: true,
@@ -210,6 +223,7 @@ func (s *Server) startTurnNow(ctx context.Context, th *v2Thread, p v2.TurnStartP
 		return
 	}
 	if owner == turn.subID {
+		th.owners[turn.id] = s
 		r.Send(ctx, v2.TurnStartResponse{Turn: turn.wire(v2.TurnInProgress, time.Now())})
 		return
 	}
@@ -227,8 +241,11 @@ func (s *Server) startTurnNow(ctx context.Context, th *v2Thread, p v2.TurnStartP
 		joined.later = append(joined.later, p.Input)
 		return
 	}
+	subs := th.subs.all()
 	for _, m := range th.tr.steered(p.Input) {
-		s.notifyV2(ctx, m.method, m.params)
+		for _, sub := range subs {
+			sub.notifyV2(ctx, m.method, m.params)
+		}
 	}
 }
 
@@ -345,7 +362,7 @@ func (s *Server) turnSteer(ctx context.Context, p v2.TurnSteerParams, r rpcserve
 	msgs := th.tr.steered(p.Input)
 	th.mu.Unlock()
 	for _, m := range msgs {
-		s.notifyV2(ctx, m.method, m.params)
+		th.broadcast(ctx, m.method, m.params)
 	}
 }
 
@@ -378,9 +395,9 @@ func (s *Server) turnInterrupt(ctx context.Context, p v2.TurnInterruptParams, r 
 	r.Send(ctx, v2.TurnInterruptResponse{})
 }
 
-// pumpV2 forwards a thread's events as v2 notifications until the
-// conversation ends or the server stops.
-func (s *Server) pumpV2(ctx context.Context, th *v2Thread) {
+// pumpV2 forwards a thread's events as v2 notifications to the connections
+// subscribed to it until the conversation ends or the server stops.
+func (h *hub) pumpV2(ctx context.Context, th *v2Thread) {
 	for {
 		ev, err := th.conv.NextEvent(ctx)
 		if errors.Is(err, io.EOF) || err != nil {
@@ -389,10 +406,10 @@ func (s *Server) pumpV2(ctx context.Context, th *v2Thread) {
 		th.emitMu.Lock()
 		th.mu.Lock()
 		msgs := th.tr.handle(ev)
-		quiet := th.unsubscribed
 		th.mu.Unlock()
-		if ended, ok := endedTurn(msgs); ok {
-			s.resolveMoot(ctx, th, ended)
+		ended, isEnd := endedTurn(msgs)
+		if isEnd {
+			h.resolveMoot(ctx, th, ended)
 			th.mu.Lock()
 			if th.interrupting != nil {
 				close(th.interrupting)
@@ -402,19 +419,21 @@ func (s *Server) pumpV2(ctx context.Context, th *v2Thread) {
 		}
 		for _, m := range msgs {
 			if m.approval != nil {
-				s.askV2(ctx, th, m)
+				h.askV2(ctx, th, m, map[*Server]bool{})
 				continue
 			}
 			if n, ok := m.params.(v2.AccountRateLimitsUpdatedNotification); ok {
-				s.limits.store(n.RateLimits)
+				h.limits.store(n.RateLimits)
 			}
-			if quiet {
-				continue
-			}
-			s.notifyV2(ctx, m.method, m.params)
+			th.broadcast(ctx, m.method, m.params)
 		}
 		if e, ok := ev.Msg.(protocol.ElicitationRequestEvent); ok {
-			s.askV2Elicitation(ctx, th, ev.ID, e, quiet)
+			h.askV2Elicitation(ctx, th, ev.ID, e)
+		}
+		if isEnd {
+			th.mu.Lock()
+			delete(th.owners, ended)
+			th.mu.Unlock()
 		}
 		th.emitMu.Unlock()
 	}
@@ -430,71 +449,69 @@ func endedTurn(msgs []v2Message) (string, bool) {
 	return "", false
 }
 
-// resolveMoot ends the approval requests of a turn that is over: the
-// client is told they are resolved and their answers are no longer
-// awaited. th.emitMu must be held.
-func (s *Server) resolveMoot(ctx context.Context, th *v2Thread, turnID string) {
+// resolveMoot ends the approval requests of a turn that is over: each
+// connection asked is told they are resolved and their answers are no
+// longer awaited. th.emitMu must be held.
+func (h *hub) resolveMoot(ctx context.Context, th *v2Thread, turnID string) {
 	th.mu.Lock()
-	var ids []uint64
-	for id, p := range th.asking {
+	var keys []askKey
+	for key, p := range th.asking {
 		if p.turnID == turnID {
 			p.stop()
-			delete(th.asking, id)
-			ids = append(ids, id)
+			delete(th.asking, key)
+			keys = append(keys, key)
 		}
 	}
 	th.mu.Unlock()
-	slices.Sort(ids)
-	for _, id := range ids {
-		s.notifyV2(ctx, v2.NotificationServerRequestResolved, v2.ServerRequestResolvedNotification{
-			ThreadID: th.id, RequestID: json.RawMessage(strconv.FormatUint(id, 10))})
+	slices.SortFunc(keys, func(a, b askKey) int { return cmp.Compare(a.id, b.id) })
+	for _, key := range keys {
+		key.to.notifyV2(ctx, v2.NotificationServerRequestResolved, v2.ServerRequestResolvedNotification{
+			ThreadID: th.id, RequestID: json.RawMessage(strconv.FormatUint(key.id, 10))})
 	}
 }
 
 // notifyV2 sends a v2 notification with its emission time, unless the
 // client opted out of it.
 func (s *Server) notifyV2(ctx context.Context, method string, params any) {
-	s.mu.Lock()
-	skip := s.optOut[method]
-	s.mu.Unlock()
+	s.peer.mu.Lock()
+	skip := s.peer.optOut[method]
+	s.peer.mu.Unlock()
 	if skip {
 		return
 	}
 	_ = s.rpc.Notify(ctx, method, params, jsonrpc2.ExtraField(v2.EmittedAtMsMember, time.Now().UnixMilli()))
 }
 
-// askV2 sends an approval request and, in its own goroutine, submits the
-// engine's decision from the answer. An error answer, an unreadable one or
-// a lost connection declines.
-func (s *Server) askV2(ctx context.Context, th *v2Thread, m v2Message) {
-	id, call, err := s.rpc.Request(ctx, m.method, m.params)
-	// decide hands the decision to the engine, with th.emitMu held.
-	decide := func(decision protocol.ReviewDecision) {
-		declined := decision != protocol.DecisionApproved && decision != protocol.DecisionApprovedForSession
-		th.mu.Lock()
-		msgs := th.tr.resolved(*m.approval, declined)
-		th.mu.Unlock()
-		for _, msg := range msgs {
-			s.notifyV2(ctx, msg.method, msg.params)
+// askV2 sends an approval request to the connection that started the turn
+// (else to another one subscribed to the thread, skipping those in tried)
+// and, in its own goroutine, submits the engine's decision from the
+// answer. An error answer or an unreadable one declines; when the asked
+// connection goes away before answering, the request is sent to the next
+// connection, and declined when none is left. th.emitMu must be held.
+func (h *hub) askV2(ctx context.Context, th *v2Thread, m v2Message, tried map[*Server]bool) {
+	to := h.approver(th, m.approval.turnID, tried)
+	for to != nil {
+		id, call, err := to.rpc.Request(ctx, m.method, m.params)
+		if err == nil {
+			h.awaitV2Approval(ctx, th, m, tried, askKey{to: to, id: id.Num}, call)
+			return
 		}
-		var op protocol.Op = protocol.ExecApprovalOp{ID: m.approval.callID, Decision: decision}
-		if m.approval.patch {
-			op = protocol.PatchApprovalOp{ID: m.approval.callID, Decision: decision}
-		}
-		if _, err := th.conv.Submit(op); err != nil {
-			s.log.Warn("approval decision not submitted", "thread", th.id, "error", err)
-		}
+		h.log.Warn("approval request not sent", "thread", th.id, "error", err)
+		tried[to] = true
+		to = h.approver(th, m.approval.turnID, tried)
 	}
-	if err != nil {
-		s.log.Warn("approval request not sent; declining", "thread", th.id, "error", err)
-		decide(protocol.DecisionDenied)
-		return
-	}
+	h.log.Warn("no client to ask for an approval; declining", "thread", th.id)
+	h.decideV2(ctx, th, m, protocol.DecisionDenied)
+}
+
+// awaitV2Approval waits, in its own goroutine, for the answer to the
+// approval request key and submits the decision. th.emitMu must be held.
+func (h *hub) awaitV2Approval(ctx context.Context, th *v2Thread, m v2Message, tried map[*Server]bool, key askKey, call jsonrpc2.Waiter) {
 	waitCtx, stopWaiting := context.WithCancel(ctx)
 	th.mu.Lock()
-	th.asking[id.Num] = pendingApproval{turnID: m.approval.turnID, stop: stopWaiting}
+	th.asking[key] = pendingApproval{turnID: m.approval.turnID, stop: stopWaiting}
 	th.mu.Unlock()
-	s.goTracked(func() {
+	h.work.Go(func() {
 		defer stopWaiting()
 		var resp v2.ApprovalAnswer
 		werr := call.Wait(waitCtx, &resp)
@@ -502,33 +519,50 @@ func (s *Server) askV2(ctx context.Context, th *v2Thread, m v2Message) {
 			// The server stops, or the turn ended and the request is moot.
 			return
 		}
+		th.emitMu.Lock()
+		defer th.emitMu.Unlock()
+		th.mu.Lock()
+		_, waiting := th.asking[key]
+		delete(th.asking, key)
+		th.mu.Unlock()
+		if !waiting {
+			return
+		}
+		if errors.Is(werr, jsonrpc2.ErrClosed) {
+			// The connection asked went away: another one answers.
+			h.log.Info("the client asked for an approval left; asking another", "thread", th.id)
+			tried[key.to] = true
+			h.askV2(ctx, th, m, tried)
+			return
+		}
+		key.to.notifyV2(ctx, v2.NotificationServerRequestResolved, v2.ServerRequestResolvedNotification{ThreadID: th.id, RequestID: json.RawMessage(strconv.FormatUint(key.id, 10))})
 		decision := protocol.DecisionDenied
 		if werr != nil {
-			s.log.Warn("approval request failed; declining", "thread", th.id, "error", werr)
+			h.log.Warn("approval request failed; declining", "thread", th.id, "error", werr)
 		} else {
 			decision = v2Decision(json.RawMessage(resp.Decision))
 		}
-		th.emitMu.Lock()
-		defer th.emitMu.Unlock()
-		if s.resolvedV2(ctx, th, id) {
-			decide(decision)
-		}
+		h.decideV2(ctx, th, m, decision)
 	})
 }
 
-// resolvedV2 forgets the server request id of th once its answer came, and
-// sends serverRequest/resolved, unless the request was already resolved
-// (made moot by the end of its turn); it reports whether it was still
-// waiting. Call it with th.emitMu held.
-func (s *Server) resolvedV2(ctx context.Context, th *v2Thread, id jsonrpc2.ID) bool {
+// decideV2 hands an approval decision to the engine and tells the
+// subscribers how the item was resolved. th.emitMu must be held.
+func (h *hub) decideV2(ctx context.Context, th *v2Thread, m v2Message, decision protocol.ReviewDecision) {
+	declined := decision != protocol.DecisionApproved && decision != protocol.DecisionApprovedForSession
 	th.mu.Lock()
-	_, waiting := th.asking[id.Num]
-	delete(th.asking, id.Num)
+	msgs := th.tr.resolved(*m.approval, declined)
 	th.mu.Unlock()
-	if waiting {
-		s.notifyV2(ctx, v2.NotificationServerRequestResolved, v2.ServerRequestResolvedNotification{ThreadID: th.id, RequestID: json.RawMessage(id.String())})
+	for _, msg := range msgs {
+		th.broadcast(ctx, msg.method, msg.params)
 	}
-	return waiting
+	var op protocol.Op = protocol.ExecApprovalOp{ID: m.approval.callID, Decision: decision}
+	if m.approval.patch {
+		op = protocol.PatchApprovalOp{ID: m.approval.callID, Decision: decision}
+	}
+	if _, err := th.conv.Submit(op); err != nil {
+		h.log.Warn("approval decision not submitted", "thread", th.id, "error", err)
+	}
 }
 
 // v2Decision maps a v2 approval decision to the engine's; anything it does

@@ -2,6 +2,7 @@ package appserver
 
 import (
 	"context"
+	"encoding/json"
 
 	"github.com/codex-go/codex/protocol"
 	v2 "github.com/codex-go/codex/protocol/v2"
@@ -12,10 +13,11 @@ import (
 // to the engine, after serverRequest/resolved. An error answer, an
 // unreadable one, an unknown action or a request that could not be sent
 // declines; a thread nobody listens to (after thread/unsubscribe) declines
-// at once. When the turn ends first (it was interrupted, and the engine
+// at once. It goes to the connection that started the turn, else to the
+// first one subscribed to the thread; if that one leaves, it declines. When the turn ends first (it was interrupted, and the engine
 // cancelled the elicitation), the request is resolved with the turn and a
 // late answer changes nothing. th.emitMu must be held.
-func (s *Server) askV2Elicitation(ctx context.Context, th *v2Thread, subID string, ev protocol.ElicitationRequestEvent, quiet bool) {
+func (h *hub) askV2Elicitation(ctx context.Context, th *v2Thread, subID string, ev protocol.ElicitationRequestEvent) {
 	resolve := func(resp v2.McpServerElicitationRequestResponse) {
 		op := protocol.ResolveElicitationOp{ServerName: ev.ServerName, RequestID: ev.ID, Decision: protocol.ElicitationDecline}
 		switch resp.Action {
@@ -25,14 +27,10 @@ func (s *Server) askV2Elicitation(ctx context.Context, th *v2Thread, subID strin
 			op.Decision = protocol.ElicitationCancel
 		}
 		if _, err := th.conv.Submit(op); err != nil {
-			s.log.Warn("elicitation answer not submitted", "thread", th.id, "error", err)
+			h.log.Warn("elicitation answer not submitted", "thread", th.id, "error", err)
 		}
 	}
 	declined := v2.McpServerElicitationRequestResponse{Action: v2.ElicitationActionDecline}
-	if quiet {
-		resolve(declined)
-		return
-	}
 	th.mu.Lock()
 	var turnID *string
 	if t := th.tr.turn; t != nil && t.subID == subID && subID != "" {
@@ -40,6 +38,18 @@ func (s *Server) askV2Elicitation(ctx context.Context, th *v2Thread, subID strin
 		turnID = &id
 	}
 	th.mu.Unlock()
+	var to *Server
+	if !th.quiet() {
+		owner := ""
+		if turnID != nil {
+			owner = *turnID
+		}
+		to = h.approver(th, owner, nil)
+	}
+	if to == nil {
+		resolve(declined)
+		return
+	}
 	params := v2.McpServerElicitationRequestParams{
 		ThreadID:        th.id,
 		TurnID:          turnID,
@@ -48,9 +58,9 @@ func (s *Server) askV2Elicitation(ctx context.Context, th *v2Thread, subID strin
 		Message:         ev.Message,
 		RequestedSchema: ev.RequestedSchema,
 	}
-	id, call, err := s.rpc.Request(ctx, v2.MethodMcpServerElicitationRequest, params)
+	id, call, err := to.rpc.Request(ctx, v2.MethodMcpServerElicitationRequest, params)
 	if err != nil {
-		s.log.Warn("elicitation request not sent; declining", "thread", th.id, "error", err)
+		h.log.Warn("elicitation request not sent; declining", "thread", th.id, "error", err)
 		resolve(declined)
 		return
 	}
@@ -60,9 +70,10 @@ func (s *Server) askV2Elicitation(ctx context.Context, th *v2Thread, subID strin
 		pending.turnID = *turnID
 	}
 	th.mu.Lock()
-	th.asking[id.Num] = pending
+	key := askKey{to: to, id: id.Num}
+	th.asking[key] = pending
 	th.mu.Unlock()
-	s.goTracked(func() {
+	h.work.Go(func() {
 		defer stopWaiting()
 		var resp v2.McpServerElicitationRequestResponse
 		werr := call.Wait(waitCtx, &resp)
@@ -71,13 +82,19 @@ func (s *Server) askV2Elicitation(ctx context.Context, th *v2Thread, subID strin
 			return
 		}
 		if werr != nil {
-			s.log.Warn("elicitation request failed; declining", "thread", th.id, "error", werr)
+			h.log.Warn("elicitation request failed; declining", "thread", th.id, "error", werr)
 			resp = declined
 		}
 		th.emitMu.Lock()
 		defer th.emitMu.Unlock()
-		if s.resolvedV2(ctx, th, id) {
-			resolve(resp)
+		th.mu.Lock()
+		_, waiting := th.asking[key]
+		delete(th.asking, key)
+		th.mu.Unlock()
+		if !waiting {
+			return
 		}
+		to.notifyV2(ctx, v2.NotificationServerRequestResolved, v2.ServerRequestResolvedNotification{ThreadID: th.id, RequestID: json.RawMessage(id.String())})
+		resolve(resp)
 	})
 }

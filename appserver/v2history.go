@@ -485,7 +485,7 @@ func (s *Server) threadRead(_ context.Context, p v2.ThreadReadParams) (v2.Thread
 func (s *Server) threadResume(ctx context.Context, p v2.ThreadResumeParams, r rpcserver.Reply[v2.ThreadResumeResponse]) {
 	if th := s.loaded(p.ThreadID); th != nil {
 		th.mu.Lock()
-		th.unsubscribed = false
+		th.subs.add(s)
 		th.mu.Unlock()
 		resp, err := s.loadedAnswer(recordedThread{th: th}, !p.ExcludeTurns)
 		if err != nil {
@@ -557,14 +557,14 @@ func (s *Server) loadThread(ctx context.Context, cfg *config.Config, path string
 			resp.Thread.Turns = append(resp.Thread.Turns, t.view(v2.ItemsFull))
 		}
 	}
-	life := s.lifetime()
+	life := s.work.lifetime()
 	th.emitMu.Lock()
 	defer th.emitMu.Unlock()
 	r.Send(ctx, resp)
 	if fork {
 		s.notifyV2(ctx, v2.NotificationThreadStarted, v2.ThreadStartedNotification{Thread: started})
 	}
-	if !s.goTracked(func() { s.pumpV2(life, th) }) {
+	if !s.work.Go(func() { s.hub.pumpV2(life, th) }) {
 		s.log.Warn("thread events not forwarded: the server is stopping", "thread", th.id)
 	}
 }
@@ -826,10 +826,9 @@ func (s *Server) threadUnsubscribe(_ context.Context, p v2.ThreadIDParams) (v2.T
 	}
 	th.mu.Lock()
 	defer th.mu.Unlock()
-	if th.unsubscribed {
+	if !th.subs.remove(s) {
 		return v2.ThreadUnsubscribeResponse{Status: v2.UnsubscribeNotSubscribed}, nil
 	}
-	th.unsubscribed = true
 	return v2.ThreadUnsubscribeResponse{Status: v2.Unsubscribed}, nil
 }
 
