@@ -25,5 +25,7 @@ func newAppServerCommand(flags *globalFlags, std stdio) *cobra.Command {
 		},
 	}
 	addGenerateCommands(cmd, std)
+	addListenFlag(cmd, flags, std)
+	addDaemonCommands(cmd, flags, std)
 	return cmd
 }
