@@ -75,7 +75,7 @@ func TestRunCarriesLinesAsFrames(t *testing.T) {
 	ctx := context.Background()
 	conn, err := DialUnix(ctx, path)
 	require.NoError(t, err)
-	in := strings.NewReader("{\"id\":1}\n\n   \n{\"id\":2}\r\n{\"id\":3}")
+	in := strings.NewReader("{\"id\":1}\n\n   \n{\"id\":2}\r\n{\"id\":3}\n")
 	var out syncBuffer
 	// The answers may still be on their way when stdin ends; wait for all
 	// three frames to reach the server before letting Run see the end.
@@ -90,6 +90,26 @@ func TestRunCarriesLinesAsFrames(t *testing.T) {
 	}()
 	require.NoError(t, Run(ctx, conn, pr, &out, Options{}))
 	assert.Equal(t, "{\"echo\":{\"id\":1}}\n{\"echo\":{\"id\":2}}\n{\"echo\":{\"id\":3}}\n", out.String())
+}
+
+func TestRunSendsLastLineWithoutNewline(t *testing.T) {
+	got := make(chan string, 10)
+	path := frameServer(t, func(ctx context.Context, c *websocket.Conn) {
+		for {
+			_, msg, err := c.Read(ctx)
+			if err != nil {
+				return
+			}
+			got <- string(msg)
+		}
+	})
+	ctx := context.Background()
+	conn, err := DialUnix(ctx, path)
+	require.NoError(t, err)
+	var out syncBuffer
+	require.NoError(t, Run(ctx, conn, strings.NewReader(`{"id":9}`), &out, Options{}))
+	assert.Equal(t, `{"id":9}`, <-got)
+	assert.Empty(t, out.String())
 }
 
 func TestRunSkipsLongLines(t *testing.T) {
