@@ -104,9 +104,9 @@ func benchmarks() []benchmark {
 		{Key: "ws-rtt", Title: "WebSocket round trip (thread/loaded/list over ws://127.0.0.1)", Unit: unitMillis,
 			Runs: 200, Warmups: 20, Reference: nameReferenceV2, Prepare: prepareWSRoundTrip},
 		{Key: "ws-fanout", Title: "100 WebSocket clients, one server, each a 10,000-delta turn (first turn/start -> last turn/completed)", Unit: unitMillis,
-			Runs: 3, Warmups: 1, Items: fanoutClients * streamDeltas, ItemName: "deltas", Reference: nameReferenceV2, Prepare: prepareWSFanout},
+			Runs: 2, Warmups: 0, Items: fanoutClients * streamDeltas, ItemName: "deltas", Reference: nameReferenceV2, Prepare: prepareWSFanout},
 		{Key: "ws-fanout-rss", Title: "peak RSS (app-server, the 100 clients of ws-fanout)", Unit: unitMiB,
-			Runs: 3, Warmups: 0, Reference: nameReferenceV2, Prepare: prepareWSFanoutRSS},
+			Runs: 1, Warmups: 0, Reference: nameReferenceV2, Prepare: prepareWSFanoutRSS},
 	}
 }
 
