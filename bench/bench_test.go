@@ -68,7 +68,7 @@ func TestSelectBenchmarks(t *testing.T) {
 		wantErr string
 	}{
 		{"", []string{"cold", "turn", "stream10k", "rss", "rss-session", "list10k", "list10k-cursor", "fuzzy100k", "sandbox", "true", "mcp-cold",
-			"v2-cold", "v2-turn", "v2-stream10k", "v2-rss", "v2-list10k", "v2-readdir100k"}, ""},
+			"v2-cold", "v2-turn", "v2-stream10k", "v2-rss", "v2-list10k", "v2-readdir100k", "ws-rtt", "ws-fanout", "ws-fanout-rss"}, ""},
 		{"rss,cold", []string{"cold", "rss"}, ""},
 		{" turn , ", []string{"turn"}, ""},
 		{"cold,nope,zzz", nil, "unknown benchmark nope, zzz"},

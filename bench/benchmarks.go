@@ -101,6 +101,12 @@ func benchmarks() []benchmark {
 		{Key: "v2-readdir100k", Title: "v2 fs/readDirectory, 100,000 entries", Unit: unitMillis,
 			Runs: 10, Warmups: 1, Items: readDirEntries, ItemName: "entries", Reference: nameReferenceV2,
 			Setup: setupReadDir, Prepare: prepareReadDir},
+		{Key: "ws-rtt", Title: "WebSocket round trip (thread/loaded/list over ws://127.0.0.1)", Unit: unitMillis,
+			Runs: 200, Warmups: 20, Reference: nameReferenceV2, Prepare: prepareWSRoundTrip},
+		{Key: "ws-fanout", Title: "100 WebSocket clients, one server, each a 10,000-delta turn (first turn/start -> last turn/completed)", Unit: unitMillis,
+			Runs: 2, Warmups: 0, Items: fanoutClients * streamDeltas, ItemName: "deltas", Reference: nameReferenceV2, Prepare: prepareWSFanout},
+		{Key: "ws-fanout-rss", Title: "peak RSS (app-server, the 100 clients of ws-fanout)", Unit: unitMiB,
+			Runs: 1, Warmups: 0, Reference: nameReferenceV2, Prepare: prepareWSFanoutRSS},
 	}
 }
 

@@ -128,7 +128,8 @@ func TestInstalledReferenceV2(t *testing.T) {
 
 func TestBenchmarksNameTheirReference(t *testing.T) {
 	for _, b := range benchmarks() {
-		if strings.HasPrefix(b.Key, "v2-") {
+		// The v2 rows, and the WebSocket rows (v2 over --listen ws://).
+		if strings.HasPrefix(b.Key, "v2-") || strings.HasPrefix(b.Key, "ws-") {
 			assert.Equal(t, nameReferenceV2, b.reference(), b.Key)
 		} else {
 			assert.Equal(t, nameReference, b.reference(), b.Key)

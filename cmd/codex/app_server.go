@@ -43,5 +43,6 @@ func newAppServerCommand(flags *globalFlags, std stdio) *cobra.Command {
 		return failed(srv.Run(cmd.Context(), std.in, std.out))
 	}
 	addGenerateCommands(cmd, std)
+	addDaemonCommands(cmd, flags, std)
 	return cmd
 }

@@ -34,6 +34,23 @@ type Conn struct {
 // server refuses the upgrade, the error says why and the response is
 // returned too.
 func Dial(ctx context.Context, ep Endpoint, opts DialOptions) (*Conn, *http.Response, error) {
+	ws, resp, err := DialWebSocket(ctx, ep, opts)
+	if err != nil {
+		return nil, resp, err
+	}
+	life, cancel := context.WithCancel(context.Background())
+	return &Conn{
+		ws:     ws,
+		cancel: cancel,
+		in:     &frameReader{ctx: life, conn: ws},
+		out:    &frameWriter{ctx: life, conn: ws, fail: cancel},
+	}, resp, nil
+}
+
+// DialWebSocket is Dial for callers that handle the WebSocket messages
+// themselves (a proxy, say): it returns the connection, with its read
+// limit set.
+func DialWebSocket(ctx context.Context, ep Endpoint, opts DialOptions) (*websocket.Conn, *http.Response, error) {
 	dopts := &websocket.DialOptions{}
 	if opts.Token != "" {
 		dopts.HTTPHeader = http.Header{"Authorization": {"Bearer " + opts.Token}}
@@ -64,13 +81,7 @@ func Dial(ctx context.Context, ep Endpoint, opts DialOptions) (*Conn, *http.Resp
 		return nil, resp, err
 	}
 	ws.SetReadLimit(orDefault(opts.MaxMessageBytes, DefaultMaxMessageBytes))
-	life, cancel := context.WithCancel(context.Background())
-	return &Conn{
-		ws:     ws,
-		cancel: cancel,
-		in:     &frameReader{ctx: life, conn: ws},
-		out:    &frameWriter{ctx: life, conn: ws, fail: cancel},
-	}, resp, nil
+	return ws, resp, nil
 }
 
 // Read reads the server's messages, one per line; io.EOF once the
