@@ -303,12 +303,13 @@ func TestListenRefusals(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"non-loopback without auth", []string{"--listen", "ws://0.0.0.0:0"}, "without authentication"},
+		{"non-loopback without auth", []string{"--listen", "ws://0.0.0.0:0", "--ws-auth", "none"}, "without authentication"},
+		{"loopback without an explicit opt-out", []string{"--listen", "ws://127.0.0.1:0"}, "--ws-auth none to serve a loopback address"},
 		{"a host name", []string{"--listen", "ws://localhost:0"}, "an IP address"},
 		{"unknown scheme", []string{"--listen", "http://127.0.0.1:0"}, "unsupported"},
 		{"token mode without token", []string{"--listen", "ws://127.0.0.1:0", "--ws-auth", "capability-token"}, "needs --ws-token-file"},
 		{"relative token file", []string{"--listen", "ws://127.0.0.1:0", "--ws-auth", "capability-token", "--ws-token-file", "token"}, "absolute"},
-		{"unknown mode", []string{"--listen", "ws://127.0.0.1:0", "--ws-auth", "password"}, "expected capability-token"},
+		{"unknown mode", []string{"--listen", "ws://127.0.0.1:0", "--ws-auth", "password"}, "expected capability-token, signed-bearer-token or none"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -322,7 +323,7 @@ func TestListenRefusals(t *testing.T) {
 	}
 
 	// Browsers (requests with an Origin) never reach the protocol.
-	s := startListening(t, "ws://127.0.0.1:0", nil)
+	s := startListening(t, "ws://127.0.0.1:0", []string{"--ws-auth", "none"})
 	req, err := http.NewRequest(http.MethodGet, "http://"+s.ep.Addr+"/", nil)
 	require.NoError(t, err)
 	for k, v := range map[string]string{"Origin": "http://evil.example", "Connection": "Upgrade", "Upgrade": "websocket",
@@ -429,7 +430,7 @@ func TestListenLastClientLeavingDeclines(t *testing.T) {
 }
 
 func TestListenOneClientLeavingKeepsAnothersTurn(t *testing.T) {
-	s := startListening(t, "ws://127.0.0.1:0", nil, bashCall("call1", "echo b > b.txt"), answer())
+	s := startListening(t, "ws://127.0.0.1:0", []string{"--ws-auth", "none"}, bashCall("call1", "echo b > b.txt"), answer())
 	a, _ := s.connect("", "client-a")
 	b, _ := s.connect("", "client-b")
 	a.startThread(nil)

@@ -16,8 +16,8 @@ func newAppServerCommand(flags *globalFlags, std stdio) *cobra.Command {
 			"notifications and server requests to stdout in the same form. Diagnostics go to stderr. " +
 			"The server ends when stdin is closed.\n\n" +
 			"With --listen unix://[PATH] or ws://IP:PORT it serves several clients instead, each over a " +
-			"WebSocket (one JSON-RPC message per text frame), until it is interrupted. A ws:// address " +
-			"that is not a loopback one needs --ws-auth.",
+			"WebSocket (one JSON-RPC message per text frame), until it is interrupted. A ws:// listener " +
+			"needs --ws-auth: a token mode, or none to serve a loopback address without authentication.",
 		Args: cobra.NoArgs,
 	}
 	var lf listenFlags
@@ -31,7 +31,7 @@ func newAppServerCommand(flags *globalFlags, std stdio) *cobra.Command {
 		if err != nil {
 			return err
 		}
-		auth, err := lf.authenticator()
+		auth, err := lf.authenticator(ep)
 		if err != nil {
 			return err
 		}

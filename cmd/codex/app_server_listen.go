@@ -30,7 +30,8 @@ func (f *listenFlags) add(cmd *cobra.Command) {
 	fl := cmd.Flags()
 	fl.StringVar(&f.listen, "listen", "stdio://", "transport: stdio://, unix:// (the socket $CODEX_HOME/"+listen.ControlDir+"/"+listen.SocketName+"), unix://PATH or ws://IP:PORT")
 	fl.BoolVar(&f.stdio, "stdio", false, "use stdio as the transport (the same as --listen stdio://)")
-	fl.StringVar(&f.wsAuth, "ws-auth", "", "authentication of WebSocket clients: "+listen.AuthCapabilityToken+" or "+listen.AuthSignedBearerToken)
+	fl.StringVar(&f.wsAuth, "ws-auth", "", "authentication of WebSocket clients: "+listen.AuthCapabilityToken+", "+listen.AuthSignedBearerToken+
+		", or "+authNone+" (loopback addresses only: no authentication)")
 	fl.StringVar(&f.tokenFile, "ws-token-file", "", "absolute path of the file holding the capability token")
 	fl.StringVar(&f.tokenSHA256, "ws-token-sha256", "", "hex SHA-256 of the capability token")
 	fl.StringVar(&f.secretFile, "ws-shared-secret-file", "", "absolute path of the HS256 shared secret of signed bearer tokens")
@@ -47,13 +48,24 @@ func (f *listenFlags) endpoint(home string) (listen.Endpoint, error) {
 	return listen.Parse(f.listen, home)
 }
 
-// authenticator builds the WebSocket authentication the flags ask for;
-// nil when none.
-func (f *listenFlags) authenticator() (listen.Authenticator, error) {
+// authNone is the --ws-auth value that serves a loopback WebSocket
+// listener without authentication: the opt-out must be explicit.
+const authNone = "none"
+
+// authenticator builds the WebSocket authentication the flags ask for for
+// ep; nil when none. A WebSocket listener needs --ws-auth: a mode, or none
+// (refused off loopback by listen.Serve).
+func (f *listenFlags) authenticator(ep listen.Endpoint) (listen.Authenticator, error) {
 	switch f.wsAuth {
-	case "":
+	case "", authNone:
 		if f.tokenFile != "" || f.tokenSHA256 != "" || f.secretFile != "" {
-			return nil, fmt.Errorf("--ws-token-file, --ws-token-sha256 and --ws-shared-secret-file need --ws-auth")
+			return nil, fmt.Errorf("--ws-token-file, --ws-token-sha256 and --ws-shared-secret-file need --ws-auth %s or %s",
+				listen.AuthCapabilityToken, listen.AuthSignedBearerToken)
+		}
+		if f.wsAuth == "" && ep.Scheme == listen.WebSocket {
+			return nil, fmt.Errorf("--listen %s: WebSocket clients must authenticate: give --ws-auth %s or %s, "+
+				"or --ws-auth %s to serve a loopback address without authentication", ep, listen.AuthCapabilityToken,
+				listen.AuthSignedBearerToken, authNone)
 		}
 		return nil, nil
 	case listen.AuthCapabilityToken:
@@ -75,7 +87,7 @@ func (f *listenFlags) authenticator() (listen.Authenticator, error) {
 		}
 		return listen.SignedBearerFromFile(f.secretFile, f.issuer, f.audience, time.Duration(f.clockSkewSecond)*time.Second)
 	}
-	return nil, fmt.Errorf("--ws-auth %q: expected %s or %s", f.wsAuth, listen.AuthCapabilityToken, listen.AuthSignedBearerToken)
+	return nil, fmt.Errorf("--ws-auth %q: expected %s, %s or %s", f.wsAuth, listen.AuthCapabilityToken, listen.AuthSignedBearerToken, authNone)
 }
 
 // serveListening runs the app server on a socket endpoint, serving every
