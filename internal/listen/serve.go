@@ -24,7 +24,7 @@ type Handler func(ctx context.Context, in io.Reader, out io.Writer) error
 const (
 	// DefaultMaxConnections is how many connections are served at once
 	// unless Options.MaxConnections says otherwise.
-	DefaultMaxConnections = 64
+	DefaultMaxConnections = 256
 	// DefaultMaxMessageBytes is the largest WebSocket message read: the
 	// stdio transport's line limit, 64 MiB.
 	DefaultMaxMessageBytes = 64 << 20
