@@ -300,12 +300,20 @@ type member struct {
 
 // WriteObject writes one message as one line.
 func (s *Stream) WriteObject(obj any) error {
-	raw, err := protocol.Marshal(obj)
+	var raw []byte
+	var err error
+	if mj, ok := obj.(json.Marshaler); ok {
+		// jsonrpc2's messages encode themselves: their bytes are taken as
+		// they come, without the encoder's copy and check of them.
+		raw, err = mj.MarshalJSON()
+	} else {
+		raw, err = protocol.Marshal(obj)
+	}
 	if err != nil {
 		return fmt.Errorf("encode message: %w", err)
 	}
-	var m envelope
-	if err := json.Unmarshal(raw, &m); err != nil {
+	m, err := readEnvelope(raw)
+	if err != nil {
 		return fmt.Errorf("read back message: %w", err)
 	}
 	var members []member
