@@ -136,9 +136,10 @@ func (s *Server) addConversationListener(ctx context.Context, p protocol.AddConv
 	// The reply is written before any event the new listener receives.
 	st.emitMu.Lock()
 	defer st.emitMu.Unlock()
-	if st.addListener(subID) {
-		life := s.lifetime()
-		if !s.goTracked(func() { s.pump(life, st) }) {
+	if st.addListener(subID, s) {
+		// The pump outlives this connection: others may listen too.
+		life := s.work.lifetime()
+		if !s.work.Go(func() { s.hub.pump(life, st) }) {
 			st.pumpStopped()
 		}
 	}
@@ -181,11 +182,12 @@ func (s *Server) lookupConversation(id string) (*conversationState, error) {
 	return st, nil
 }
 
-// pump forwards a conversation's events to the client while it has at least
-// one listener, until the conversation's events end, the server forgets the
-// conversation (its state is closed) or the server stops. Each event is sent
-// once, whatever the number of listeners.
-func (s *Server) pump(ctx context.Context, st *conversationState) {
+// pump forwards a conversation's events to the connections listening to it
+// while it has at least one listener, until the conversation's events end,
+// the server forgets the conversation (its state is closed) or the server
+// stops. Each event is sent once to each connection, whatever its number
+// of listeners.
+func (s *hub) pump(ctx context.Context, st *conversationState) {
 	defer st.pumpStopped()
 	for {
 		if !st.waitForListener(ctx) {
@@ -212,9 +214,10 @@ func (s *Server) pump(ctx context.Context, st *conversationState) {
 	}
 }
 
-// forward sends one event as a codex/event/<type> notification, followed by
-// the server request of an approval event.
-func (s *Server) forward(ctx context.Context, st *conversationState, ev protocol.Event) {
+// forward sends one event as a codex/event/<type> notification to each
+// listening connection, followed by the server request of an approval
+// event, which goes to the connection that has listened longest.
+func (s *hub) forward(ctx context.Context, st *conversationState, ev protocol.Event) {
 	if _, ok := ev.Msg.(protocol.McpStartupUpdateEvent); ok {
 		// The 0.45 protocol has no such event: its clients learn of a
 		// failed MCP server from an error event.
@@ -228,18 +231,25 @@ func (s *Server) forward(ctx context.Context, st *conversationState, ev protocol
 		Msg:            protocol.MarshalEventMsg{EventMsg: ev.Msg},
 		ConversationID: st.id,
 	}
-	s.notify(ctx, method, params)
+	conns := st.connections()
+	for _, c := range conns {
+		c.notify(ctx, method, params)
+	}
 	st.noteForwarded(ev)
+	if len(conns) == 0 {
+		return
+	}
+	asked := conns[0]
 	switch m := ev.Msg.(type) {
 	case protocol.ExecApprovalRequestEvent:
-		s.requestExecApproval(ctx, st, m)
+		asked.requestExecApproval(ctx, st, m)
 	case *protocol.ExecApprovalRequestEvent:
-		s.requestExecApproval(ctx, st, *m)
+		asked.requestExecApproval(ctx, st, *m)
 	case protocol.ApplyPatchApprovalRequestEvent:
-		s.requestPatchApproval(ctx, st, m)
+		asked.requestPatchApproval(ctx, st, m)
 	case *protocol.ApplyPatchApprovalRequestEvent:
-		s.requestPatchApproval(ctx, st, *m)
+		asked.requestPatchApproval(ctx, st, *m)
 	case protocol.ElicitationRequestEvent:
-		s.requestMcpElicitation(ctx, st, m)
+		asked.requestMcpElicitation(ctx, st, m)
 	}
 }

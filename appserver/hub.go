@@ -88,7 +88,7 @@ func (h *hub) join(s *Server) {
 }
 
 // leave forgets a connection that ended: it is no longer subscribed to any
-// thread, and server requests go to other connections.
+// thread or conversation, and server requests go to other connections.
 func (h *hub) leave(s *Server) {
 	h.mu.Lock()
 	delete(h.sessions, s)
@@ -96,11 +96,18 @@ func (h *hub) leave(s *Server) {
 	for _, th := range h.threads {
 		threads = append(threads, th)
 	}
+	convs := make([]*conversationState, 0, len(h.convs))
+	for _, st := range h.convs {
+		convs = append(convs, st)
+	}
 	h.mu.Unlock()
 	for _, th := range threads {
 		th.mu.Lock()
 		th.subs.remove(s)
 		th.mu.Unlock()
+	}
+	for _, st := range convs {
+		st.removeConnection(s)
 	}
 }
 

@@ -24,7 +24,10 @@ type conversationState struct {
 	emitMu sync.Mutex
 
 	mu        sync.Mutex
-	listeners map[string]struct{}
+	listeners map[string]*Server // subscription id -> the connection that made it
+	// order lists the subscription ids in the order they were made; the
+	// connection of the first one still there answers approvals.
+	order []string
 	wake      chan struct{} // closed and replaced when a listener is added or the state is closed
 	closed    bool          // the server forgot the conversation or its events ended
 	pump      pumpPhase
@@ -47,7 +50,7 @@ func newConversationState(conv *conversation.Conversation) *conversationState {
 	return &conversationState{
 		id:        conv.ID(),
 		conv:      conv,
-		listeners: map[string]struct{}{},
+		listeners: map[string]*Server{},
 		wake:      make(chan struct{}),
 		pumpDone:  make(chan struct{}),
 	}
@@ -65,12 +68,14 @@ func submitAndReply[R any](ctx context.Context, st *conversationState, r rpcserv
 	r.Send(ctx, result)
 }
 
-// addListener registers a subscription. It reports whether the caller must
-// start the pump, which it never must once the state is closed.
-func (st *conversationState) addListener(subID string) bool {
+// addListener registers a subscription made by connection c. It reports
+// whether the caller must start the pump, which it never must once the
+// state is closed.
+func (st *conversationState) addListener(subID string, c *Server) bool {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	st.listeners[subID] = struct{}{}
+	st.listeners[subID] = c
+	st.order = append(st.order, subID)
 	st.wakeLocked()
 	if st.pump == pumpIdle && !st.closed {
 		st.pump = pumpRunning
@@ -83,7 +88,43 @@ func (st *conversationState) addListener(subID string) bool {
 func (st *conversationState) removeListener(subID string) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	delete(st.listeners, subID)
+	st.dropLocked(func(id string, _ *Server) bool { return id == subID })
+}
+
+// removeConnection drops the subscriptions of connection c, which ended.
+func (st *conversationState) removeConnection(c *Server) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.dropLocked(func(_ string, owner *Server) bool { return owner == c })
+}
+
+// dropLocked removes the subscriptions drop selects; st.mu must be held.
+func (st *conversationState) dropLocked(drop func(subID string, c *Server) bool) {
+	kept := st.order[:0]
+	for _, id := range st.order {
+		if c, ok := st.listeners[id]; ok && drop(id, c) {
+			delete(st.listeners, id)
+			continue
+		}
+		kept = append(kept, id)
+	}
+	st.order = kept
+}
+
+// connections returns the connections subscribed to the conversation, each
+// once, in the order of their first subscription.
+func (st *conversationState) connections() []*Server {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	var out []*Server
+	seen := map[*Server]bool{}
+	for _, id := range st.order {
+		if c, ok := st.listeners[id]; ok && !seen[c] {
+			seen[c] = true
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // close marks the state closed: nothing about the conversation will be

@@ -50,7 +50,7 @@ func TestNoteForwardedFollowsTurnBySubmissionID(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			st := &conversationState{listeners: map[string]struct{}{}, wake: make(chan struct{}), pumpDone: make(chan struct{})}
+			st := &conversationState{listeners: map[string]*Server{}, wake: make(chan struct{}), pumpDone: make(chan struct{})}
 			var turnEnded []chan struct{}
 			for _, e := range tt.events {
 				st.noteForwarded(protocol.Event{ID: e.id, Msg: msg(e.typ)})

@@ -493,3 +493,39 @@ func TestListenClientReachesTheReferenceServer(t *testing.T) {
 	c.Notify("initialized", nil)
 	c.CallResult("thread/loaded/list", map[string]any{}, nil)
 }
+
+// TestListenTwoClientsFollowA045Conversation has a second connection
+// listen to a 0.45 conversation the first one started: both get its
+// events; the approval goes to the first, and when the first leaves the
+// second still follows the turn to its end.
+func TestListenTwoClientsFollowA045Conversation(t *testing.T) {
+	s := startListening(t, "unix://$CODEX_HOME/s.sock", nil,
+		bashCall("call1", "echo one > one.txt"), answer(),
+		bashCall("call2", "echo two > two.txt"), answer())
+	a, _ := s.connect("", "client-a")
+	b, _ := s.connect("", "client-b")
+	conv := startConversation(a.appServer, map[string]any{"approvalPolicy": "untrusted", "sandbox": "workspace-write"})
+	b.listen(conv)
+
+	a.sendText(conv, "run one")
+	req := a.take(func(m rpcMessage) bool { return m.isServerRequest() }, "the approval request")
+	assert.Equal(t, "execCommandApproval", req.Method)
+	b.take(func(m rpcMessage) bool { return m.eventType() == "exec_approval_request" }, "B sees the approval event")
+	a.respond(req.ID, map[string]any{"decision": "approved"})
+	a.take(func(m rpcMessage) bool { return m.eventType() == "task_complete" }, "A sees the turn end")
+	b.take(func(m rpcMessage) bool { return m.eventType() == "task_complete" }, "B sees the turn end")
+	for _, m := range b.c.Client().Drain() {
+		assert.False(t, m.IsRequest(), "B is never asked while A listens: %s", m.Raw)
+	}
+	_, err := os.Stat(filepath.Join(s.workDir, "one.txt"))
+	assert.NoError(t, err)
+
+	// A leaves while asked: the command is declined, and B follows the
+	// turn to its end.
+	a.sendText(conv, "run two")
+	a.take(func(m rpcMessage) bool { return m.isServerRequest() }, "A's second approval request")
+	require.NoError(t, a.c.Client().CloseInput())
+	b.take(func(m rpcMessage) bool { return m.eventType() == "task_complete" }, "B sees the second turn end")
+	_, err = os.Stat(filepath.Join(s.workDir, "two.txt"))
+	assert.True(t, os.IsNotExist(err), "the command of the approval nobody answered did not run")
+}
