@@ -27,7 +27,7 @@ type conversationState struct {
 	listeners map[string]*Server // subscription id -> the connection that made it
 	// order lists the subscription ids in the order they were made; the
 	// connection of the first one still there answers approvals.
-	order []string
+	order     []string
 	wake      chan struct{} // closed and replaced when a listener is added or the state is closed
 	closed    bool          // the server forgot the conversation or its events ended
 	pump      pumpPhase
