@@ -81,7 +81,7 @@ func (s *Server) sendUserMessage(ctx context.Context, p protocol.SendUserMessage
 		r.Fail(ctx, err)
 		return
 	}
-	submitAndReply(ctx, st, r, protocol.UserInputOp{Items: p.Items}, protocol.SendUserMessageResponse{})
+	submitAndReply(ctx, s, st, r, protocol.UserInputOp{Items: p.Items}, protocol.SendUserMessageResponse{})
 }
 
 // sendUserTurn starts a turn with explicit settings, which the conversation
@@ -93,7 +93,7 @@ func (s *Server) sendUserTurn(ctx context.Context, p protocol.SendUserTurnParams
 		return
 	}
 	op := protocol.UserTurnOp{Items: p.Items, TurnContext: p.TurnContext()}
-	submitAndReply(ctx, st, r, op, protocol.SendUserTurnResponse{})
+	submitAndReply(ctx, s, st, r, op, protocol.SendUserTurnResponse{})
 }
 
 // interruptConversation stops the running turn. The reply is sent once the
@@ -216,7 +216,8 @@ func (s *hub) pump(ctx context.Context, st *conversationState) {
 
 // forward sends one event as a codex/event/<type> notification to each
 // listening connection, followed by the server request of an approval
-// event, which goes to the connection that has listened longest.
+// event, which goes to the connection that sent the turn's input, or, when
+// it does not listen, to the one that has listened longest.
 func (s *hub) forward(ctx context.Context, st *conversationState, ev protocol.Event) {
 	if _, ok := ev.Msg.(protocol.McpStartupUpdateEvent); ok {
 		// The 0.45 protocol has no such event: its clients learn of a
@@ -231,15 +232,14 @@ func (s *hub) forward(ctx context.Context, st *conversationState, ev protocol.Ev
 		Msg:            protocol.MarshalEventMsg{EventMsg: ev.Msg},
 		ConversationID: st.id,
 	}
-	conns := st.connections()
+	conns, asked := st.connections()
 	for _, c := range conns {
 		c.notify(ctx, method, params)
 	}
 	st.noteForwarded(ev)
-	if len(conns) == 0 {
+	if asked == nil {
 		return
 	}
-	asked := conns[0]
 	switch m := ev.Msg.(type) {
 	case protocol.ExecApprovalRequestEvent:
 		asked.requestExecApproval(ctx, st, m)

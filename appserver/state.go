@@ -25,9 +25,11 @@ type conversationState struct {
 
 	mu        sync.Mutex
 	listeners map[string]*Server // subscription id -> the connection that made it
-	// order lists the subscription ids in the order they were made; the
-	// connection of the first one still there answers approvals.
-	order     []string
+	// order lists the subscription ids in the order they were made.
+	order []string
+	// inputFrom is the connection that sent the latest input; it answers
+	// approvals while it listens, else the longest listener does.
+	inputFrom *Server
 	wake      chan struct{} // closed and replaced when a listener is added or the state is closed
 	closed    bool          // the server forgot the conversation or its events ended
 	pump      pumpPhase
@@ -56,11 +58,15 @@ func newConversationState(conv *conversation.Conversation) *conversationState {
 	}
 }
 
-// submitAndReply submits op and answers r with result, both under the
-// conversation's emitMu, so that the answer precedes the turn's events.
-func submitAndReply[R any](ctx context.Context, st *conversationState, r rpcserver.Reply[R], op protocol.Op, result R) {
+// submitAndReply submits op, input sent by connection from, and answers r
+// with result, both under the conversation's emitMu, so that the answer
+// precedes the turn's events.
+func submitAndReply[R any](ctx context.Context, from *Server, st *conversationState, r rpcserver.Reply[R], op protocol.Op, result R) {
 	st.emitMu.Lock()
 	defer st.emitMu.Unlock()
+	st.mu.Lock()
+	st.inputFrom = from
+	st.mu.Unlock()
 	if _, err := st.conv.Submit(op); err != nil {
 		r.Fail(ctx, internalError("submit to conversation %s: %v", st.id, err))
 		return
@@ -112,19 +118,25 @@ func (st *conversationState) dropLocked(drop func(subID string, c *Server) bool)
 }
 
 // connections returns the connections subscribed to the conversation, each
-// once, in the order of their first subscription.
-func (st *conversationState) connections() []*Server {
+// once, in the order of their first subscription, and the one approvals go
+// to: the one that sent the latest input if it listens, else the first.
+func (st *conversationState) connections() (all []*Server, asked *Server) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	var out []*Server
 	seen := map[*Server]bool{}
 	for _, id := range st.order {
 		if c, ok := st.listeners[id]; ok && !seen[c] {
 			seen[c] = true
-			out = append(out, c)
+			all = append(all, c)
 		}
 	}
-	return out
+	switch {
+	case seen[st.inputFrom]:
+		asked = st.inputFrom
+	case len(all) > 0:
+		asked = all[0]
+	}
+	return all, asked
 }
 
 // close marks the state closed: nothing about the conversation will be

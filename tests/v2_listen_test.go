@@ -496,11 +496,12 @@ func TestListenClientReachesTheReferenceServer(t *testing.T) {
 
 // TestListenTwoClientsFollowA045Conversation has a second connection
 // listen to a 0.45 conversation the first one started: both get its
-// events; the approval goes to the first, and when the first leaves the
-// second still follows the turn to its end.
+// events; approvals go to the connection that sent the turn's input, and
+// when it leaves while asked the other still follows the turn to its end.
 func TestListenTwoClientsFollowA045Conversation(t *testing.T) {
 	s := startListening(t, "unix://$CODEX_HOME/s.sock", nil,
 		bashCall("call1", "echo one > one.txt"), answer(),
+		bashCall("call3", "echo three > three.txt"), answer(),
 		bashCall("call2", "echo two > two.txt"), answer())
 	a, _ := s.connect("", "client-a")
 	b, _ := s.connect("", "client-b")
@@ -519,6 +520,17 @@ func TestListenTwoClientsFollowA045Conversation(t *testing.T) {
 	}
 	_, err := os.Stat(filepath.Join(s.workDir, "one.txt"))
 	assert.NoError(t, err)
+
+	// B sends the input of a turn: B is asked, A only sees the event.
+	b.sendText(conv, "run three")
+	req = b.take(func(m rpcMessage) bool { return m.isServerRequest() }, "B's approval request")
+	a.take(func(m rpcMessage) bool { return m.eventType() == "exec_approval_request" }, "A sees the approval event")
+	b.respond(req.ID, map[string]any{"decision": "approved"})
+	a.take(func(m rpcMessage) bool { return m.eventType() == "task_complete" }, "A sees the turn end")
+	b.take(func(m rpcMessage) bool { return m.eventType() == "task_complete" }, "B sees the turn end")
+	for _, m := range a.c.Client().Drain() {
+		assert.False(t, m.IsRequest(), "A is not asked about B's turn: %s", m.Raw)
+	}
 
 	// A leaves while asked: the command is declined, and B follows the
 	// turn to its end.
