@@ -126,7 +126,7 @@ func ReadLayers(opts LoadOptions) (*Layers, error) {
 	ls.Origins = map[string]int{}
 	walkLeaves(nil, effective, func(p []string) {
 		for i, l := range ls.Layers {
-			if _, ok := lookupPath(l.Settings, p); ok {
+			if _, ok := LookupPath(l.Settings, p); ok {
 				ls.Origins[strings.Join(p, ".")] = i
 				return
 			}
@@ -136,7 +136,7 @@ func ReadLayers(opts LoadOptions) (*Layers, error) {
 }
 
 // Lookup returns the value at a dotted key path of the effective settings.
-func (ls *Layers) Lookup(path []string) (any, bool) { return lookupPath(ls.Effective, path) }
+func (ls *Layers) Lookup(path []string) (any, bool) { return LookupPath(ls.Effective, path) }
 
 // Origin returns the layer that sets the value at path (or, for a table,
 // the first value below it), and false when no layer sets it.
@@ -170,8 +170,9 @@ func walkLeaves(prefix []string, tree map[string]any, fn func([]string)) {
 	}
 }
 
-// lookupPath returns the value at path in tree.
-func lookupPath(tree map[string]any, path []string) (any, bool) {
+// LookupPath returns the value at path (table names, then the key) in a
+// decoded TOML tree, and whether there is one.
+func LookupPath(tree map[string]any, path []string) (any, bool) {
 	var cur any = tree
 	for _, p := range path {
 		m, ok := cur.(map[string]any)

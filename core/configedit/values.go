@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/codex-go/codex/core/config"
 )
 
 // ValueEdit is one change of SetValues: the value at a key path is set, or
@@ -247,14 +249,14 @@ func leafOps(e ValueEdit, text string) []leafOp {
 	}
 	var ops []leafOp
 	if tree, err := decodeTree([]byte(text)); err == nil {
-		if old, ok := lookup(tree, e.Path); ok {
+		if old, ok := config.LookupPath(tree, e.Path); ok {
 			oldTable, wasTable := old.(map[string]any)
 			switch {
 			case !wasTable:
 				ops = append(ops, leafOp{path: e.Path})
 			case !e.Merge:
 				for _, l := range leaves(e.Path, oldTable) {
-					if _, keep := lookup(table, l.path[len(e.Path):]); !keep {
+					if _, keep := config.LookupPath(table, l.path[len(e.Path):]); !keep {
 						ops = append(ops, leafOp{path: l.path})
 					}
 				}
@@ -288,21 +290,6 @@ func leaves(path []string, table map[string]any) []leaf {
 	return out
 }
 
-// lookup returns the value at path in tree.
-func lookup(tree map[string]any, path []string) (any, bool) {
-	var cur any = tree
-	for _, p := range path {
-		m, ok := cur.(map[string]any)
-		if !ok {
-			return nil, false
-		}
-		if cur, ok = m[p]; !ok {
-			return nil, false
-		}
-	}
-	return cur, true
-}
-
 // applyOp makes one key change to text.
 func applyOp(text string, op leafOp) (string, error) {
 	tree, err := decodeTree([]byte(text))
@@ -317,13 +304,13 @@ func applyOp(text string, op leafOp) (string, error) {
 		return "", fmt.Errorf("scan config: %w", err)
 	}
 	if op.ensure {
-		if _, ok := lookup(tree, op.path); ok {
+		if _, ok := config.LookupPath(tree, op.path); ok {
 			return text, nil
 		}
 		return appendBlock(text, "["+topFormatPath(op.path)+"]"+d.eol, d.eol), nil
 	}
 	if op.value == nil {
-		if _, ok := lookup(tree, op.path); !ok {
+		if _, ok := config.LookupPath(tree, op.path); !ok {
 			return text, nil
 		}
 	}
@@ -340,7 +327,7 @@ func applyOp(text string, op leafOp) (string, error) {
 		if err := applyToTree(next, ValueEdit{Path: op.path, Value: op.value}); err != nil {
 			return "", err
 		}
-		v, _ := lookup(next, st.path)
+		v, _ := config.LookupPath(next, st.path)
 		return topApply(d, []topOp{{start: st.start, end: st.end, text: rewriteLine(d, i, v)}}), nil
 	}
 	// What defines the key now is a table, or nothing: drop it all.
