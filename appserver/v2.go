@@ -504,6 +504,16 @@ func (h *hub) askV2(ctx context.Context, th *v2Thread, m v2Message, tried map[*S
 	h.decideV2(ctx, th, m, protocol.DecisionDenied)
 }
 
+// answered forgets the server request key once its answer came, and
+// reports whether it was still waiting (not made moot meanwhile).
+func (th *v2Thread) answered(key askKey) bool {
+	th.mu.Lock()
+	defer th.mu.Unlock()
+	_, waiting := th.asking[key]
+	delete(th.asking, key)
+	return waiting
+}
+
 // awaitV2Approval waits, in its own goroutine, for the answer to the
 // approval request key and submits the decision. th.emitMu must be held.
 func (h *hub) awaitV2Approval(ctx context.Context, th *v2Thread, m v2Message, tried map[*Server]bool, key askKey, call jsonrpc2.Waiter) {
@@ -521,11 +531,7 @@ func (h *hub) awaitV2Approval(ctx context.Context, th *v2Thread, m v2Message, tr
 		}
 		th.emitMu.Lock()
 		defer th.emitMu.Unlock()
-		th.mu.Lock()
-		_, waiting := th.asking[key]
-		delete(th.asking, key)
-		th.mu.Unlock()
-		if !waiting {
+		if !th.answered(key) {
 			return
 		}
 		if errors.Is(werr, jsonrpc2.ErrClosed) {

@@ -87,11 +87,7 @@ func (h *hub) askV2Elicitation(ctx context.Context, th *v2Thread, subID string, 
 		}
 		th.emitMu.Lock()
 		defer th.emitMu.Unlock()
-		th.mu.Lock()
-		_, waiting := th.asking[key]
-		delete(th.asking, key)
-		th.mu.Unlock()
-		if !waiting {
+		if !th.answered(key) {
 			return
 		}
 		to.notifyV2(ctx, v2.NotificationServerRequestResolved, v2.ServerRequestResolvedNotification{ThreadID: th.id, RequestID: json.RawMessage(id.String())})
