@@ -30,16 +30,9 @@ func newMCPLoginCommand(flags *globalFlags, std stdio) *cobra.Command {
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name := args[0]
-			path, err := mcpConfigPath(flags)
+			path, s, err := mcpOAuthServer(flags, name, notFound(name))
 			if err != nil {
 				return err
-			}
-			s, found, err := readMCPOAuthSettings(path, name)
-			if err != nil {
-				return failed(err)
-			}
-			if !found {
-				return failed(notFound(name))
 			}
 			if s.url == "" {
 				//lint:ignore ST1005 the reference's wording, which scripts may match
@@ -125,17 +118,11 @@ func newMCPLogoutCommand(flags *globalFlags, std stdio) *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
 			name := args[0]
-			path, err := mcpConfigPath(flags)
+			//lint:ignore ST1005 the reference's wording, which scripts may match
+			missing := fmt.Errorf("No MCP server named '%s' found in configuration.", name)
+			path, s, err := mcpOAuthServer(flags, name, missing)
 			if err != nil {
 				return err
-			}
-			s, found, err := readMCPOAuthSettings(path, name)
-			if err != nil {
-				return failed(err)
-			}
-			if !found {
-				//lint:ignore ST1005 the reference's wording, which scripts may match
-				return failed(fmt.Errorf("No MCP server named '%s' found in configuration.", name))
 			}
 			if s.url == "" {
 				//lint:ignore ST1005 the reference's wording, which scripts may match
@@ -153,6 +140,24 @@ func newMCPLogoutCommand(flags *globalFlags, std stdio) *cobra.Command {
 			return failed(err)
 		},
 	}
+}
+
+// mcpOAuthServer reads the OAuth settings of server name from the
+// config.toml of flags and returns the file's path too; missing is the
+// error for a server the file does not name.
+func mcpOAuthServer(flags *globalFlags, name string, missing error) (string, mcpOAuthSettings, error) {
+	path, err := mcpConfigPath(flags)
+	if err != nil {
+		return "", mcpOAuthSettings{}, err
+	}
+	s, found, err := readMCPOAuthSettings(path, name)
+	switch {
+	case err != nil:
+		return "", s, failed(err)
+	case !found:
+		return "", s, failed(missing)
+	}
+	return path, s, nil
 }
 
 // mcpOAuthSettings are the settings of config.toml that an OAuth login to
