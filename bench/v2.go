@@ -230,42 +230,61 @@ func (s *server) awaitTurnCompleted(ctx context.Context, threadID, turnID string
 		case len(m.ID) > 0:
 			return st, fmt.Errorf("unexpected server request %s during a text turn", m.Method)
 		}
-		switch m.Method {
-		case methodAgentMessageDelta, methodItemCompleted, methodTurnCompleted:
-		default:
+		n, ok, err := decodeTurnNotice(m.Method, m.Params)
+		if err != nil {
+			return st, err
+		}
+		if !ok || n.ThreadID != threadID {
 			continue
 		}
-		var n v2Notification
-		if err := json.Unmarshal(m.Params, &n); err != nil {
-			return st, fmt.Errorf("decode %s: %w", m.Method, err)
-		}
-		if n.ThreadID != threadID {
-			continue
-		}
-		switch m.Method {
-		case methodAgentMessageDelta:
-			if n.TurnID == turnID {
-				st.deltas++
-				st.deltaText.WriteString(n.Delta)
-			}
-		case methodItemCompleted:
-			if n.TurnID == turnID && n.Item.Type == "agentMessage" {
-				st.messages = append(st.messages, n.Item.Text)
-			}
-		case methodTurnCompleted:
-			if n.Turn.ID != turnID {
-				continue
-			}
-			if n.Turn.Status != "completed" {
-				msg := ""
-				if n.Turn.Error != nil {
-					msg = ": " + n.Turn.Error.Message
-				}
-				return st, fmt.Errorf("turn ended with status %q%s", n.Turn.Status, msg)
-			}
-			return st, nil
+		if done, err := st.add(m.Method, n, turnID); done || err != nil {
+			return st, err
 		}
 	}
+}
+
+// decodeTurnNotice decodes a notification the turn statistics use; ok is
+// false for the others.
+func decodeTurnNotice(method string, params json.RawMessage) (n v2Notification, ok bool, err error) {
+	switch method {
+	case methodAgentMessageDelta, methodItemCompleted, methodTurnCompleted:
+	default:
+		return n, false, nil
+	}
+	if err := json.Unmarshal(params, &n); err != nil {
+		return n, false, fmt.Errorf("decode %s: %w", method, err)
+	}
+	return n, true, nil
+}
+
+// add folds notification n (method) of the thread into st when it belongs
+// to turn turnID, and reports whether it ended the turn; a turn that ends
+// in any status but completed is an error.
+func (st *v2TurnStats) add(method string, n v2Notification, turnID string) (bool, error) {
+	switch method {
+	case methodAgentMessageDelta:
+		if n.TurnID == turnID {
+			st.deltas++
+			st.deltaText.WriteString(n.Delta)
+		}
+	case methodItemCompleted:
+		if n.TurnID == turnID && n.Item.Type == "agentMessage" {
+			st.messages = append(st.messages, n.Item.Text)
+		}
+	case methodTurnCompleted:
+		if n.Turn.ID != turnID {
+			return false, nil
+		}
+		if n.Turn.Status != "completed" {
+			msg := ""
+			if n.Turn.Error != nil {
+				msg = ": " + n.Turn.Error.Message
+			}
+			return true, fmt.Errorf("turn ended with status %q%s", n.Turn.Status, msg)
+		}
+		return true, nil
+	}
+	return false, nil
 }
 
 // textTurnV2 plays one text turn in thread threadID and checks it with

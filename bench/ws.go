@@ -234,36 +234,18 @@ func (c *wsClient) streamTurn(ctx context.Context, workspace string) (*v2TurnSta
 		if len(m.ID) > 0 {
 			return st, fmt.Errorf("unexpected server request %s during a text turn", m.Method)
 		}
-		switch m.Method {
-		case methodAgentMessageDelta, methodItemCompleted, methodTurnCompleted:
-		default:
-			continue
+		n, ok, err := decodeTurnNotice(m.Method, m.Params)
+		if err != nil {
+			return st, err
 		}
-		var n v2Notification
-		if err := json.Unmarshal(m.Params, &n); err != nil {
-			return st, fmt.Errorf("decode %s: %w", m.Method, err)
+		if !ok {
+			continue
 		}
 		if n.ThreadID != thread.Thread.ID {
 			return st, fmt.Errorf("%s of thread %s reached the client of thread %s", m.Method, n.ThreadID, thread.Thread.ID)
 		}
-		switch m.Method {
-		case methodAgentMessageDelta:
-			if n.TurnID == turn.Turn.ID {
-				st.deltas++
-				st.deltaText.WriteString(n.Delta)
-			}
-		case methodItemCompleted:
-			if n.TurnID == turn.Turn.ID && n.Item.Type == "agentMessage" {
-				st.messages = append(st.messages, n.Item.Text)
-			}
-		case methodTurnCompleted:
-			if n.Turn.ID != turn.Turn.ID {
-				continue
-			}
-			if n.Turn.Status != "completed" {
-				return st, fmt.Errorf("turn ended with status %q", n.Turn.Status)
-			}
-			return st, nil
+		if done, err := st.add(m.Method, n, turn.Turn.ID); done || err != nil {
+			return st, err
 		}
 	}
 }
