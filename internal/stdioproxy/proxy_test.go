@@ -55,6 +55,22 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
+// recordingServer is a frameServer that passes on every message it reads.
+func recordingServer(t *testing.T) (string, <-chan string) {
+	t.Helper()
+	got := make(chan string, 10)
+	path := frameServer(t, func(ctx context.Context, c *websocket.Conn) {
+		for {
+			_, msg, err := c.Read(ctx)
+			if err != nil {
+				return
+			}
+			got <- string(msg)
+		}
+	})
+	return path, got
+}
+
 func TestRunCarriesLinesAsFrames(t *testing.T) {
 	got := make(chan string, 10)
 	path := frameServer(t, func(ctx context.Context, c *websocket.Conn) {
@@ -93,16 +109,7 @@ func TestRunCarriesLinesAsFrames(t *testing.T) {
 }
 
 func TestRunSendsLastLineWithoutNewline(t *testing.T) {
-	got := make(chan string, 10)
-	path := frameServer(t, func(ctx context.Context, c *websocket.Conn) {
-		for {
-			_, msg, err := c.Read(ctx)
-			if err != nil {
-				return
-			}
-			got <- string(msg)
-		}
-	})
+	path, got := recordingServer(t)
 	ctx := context.Background()
 	conn, err := DialUnix(ctx, path)
 	require.NoError(t, err)
@@ -113,16 +120,7 @@ func TestRunSendsLastLineWithoutNewline(t *testing.T) {
 }
 
 func TestRunSkipsLongLines(t *testing.T) {
-	got := make(chan string, 10)
-	path := frameServer(t, func(ctx context.Context, c *websocket.Conn) {
-		for {
-			_, msg, err := c.Read(ctx)
-			if err != nil {
-				return
-			}
-			got <- string(msg)
-		}
-	})
+	path, got := recordingServer(t)
 	ctx := context.Background()
 	conn, err := DialUnix(ctx, path)
 	require.NoError(t, err)
